@@ -1,0 +1,40 @@
+"""Configuration of the hub, read from the environment (MDM_*)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_SOURCE_SYSTEMS = ("AGENT", "COURTIER", "BGD", "BANCASSURANCE", "WEB")
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'mdm.sqlite3'}"
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+
+
+class Config:
+    """Production defaults; every value can be overridden by an environment variable."""
+
+    DATABASE_URL = os.environ.get("MDM_DATABASE_URL") or _default_database_url()
+    SOURCE_SYSTEMS = _env_list("MDM_SOURCE_SYSTEMS", DEFAULT_SOURCE_SYSTEMS)
+    # A batch of 1,000 typical records is about 600 kB; 16 MB leaves room without inviting abuse.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MDM_MAX_BODY_BYTES", 16 * 1024 * 1024))
+    BATCH_MAX_ITEMS = int(os.environ.get("MDM_BATCH_MAX_ITEMS", 5000))
+
+    API_TITLE = "Client master-data hub"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Swagger UI assets are served by the hub itself (swagger-ui-bundle), so the docs work offline.
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+    JSON_SORT_KEYS = False

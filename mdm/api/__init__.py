@@ -1,0 +1,22 @@
+"""REST API under /api/v1: OpenAPI 3 at /api/openapi.json, Swagger UI at /api/docs."""
+
+from __future__ import annotations
+
+from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+
+from mdm.api import points_of_sale, problems, records
+
+
+def init_app(app: Flask) -> None:
+    api = Api(app, spec_kwargs={"info": {"description": "Single trusted référentiel client."}})
+    problems.register(api)
+    for blueprint in (records.blp, points_of_sale.blp):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    problems.init_app(app)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_ui_asset(filename: str) -> ResponseReturnValue:
+        return send_from_directory(swagger_ui_path, filename)

@@ -1,0 +1,135 @@
+"""REST adapter for source records: upsert one or many, read, list versions, retract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import orjson
+from flask import current_app, request
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from mdm.api.problems import PROBLEM_JSON
+from mdm.errors import FieldError, InvalidInput, MalformedRequest
+from mdm.source_records import (
+    CREATED,
+    REJECTED,
+    IngestResult,
+    get_record,
+    ingest_records,
+    list_versions,
+    retract_record,
+)
+from mdm.web import unit_of_work
+from schemas.problems import ProblemSchema
+from schemas.records import (
+    BatchResultSchema,
+    IngestResultSchema,
+    RecordInSchema,
+    RecordSchema,
+    VersionSchema,
+)
+
+blp = Blueprint("records", __name__, url_prefix="/records", description="Source records pushed by source systems")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _problems(*statuses: int) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        for status in statuses:
+            view = blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_JSON)(view)
+        return view
+    return decorate
+
+
+def _read_json() -> Any:
+    body = request.get_data(cache=False)
+    if not body.strip():
+        raise MalformedRequest("the request body is empty", (FieldError("$", "required", "a JSON body is required"),))
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise MalformedRequest(
+            "the request body is not valid JSON", (FieldError("$", "json", f"malformed JSON: {error}"),),
+        ) from error
+
+
+def _ingest(items: list[Any]) -> list[IngestResult]:
+    """One transaction; retried once when a concurrent request created the same record first."""
+    source_systems = current_app.config["SOURCE_SYSTEMS"]
+    for attempt in (1, 2):
+        try:
+            with unit_of_work() as session:
+                return ingest_records(session, items, source_systems)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@blp.post("")
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": RecordInSchema}}})
+@blp.response(200, IngestResultSchema, description="a new version was stored, or the content was unchanged")
+@blp.alt_response(201, schema=IngestResultSchema, description="a new source record was created")
+@_problems(400, 413, 422)
+def post_record() -> Any:
+    """Upsert one source record: a new record, a new version, or unchanged when the content is the same."""
+    body = _read_json()
+    if not isinstance(body, dict):
+        raise InvalidInput("a record must be a JSON object", (FieldError("$", "type", "expected a JSON object"),))
+    (result,) = _ingest([body])
+    if result.status == REJECTED:
+        raise InvalidInput("the record breaks the ingest contract", result.errors)
+    return result, 201 if result.status == CREATED else 200
+
+
+@blp.post("/batch")
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
+    "type": "array", "items": {"$ref": "#/components/schemas/RecordIn"},
+}}}})
+@blp.response(200, BatchResultSchema, description="one result per item, in order; good items are stored")
+@_problems(400, 413, 422)
+def post_batch() -> Any:
+    """Upsert many records (a JSON array, or an object with a ``records`` array) in one transaction."""
+    body = _read_json()
+    items = body.get("records") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise InvalidInput("a batch is a JSON array of records",
+                           (FieldError("$", "type", "expected a JSON array of records"),))
+    limit = current_app.config["BATCH_MAX_ITEMS"]
+    if len(items) > limit:
+        raise InvalidInput(f"a batch holds at most {limit} records",
+                           (FieldError("$", "max_items", f"{len(items)} records sent, at most {limit} allowed"),))
+    results = _ingest(items)
+    summary = {"received": len(items), "created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    for result in results:
+        summary[result.status] += 1
+    return {"summary": summary, "items": results}
+
+
+@blp.get("/<source_system>/<path:source_record_id>/versions")
+@blp.response(200, VersionSchema(many=True))
+@_problems(404)
+def get_versions(source_system: str, source_record_id: str) -> Any:
+    """Every version of the record, oldest first, tombstones included."""
+    with unit_of_work() as session:
+        return list_versions(session, source_system, source_record_id)
+
+
+@blp.get("/<source_system>/<path:source_record_id>")
+@blp.response(200, RecordSchema)
+@_problems(404)
+def get_source_record(source_system: str, source_record_id: str) -> Any:
+    """The record and its current version."""
+    with unit_of_work() as session:
+        return get_record(session, source_system, source_record_id)
+
+
+@blp.delete("/<source_system>/<path:source_record_id>")
+@blp.response(200, IngestResultSchema, description="a tombstone version was written (or it already was retracted)")
+@_problems(404)
+def delete_source_record(source_system: str, source_record_id: str) -> Any:
+    """Retract the record: a tombstone version; earlier versions stay readable."""
+    with unit_of_work() as session:
+        return retract_record(session, source_system, source_record_id)

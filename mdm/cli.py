@@ -1,0 +1,103 @@
+"""Command line adapters over the use cases; every command first migrates the database."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import click
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from tqdm import tqdm
+
+from config import Config
+from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
+from mdm.db import make_engine, make_session_factory, upgrade_database
+from mdm.errors import FieldError
+from mdm.models import SourceRecord
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data" / "demo.jsonl.gz"
+
+
+def _sessions() -> sessionmaker[Session]:
+    engine = make_engine(Config.DATABASE_URL)
+    upgrade_database(engine)
+    return make_session_factory(engine)
+
+
+@click.group()
+def cli() -> None:
+    """Client master-data hub."""
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    _sessions()
+    click.echo("database is at the latest migration")
+
+
+def _run_load(path: Path, rejects_path: Path, chunk_size: int) -> LoadSummary:
+    sessions = _sessions()
+    rejects: IO[bytes] | None = None
+
+    def reject(number: int, text: bytes, errors: tuple[FieldError, ...]) -> None:
+        nonlocal rejects
+        if rejects is None:
+            rejects = open(rejects_path, "wb")  # noqa: SIM115 - closed below, opened only if needed
+        rejects.write(orjson.dumps({
+            "line": number,
+            "errors": [{"field": e.field, "rule": e.rule, "message": e.message} for e in errors],
+            "raw": text.decode("utf-8", "replace").rstrip("\n"),
+        }) + b"\n")
+
+    started = time.perf_counter()
+    with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name,
+              disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        def progress(position: int) -> None:
+            bar.update(position - bar.n)
+
+        try:
+            summary = load_file(sessions, path, Config.SOURCE_SYSTEMS, reject, progress, chunk_size)
+        finally:
+            if rejects is not None:
+                rejects.close()
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"read {summary.read:,}  stored {summary.stored:,} (created {summary.created:,}, "
+        f"new versions {summary.updated:,})  unchanged {summary.unchanged:,}  rejected {summary.rejected:,}  "
+        f"in {elapsed:.1f}s ({summary.read / elapsed if elapsed else 0:,.0f} records/s)"
+    )
+    if summary.rejected:
+        click.echo(f"rejected lines written to {rejects_path}; reasons:")
+        for (field, rule), count in summary.reasons.most_common():
+            click.echo(f"  {field}: {rule}  x{count:,}")
+    return summary
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-resolve", is_flag=True, help="Only store the records; leave matching to `resolve`.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where rejected lines go (default: PATH's name + .rejects.jsonl in the current folder).")
+@click.option("--chunk-size", default=DEFAULT_CHUNK_SIZE, show_default=True, help="Records per transaction.")
+def load(path: Path, no_resolve: bool, rejects_path: Path | None, chunk_size: int) -> None:
+    """Ingest a .jsonl or .jsonl.gz file of source records."""
+    del no_resolve  # storing is all loading does until resolution is wired in
+    name = path.name.removesuffix(".gz").removesuffix(".jsonl")
+    _run_load(path, rejects_path or Path(f"{name}.rejects.jsonl"), chunk_size)
+
+
+@cli.command()
+@click.option("--if-empty", is_flag=True, help="Load only when the hub holds no record yet.")
+def demo(if_empty: bool) -> None:
+    """Load the bundled demo data."""
+    if if_empty:
+        with _sessions()() as session:
+            if session.scalar(select(func.count()).select_from(SourceRecord)):
+                click.echo("the hub already holds records; demo data not loaded")
+                return
+    _run_load(DEMO_DATA, Path("demo.rejects.jsonl"), DEFAULT_CHUNK_SIZE)

@@ -1,0 +1,97 @@
+"""Persistence model (SQLAlchemy 2): points of sale, source records and their append-only versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Predictable constraint names keep migrations readable and reversible on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Payload = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class PointOfSale(Base):
+    """Reference data: an agency, broker office, BGD office, bank branch or web channel."""
+
+    __tablename__ = "point_of_sale"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    network: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(128))
+    name: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SourceRecord(Base):
+    """What one source system says about one client: the head pointing at the current version."""
+
+    __tablename__ = "source_record"
+    # The id leads the key index so that a batch lookup by ids (IN list) is an index search everywhere.
+    __table_args__ = (UniqueConstraint("source_record_id", "source_system", name="uq_source_record_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source_system: Mapped[str] = mapped_column(String(32))
+    source_record_id: Mapped[str] = mapped_column(String(128))
+    party_type: Mapped[str] = mapped_column(String(16))
+    point_of_sale_code: Mapped[str | None] = mapped_column(ForeignKey("point_of_sale.code"))
+    product_line: Mapped[str | None] = mapped_column(String(16))
+    current_version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SourceRecordVersion(Base):
+    """One immutable version of a source record; a retraction is a tombstone version without payload."""
+
+    __tablename__ = "source_record_version"
+    __table_args__ = (
+        UniqueConstraint("record_id", "version", name="uq_source_record_version_record_version"),
+        Index("ix_source_record_version_recorded_at", "recorded_at"),
+    )
+
+    # The id is a global, increasing sequence: "everything stored after id N" is how later runs find changes.
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    is_tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_type: Mapped[str] = mapped_column(String(16))
+    point_of_sale_code: Mapped[str | None] = mapped_column(String(64))
+    product_line: Mapped[str | None] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(Payload)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,76 @@
+"""Points of sale: reference data created on first sight in a record and editable afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from mdm.clock import as_utc
+from mdm.errors import NotFound
+from mdm.models import PointOfSale
+
+_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+@dataclass(frozen=True, slots=True)
+class PointOfSaleView:
+    code: str
+    network: str
+    city: str | None
+    name: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(row: PointOfSale) -> PointOfSaleView:
+    return PointOfSaleView(row.code, row.network, row.city, row.name, as_utc(row.created_at), as_utc(row.updated_at))
+
+
+def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str], now: datetime) -> None:
+    """Create the points of sale not seen before, with the network of the source that named them."""
+    if not networks_by_code:
+        return
+    known = set(session.scalars(select(PointOfSale.code).where(PointOfSale.code.in_(list(networks_by_code)))))
+    missing = [
+        {"code": code, "network": network, "created_at": now, "updated_at": now}
+        for code, network in networks_by_code.items() if code not in known
+    ]
+    if missing:
+        # A concurrent writer may create the same code: whoever comes second keeps the first one's row.
+        insert = _INSERTS[session.get_bind().dialect.name]
+        statement = insert(PointOfSale).on_conflict_do_nothing(index_elements=["code"])  # type: ignore[attr-defined]
+        session.execute(statement, missing)
+
+
+def list_points_of_sale(session: Session, network: str | None = None) -> list[PointOfSaleView]:
+    query = select(PointOfSale).order_by(PointOfSale.code)
+    if network:
+        query = query.where(PointOfSale.network == network.upper())
+    return [_view(row) for row in session.scalars(query)]
+
+
+def get_point_of_sale(session: Session, code: str) -> PointOfSaleView:
+    row = session.get(PointOfSale, code.upper())
+    if row is None:
+        raise NotFound(f"no point of sale {code!r}")
+    return _view(row)
+
+
+def update_point_of_sale(
+    session: Session, code: str, changes: Mapping[str, str | None], now: datetime,
+) -> PointOfSaleView:
+    """Edit the reference data of one point of sale (network, city, name)."""
+    row = session.get(PointOfSale, code.upper())
+    if row is None:
+        raise NotFound(f"no point of sale {code!r}")
+    for name, value in changes.items():
+        setattr(row, name, value.upper() if name == "network" and value else value)
+    row.updated_at = now
+    session.flush()
+    return _view(row)

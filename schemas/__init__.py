@@ -1,0 +1,1 @@
+"""Marshmallow schemas: the HTTP contract of the hub's REST API."""

@@ -1,0 +1,88 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL (MDM_TEST_POSTGRES_URL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from mdm import create_app
+from mdm.db import make_engine, make_session_factory, upgrade_database
+from mdm.models import metadata
+
+POSTGRES_URL = os.environ.get("MDM_TEST_POSTGRES_URL", "")
+
+
+def postgres_schema_url(schema: str) -> str:
+    """A URL whose connections live in their own schema, so test runs never touch each other's tables."""
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def create_postgres_schema() -> str:
+    schema = f"mdm_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return schema
+
+
+def drop_postgres_schema(schema: str) -> None:
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database per backend for the whole run."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "mdm.sqlite3"
+        url = f"sqlite:///{path}"
+        upgrade_database(make_engine(url))
+        yield url
+        return
+    if not POSTGRES_URL:
+        pytest.skip("MDM_TEST_POSTGRES_URL is not set (make test sets it to the local PostgreSQL)")
+    schema = create_postgres_schema()
+    url = postgres_schema_url(schema)
+    upgrade_database(make_engine(url))
+    yield url
+    drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    # Each test starts from empty tables; children first so foreign keys never object.
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def app(database_url: str, engine: Engine) -> Iterator[Flask]:
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "MIGRATE_ON_START": False})
+    yield app
+    app.extensions["mdm.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

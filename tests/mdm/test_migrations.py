@@ -1,0 +1,46 @@
+"""Migrations go up and down cleanly on each backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from mdm.db import downgrade_database, make_engine, upgrade_database
+from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_schema, postgres_schema_url
+
+TABLES = {"point_of_sale", "source_record", "source_record_version"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("MDM_TEST_POSTGRES_URL is not set")
+    schema = create_postgres_schema()
+    yield postgres_schema_url(schema)
+    drop_postgres_schema(schema)
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_then_downgrade_then_upgrade(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    upgrade_database(engine)
+    assert _tables(empty_database_url) >= TABLES
+    downgrade_database(engine)
+    assert _tables(empty_database_url) == set()
+    upgrade_database(engine)
+    upgrade_database(engine)  # idempotent: every command runs it on start
+    assert _tables(empty_database_url) >= TABLES
+    engine.dispose()

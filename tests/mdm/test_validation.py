@@ -1,0 +1,81 @@
+"""The ingest contract, rule by rule (pure: no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from config import DEFAULT_SOURCE_SYSTEMS
+from mdm.validation import IncomingRecord, validate_record
+
+PERSON = {"source_system": "AGENT", "source_record_id": "AG1", "party_type": "person", "last_name": "ALAMI"}
+COMPANY = {"source_system": "COURTIER", "source_record_id": "C1", "party_type": "organization",
+           "company_name": "ATLAS TRANS SARL"}
+
+
+def _errors(raw: Any) -> set[tuple[str, str]]:
+    outcome = validate_record(raw, DEFAULT_SOURCE_SYSTEMS)
+    return set() if isinstance(outcome, IncomingRecord) else {(e.field, e.rule) for e in outcome}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (PERSON, set()),
+    (COMPANY, set()),
+    ({**PERSON, "last_name": None, "full_name": "ALAMI MOHAMED"}, set()),
+    ({**COMPANY, "company_name": "", "trade_name": "ATLAS"}, set()),
+    ({**PERSON, "source_system": "agent "}, set()),
+    ({**PERSON, "party_type": "Organization", "company_name": "X SARL"}, set()),
+    ({**PERSON, "source_system": "FAX"}, {("source_system", "one_of")}),
+    ({**PERSON, "source_system": ""}, {("source_system", "required")}),
+    ({k: v for k, v in PERSON.items() if k != "source_record_id"}, {("source_record_id", "required")}),
+    ({**PERSON, "source_record_id": "x" * 129}, {("source_record_id", "max_length")}),
+    ({**PERSON, "party_type": "robot"}, {("party_type", "one_of")}),
+    ({**PERSON, "party_type": None}, {("party_type", "required")}),
+    ({**PERSON, "last_name": "  "}, {("first_name", "required_one_of")}),
+    ({**COMPANY, "company_name": None}, {("company_name", "required_one_of")}),
+    ({**PERSON, "received_at": "yesterday"}, {("received_at", "iso8601")}),
+    ({**PERSON, "received_at": "2024-13-01T00:00:00"}, {("received_at", "iso8601")}),
+    ({**PERSON, "product_line": "AUTO"}, {("product_line", "one_of")}),
+    ({**PERSON, "phone": {"number": "0661"}}, {("phone", "type")}),
+    ({**PERSON, "email": "a" * 1001}, {("email", "max_length")}),
+    ({**PERSON, "products": "AUTO"}, {("products", "type")}),
+    ({**PERSON, "point_of_sale": "P" * 65}, {("point_of_sale", "max_length")}),
+    (["not", "an", "object"], {("$", "type")}),
+    ({}, {("source_system", "required"), ("source_record_id", "required"), ("party_type", "required")}),
+])
+def test_rules(raw: Any, expected: set[tuple[str, str]]) -> None:
+    assert _errors(raw) == expected
+
+
+def test_accepted_record_is_normalised_but_payload_kept_as_sent() -> None:
+    raw = {**PERSON, "source_system": "agent", "point_of_sale": "ag-casa-01", "product_line": "epargne",
+           "received_at": "2024-05-02T10:00:00+01:00", "agent_comment": "vu en agence"}
+    record = validate_record(raw, DEFAULT_SOURCE_SYSTEMS)
+    assert isinstance(record, IncomingRecord)
+    assert record.key == ("AGENT", "AG1")
+    assert record.point_of_sale == "AG-CASA-01"
+    assert record.product_line == "EPARGNE"
+    assert record.received_at == datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+    assert record.payload == raw
+
+
+@pytest.mark.parametrize("missing", [{"email": ""}, {"email": None}, {}, {"email": "   "}])
+def test_three_forms_of_missing_give_the_same_content_hash(missing: dict[str, Any]) -> None:
+    record = validate_record({**PERSON, **missing}, DEFAULT_SOURCE_SYSTEMS)
+    assert isinstance(record, IncomingRecord)
+    reference = validate_record(PERSON, DEFAULT_SOURCE_SYSTEMS)
+    assert isinstance(reference, IncomingRecord)
+    assert record.content_hash == reference.content_hash
+
+
+def test_content_hash_ignores_arrival_time_but_not_content() -> None:
+    first = validate_record({**PERSON, "received_at": "2024-01-01T00:00:00Z"}, DEFAULT_SOURCE_SYSTEMS)
+    later = validate_record({**PERSON, "received_at": "2025-01-01T00:00:00Z"}, DEFAULT_SOURCE_SYSTEMS)
+    changed = validate_record({**PERSON, "phone": "0661234567"}, DEFAULT_SOURCE_SYSTEMS)
+    assert isinstance(first, IncomingRecord)
+    assert isinstance(later, IncomingRecord)
+    assert isinstance(changed, IncomingRecord)
+    assert first.content_hash == later.content_hash
+    assert first.content_hash != changed.content_hash
