@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc, utc_now
+from mdm.db import bulk_insert
 from mdm.errors import FieldError, NotFound
 from mdm.models import SourceRecord, SourceRecordVersion
 from mdm.points_of_sale import ensure_points_of_sale
@@ -133,7 +134,7 @@ def _write(
 ) -> None:
     if new_heads:
         # A plain executemany then one read-back is far faster than RETURNING row by row on SQLite.
-        session.execute(insert(_record_table), list(new_heads.values()))
+        bulk_insert(session, _record_table, list(new_heads.values()))
         for key, stored in _load_heads(session, set(new_heads)).items():
             heads[key].id = stored.id
     if head_updates:
@@ -147,9 +148,7 @@ def _write(
             ],
         )
     if versions:
-        session.execute(
-            insert(_version_table), [{"record_id": heads[key].id, **row} for key, row in versions],
-        )
+        bulk_insert(session, _version_table, [{"record_id": heads[key].id, **row} for key, row in versions])
 
 
 def _key_of(raw: object) -> tuple[str | None, str | None]:
