@@ -11,7 +11,7 @@ import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Engine, Table, create_engine, event, insert
+from sqlalchemy import JSON, Engine, Table, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -59,14 +59,25 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows in the session's transaction; PostgreSQL gets COPY, several times faster than INSERTs."""
+    """Insert many rows in the session's transaction: COPY on PostgreSQL, the driver's executemany on SQLite."""
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
-        return
     columns = list(rows[0])
+    if connection.dialect.name != "postgresql":
+        # Straight to the driver's executemany with the column types' own converters: the per-row
+        # parameter handling of a Core executemany costs more than SQLite's insert itself.
+        dialect = connection.dialect
+        converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+        quote = dialect.identifier_preparer.quote
+        statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
+                     f"VALUES ({', '.join('?' for _ in columns)})")
+        connection.exec_driver_sql(statement, [
+            tuple(value if convert is None or value is None else convert(value)
+                  for convert, value in zip(converters, (row[name] for name in columns), strict=True))
+            for row in rows
+        ])
+        return
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
     driver_connection = connection.connection.driver_connection
     assert driver_connection is not None
