@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import String, Table, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc, utc_now
@@ -47,11 +48,18 @@ class _Head:
 def _load_heads(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], _Head]:
     if not keys:
         return {}
+    ids = sorted({source_record_id for _, source_record_id in keys})
+    column = _record_table.c.source_record_id
+    # PostgreSQL takes the ids as one array parameter; an IN list of thousands of parameters costs more to build.
+    condition = (
+        column == any_(bindparam("ids", ids, type_=ARRAY(String)))
+        if session.get_bind().dialect.name == "postgresql" else column.in_(ids)
+    )
     rows = session.execute(
         select(
             _record_table.c.source_system, _record_table.c.source_record_id, _record_table.c.id,
             _record_table.c.current_version, _record_table.c.content_hash, _record_table.c.is_deleted,
-        ).where(_record_table.c.source_record_id.in_({source_record_id for _, source_record_id in keys}))
+        ).where(condition)
     )
     # Filtering on the id alone uses the key index on every backend; other sources' homonyms are dropped here.
     return {(r[0], r[1]): _Head(r[2], r[3], r[4], r[5]) for r in rows if (r[0], r[1]) in keys}
