@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from pathlib import Path
@@ -15,11 +16,13 @@ from tqdm import tqdm
 
 from config import Config
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
-from mdm.db import make_engine, make_session_factory, upgrade_database
+from mdm.clock import utc_now
+from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.errors import FieldError
 from mdm.models import SourceRecord
+from mdm.points_of_sale import import_points_of_sale
 
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data" / "demo.jsonl.gz"
+DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -100,4 +103,18 @@ def demo(if_empty: bool) -> None:
             if session.scalar(select(func.count()).select_from(SourceRecord)):
                 click.echo("the hub already holds records; demo data not loaded")
                 return
-    _run_load(DEMO_DATA, Path("demo.rejects.jsonl"), DEFAULT_CHUNK_SIZE)
+    _import_points_of_sale(DEMO_FOLDER / "points_of_sale.csv")
+    _run_load(DEMO_FOLDER / "demo.jsonl.gz", Path("demo.rejects.jsonl"), DEFAULT_CHUNK_SIZE)
+
+
+def _import_points_of_sale(path: Path) -> None:
+    with path.open(newline="", encoding="utf-8") as source, transaction(_sessions()) as session:
+        created, updated = import_points_of_sale(session, csv.DictReader(source), utc_now())
+    click.echo(f"points of sale: {created:,} created, {updated:,} updated")
+
+
+@cli.command("import-points-of-sale")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_points_of_sale_command(path: Path) -> None:
+    """Create or update points of sale from a CSV file with columns code,network,city,name."""
+    _import_points_of_sale(path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,3 +74,23 @@ def update_point_of_sale(
     row.updated_at = now
     session.flush()
     return _view(row)
+
+
+def import_points_of_sale(session: Session, rows: Iterable[Mapping[str, str]], now: datetime) -> tuple[int, int]:
+    """Create or update points of sale from reference rows (code, network, city, name); answers (created, updated)."""
+    created = updated = 0
+    for row in rows:
+        code = row["code"].strip().upper()
+        values = {"network": row["network"].strip().upper(), "city": row.get("city") or None,
+                  "name": row.get("name") or None}
+        existing = session.get(PointOfSale, code)
+        if existing is None:
+            session.add(PointOfSale(code=code, created_at=now, updated_at=now, **values))
+            created += 1
+        elif any(getattr(existing, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(existing, name, value)
+            existing.updated_at = now
+            updated += 1
+    session.flush()
+    return created, updated

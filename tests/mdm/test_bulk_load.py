@@ -7,7 +7,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,19 +47,3 @@ def test_load_stores_good_lines_and_reports_bad_ones(
     assert (rerun.created, rerun.unchanged, rerun.rejected) == (0, 7, 2)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(SourceRecord)) == 7
-
-
-def test_cli_load_prints_summary_and_writes_rejects(
-    database_url: str, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from config import Config
-    from mdm.cli import cli
-
-    monkeypatch.setattr(Config, "DATABASE_URL", database_url)
-    path = _write(tmp_path / "feed.jsonl", [*_lines(3), b"oops"])
-    rejects = tmp_path / "rejects.jsonl"
-    result = CliRunner().invoke(cli, ["load", str(path), "--no-resolve", "--rejects", str(rejects)])
-    assert result.exit_code == 0, result.output
-    assert "read 4" in result.output and "stored 3" in result.output and "rejected 1" in result.output
-    (reject,) = [orjson.loads(line) for line in rejects.read_bytes().splitlines()]
-    assert reject["line"] == 4 and reject["raw"] == "oops" and reject["errors"][0]["rule"] == "json"
