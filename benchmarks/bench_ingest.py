@@ -111,15 +111,15 @@ def bench_api(path: Path, records: int, backend: str, folder: Path, clients: int
         port = _free_port()
         server = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(folder / "gunicorn.log").open("ab"),
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
+            for _ in range(300):
                 try:
-                    requests.get(f"{base}/api/openapi.json", timeout=1)
+                    requests.get(f"{base}/api/openapi.json", timeout=5).raise_for_status()
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:
                     time.sleep(0.1)
             bodies = list(_batches(path, 1000, records))
             lock = threading.Lock()
@@ -156,13 +156,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--api-records", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--skip-load", action="store_true", help="only measure the API")
     parser.add_argument("--workdir", type=Path, help="keep generated files here (default: a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = args.workdir or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         path = generate(args.records, folder)
-        for backend in args.backends.split(","):
+        for backend in args.backends.split(",") if not args.skip_load else ():
             bench_load(path, args.records, backend, folder)
         for backend in args.backends.split(","):
             bench_api(path, min(args.api_records, args.records), backend, folder)

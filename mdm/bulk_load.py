@@ -7,13 +7,14 @@ import io
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
-from mdm.db import transaction
+from mdm.db import run_transaction
 from mdm.errors import FieldError
 from mdm.source_records import REJECTED, ingest_records
 
@@ -87,8 +88,8 @@ def load_file(
     with stream, raw:
         for chunk in _chunks(_parse_lines(stream), chunk_size):
             parsed = [line for line in chunk if line.error is None]
-            with transaction(sessions) as session:
-                results = ingest_records(session, [line.value for line in parsed], source_systems)
+            store = partial(ingest_records, items=[line.value for line in parsed], source_systems=source_systems)
+            results = run_transaction(sessions, store)
             summary.read += len(chunk)
             for line in chunk:
                 if line.error is not None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Engine, Table, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -44,6 +47,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 64 MiB of page cache (default 2 MiB) keeps the key indexes hot when millions of records are loaded.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
@@ -81,14 +86,40 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
     driver_connection = connection.connection.driver_connection
     assert driver_connection is not None
-    with driver_connection.cursor() as cursor, cursor.copy(
-        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
-        for row in rows:
-            copy.write_row([
-                Jsonb(row[name], dumps=_dumps) if name in json_columns and row[name] is not None else row[name]
-                for name in columns
-            ])
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([
+                    Jsonb(row[name], dumps=_dumps) if name in json_columns and row[name] is not None else row[name]
+                    for name in columns
+                ])
+    except psycopg.Error as error:
+        # Same exception family as every other statement, so callers handle one kind of database error.
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+# Unique violation, serialization failure, deadlock: another transaction won a race; running again succeeds.
+_RACE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """True when a write failed only because a concurrent transaction touched the same rows first."""
+    if isinstance(error, IntegrityError) and error.orig is not None and "UNIQUE" in str(error.orig):
+        return True  # SQLite reports unique violations without a SQLSTATE
+    return getattr(error.orig, "sqlstate", None) in _RACE_SQLSTATES
+
+
+def run_transaction(factory: sessionmaker[Session], work: Callable[[Session], T], attempts: int = 3) -> T:
+    """Run ``work`` in one transaction, again from the start when it lost a race to a concurrent writer."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(factory) as session:
+                return work(session)
+        except DBAPIError as error:
+            if attempt == attempts or not lost_a_race(error):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

@@ -37,9 +37,10 @@ def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str],
     if not networks_by_code:
         return
     known = set(session.scalars(select(PointOfSale.code).where(PointOfSale.code.in_(list(networks_by_code)))))
+    # Sorted, so that concurrent batches lock new codes in the same order and never deadlock each other.
     missing = [
-        {"code": code, "network": network, "created_at": now, "updated_at": now}
-        for code, network in networks_by_code.items() if code not in known
+        {"code": code, "network": networks_by_code[code], "created_at": now, "updated_at": now}
+        for code in sorted(networks_by_code) if code not in known
     ]
     if missing:
         # A concurrent writer may create the same code: whoever comes second keeps the first one's row.

@@ -152,7 +152,8 @@ def _write(
             ),
             [
                 {"b_id": heads[key].id, **{f"b_{name}": value for name, value in changes.items()}}
-                for key, changes in head_updates.items()
+                # In id order, so concurrent batches touching the same records lock them in the same order.
+                for key, changes in sorted(head_updates.items(), key=lambda item: heads[item[0]].id or 0)
             ],
         )
     if versions:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, send_from_directory
+from flask import Flask, redirect, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
@@ -16,6 +16,10 @@ def init_app(app: Flask) -> None:
     for blueprint in (records.blp, points_of_sale.blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     problems.init_app(app)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        return redirect("/api/docs")
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_ui_asset(filename: str) -> ResponseReturnValue:

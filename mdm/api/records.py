@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 import orjson
 from flask import current_app, request
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 
 from mdm.api.problems import PROBLEM_JSON
+from mdm.db import run_transaction
 from mdm.errors import FieldError, InvalidInput, MalformedRequest
 from mdm.source_records import (
     CREATED,
@@ -21,7 +21,7 @@ from mdm.source_records import (
     list_versions,
     retract_record,
 )
-from mdm.web import unit_of_work
+from mdm.web import session_factory, unit_of_work
 from schemas.problems import ProblemSchema
 from schemas.records import (
     BatchResultSchema,
@@ -56,16 +56,8 @@ def _read_json() -> Any:
 
 
 def _ingest(items: list[Any]) -> list[IngestResult]:
-    """One transaction; retried once when a concurrent request created the same record first."""
     source_systems = current_app.config["SOURCE_SYSTEMS"]
-    for attempt in (1, 2):
-        try:
-            with unit_of_work() as session:
-                return ingest_records(session, items, source_systems)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return run_transaction(session_factory(), lambda session: ingest_records(session, items, source_systems))
 
 
 @blp.post("")

@@ -137,3 +137,8 @@ def test_openapi_and_swagger_ui_are_served(client: FlaskClient) -> None:
 
 def test_unknown_route_is_a_problem(client: FlaskClient) -> None:
     _assert_problem(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_home_page_leads_to_the_api_docs(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/api/docs")
