@@ -1,0 +1,1 @@
+"""Pure entity resolution of client records: standardise, block, compare, score and cluster."""

@@ -1,0 +1,274 @@
+"""Identifiers in canonical form: identity documents, ICE, RC, IF, taxe professionnelle, phones, e-mails."""
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from stdnum.exceptions import ValidationError
+from stdnum.ma import ice as stdnum_ice
+
+from matching.places import standardise_court
+from matching.text import fold_text, split_words
+from matching.types import Ice, IdentityDocument, Phone, PhoneKind
+
+# ---------------------------------------------------------------- identity documents
+
+ID_TYPE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "CIN": (
+        "CIN", "CNIE", "CNI", "CI", "CARTE NATIONALE", "CARTE NATIONALE D IDENTITE",
+        "CARTE D IDENTITE NATIONALE", "CARTE D IDENTITE", "CARTE NATIONALE D IDENTITE ELECTRONIQUE",
+    ),
+    "PASSPORT": ("PASSEPORT", "PASSPORT", "PASS", "PP", "PSP"),
+    "RESIDENCE_PERMIT": (
+        "CARTE SEJOUR", "CARTE DE SEJOUR", "TITRE DE SEJOUR", "TITRE SEJOUR", "CS",
+        "CARTE DE RESIDENT", "CARTE RESIDENT", "CARTE D IMMATRICULATION", "CARTE IMMATRICULATION",
+    ),
+    "DRIVING_LICENCE": ("PERMIS", "PERMIS DE CONDUIRE", "PC"),
+}  # fmt: skip
+"""Canonical identity document type to its spellings. The CNIE keeps the number of the CIN it replaces."""
+
+OTHER_ID_TYPE = "OTHER"
+"""Type given to a document whose type the source spelled in an unknown way."""
+
+_ID_TYPE_OF_SPELLING: dict[str, str] = {
+    spelling.replace(" ", ""): id_type for id_type, spellings in ID_TYPE_SPELLINGS.items() for spelling in spellings
+}
+_NUMBER_FORMATS: dict[str, re.Pattern[str]] = {
+    "PASSPORT": re.compile(r"(?=.*\d)[A-Z0-9]{6,12}"),
+    "RESIDENCE_PERMIT": re.compile(r"(?=.*\d)[A-Z0-9]{5,15}"),
+    "DRIVING_LICENCE": re.compile(r"(?=.*\d)[A-Z0-9]{4,15}"),
+}
+# A CIN is one or two letters then the number; zeros typed before the number are not part of it.
+_CIN = re.compile(r"([A-Z]{1,2})0*(\d{1,7})")
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]+")
+_DOTS_AND_APOSTROPHES = str.maketrans({".": "", "'": " "})
+
+
+@lru_cache(maxsize=1024)
+def standardise_id_type(raw: str) -> str:
+    """Return the canonical identity document type (CIN, PASSPORT, RESIDENCE_PERMIT, …) of a raw type."""
+    compact = "".join(split_words(fold_text(raw).translate(_DOTS_AND_APOSTROPHES)))
+    return _ID_TYPE_OF_SPELLING.get(compact, OTHER_ID_TYPE)
+
+
+def compact_identifier(raw: str) -> str:
+    """Return the upper-case letters and digits of a raw identifier, separators removed."""
+    return _NOT_ALPHANUMERIC.sub("", fold_text(raw))
+
+
+def parse_identity_document(id_type: str | None, raw_number: str) -> IdentityDocument | None:
+    """Return the canonical document for a canonical type (None when unknown) and a raw number.
+
+    A number without a type that reads as a CIN is taken as one; a CIN keeps its letters and loses
+    the zeros typed before its number (be-012345 -> BE12345).
+    """
+    number = compact_identifier(raw_number)
+    if not number:
+        return None
+    if id_type in (None, "CIN"):
+        cin = _CIN.fullmatch(number)
+        if cin:
+            return IdentityDocument(id_type="CIN", number=cin[1] + cin[2], well_formed=True)
+        return IdentityDocument(id_type=id_type, number=number, well_formed=id_type is None)
+    number_format = _NUMBER_FORMATS.get(id_type)
+    well_formed = number_format is None or number_format.fullmatch(number) is not None
+    return IdentityDocument(id_type=id_type, number=number, well_formed=well_formed)
+
+
+# ---------------------------------------------------------------- company identifiers
+
+REGISTRY_LABEL_WORDS: frozenset[str] = frozenset(
+    {"IF", "TP", "RC", "ICE", "N", "NO", "NUM", "NUMERO", "IDENTIFIANT", "FISCAL", "TAXE", "PROFESSIONNELLE",
+     "PATENTE", "REGISTRE", "DE", "DU", "COMMERCE"}
+)  # fmt: skip
+"""Labels sources type before a register number (IF 39743482, T.P. N° 1234)."""
+
+
+def parse_ice(raw: str) -> Ice | None:
+    """Return the ICE split into its parts, or None when it is not 15 digits.
+
+    Spreadsheets drop the leading zeros of an ICE; a shorter number is padded only when the
+    padded number passes the check digits, so a truncated one is not mistaken for valid.
+    """
+    number = "".join(word for word in split_words(fold_text(raw).replace(".", "")) if word not in REGISTRY_LABEL_WORDS)
+    if not number.isdigit() or len(number) > 15:
+        return None
+    if len(number) < 15:
+        if not stdnum_ice.is_valid(number.zfill(15)):
+            return None
+        number = number.zfill(15)
+    try:
+        checksum_ok = bool(stdnum_ice.validate(number))
+    except ValidationError:
+        checksum_ok = False
+    return Ice(
+        number=number,
+        company=number[:9],
+        establishment=number[9:13],
+        check=number[13:],
+        checksum_ok=checksum_ok,
+    )
+
+
+def standardise_registry_number(raw: str) -> str | None:
+    """Return the digits of a register number (IF, taxe professionnelle) without labels or leading zeros.
+
+    None when the value holds no digit or other words than labels (such a value is not a number).
+    """
+    words = [word for word in split_words(fold_text(raw).replace(".", "")) if word not in REGISTRY_LABEL_WORDS]
+    if not words or not all(word.isdigit() for word in words):
+        return None
+    return "".join(words).lstrip("0") or "0"
+
+
+_LETTERS_OR_DIGITS = re.compile(r"[A-Z]+|[0-9]+")
+
+
+def parse_rc_number(raw: str) -> tuple[str | None, str | None]:
+    """Return (number, court) of an RC field; a court written next to the number is read too (12345/CASA)."""
+    words = _LETTERS_OR_DIGITS.findall(fold_text(raw).replace(".", ""))
+    digits = "".join(word for word in words if word.isdigit())
+    court_words = [word for word in words if not word.isdigit() and word not in REGISTRY_LABEL_WORDS]
+    if not digits:
+        return None, None
+    return digits.lstrip("0") or "0", standardise_court(" ".join(court_words)) if court_words else None
+
+
+# ---------------------------------------------------------------- phones
+
+_MOROCCO_COUNTRY_CODE = "212"
+
+
+def _load_moroccan_metadata() -> phonenumbers.PhoneMetadata:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("MA")
+    if metadata is None:
+        raise RuntimeError("phonenumbers has no numbering plan for Morocco")
+    return metadata
+
+
+def _compile_moroccan_number_shape(metadata: phonenumbers.PhoneMetadata) -> re.Pattern[str]:
+    """Return the plan's general description (9 digits from 5 to 8): a Moroccan number, allocated or not."""
+    general = metadata.general_desc
+    if general is None or not general.national_number_pattern:
+        raise RuntimeError("phonenumbers has no general description of Moroccan numbers")
+    return re.compile(general.national_number_pattern)
+
+
+def _compile_moroccan_line_kinds(metadata: phonenumbers.PhoneMetadata) -> re.Pattern[str]:
+    """Return one pattern over the library's Moroccan national number patterns, in the order it
+    classifies numbers, with a group named after the kind each one gives.
+
+    Moroccan numbers are classified this way without a full parse: most phones in a feed are Moroccan
+    and phonenumbers.parse costs tens of microseconds.
+    """
+    descriptions: tuple[tuple[phonenumbers.PhoneNumberDesc | None, PhoneKind], ...] = (
+        (metadata.premium_rate, "other"),
+        (metadata.toll_free, "other"),
+        (metadata.shared_cost, "other"),
+        (metadata.voip, "other"),
+        (metadata.personal_number, "other"),
+        (metadata.pager, "other"),
+        (metadata.uan, "other"),
+        (metadata.voicemail, "other"),
+        (metadata.fixed_line, "fixed"),
+        (metadata.mobile, "mobile"),
+    )
+    alternatives = [
+        f"(?P<{kind}{index}>{description.national_number_pattern})"
+        for index, (description, kind) in enumerate(descriptions)
+        if description is not None and description.national_number_pattern
+    ]
+    return re.compile("|".join(alternatives))
+
+
+_MOROCCO = _load_moroccan_metadata()
+_MOROCCAN_LINE_KINDS = _compile_moroccan_line_kinds(_MOROCCO)
+_MOROCCAN_NUMBER_SHAPE = _compile_moroccan_number_shape(_MOROCCO)
+_KIND_OF_LEADING_DIGIT: dict[str, PhoneKind] = {"5": "fixed", "6": "mobile", "7": "mobile", "8": "other"}
+_KIND_OF_GROUP: dict[str, PhoneKind] = {
+    group: "mobile" if group.startswith("mobile") else "fixed" if group.startswith("fixed") else "other"
+    for group in _MOROCCAN_LINE_KINDS.groupindex
+}
+_KIND_OF_NUMBER_TYPE: dict[int, PhoneKind] = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+}
+_PHONE_LIST_SEPARATORS = re.compile(r"[/;,|]")
+_NOT_DIGIT = re.compile(r"\D+")
+
+
+def split_phone_numbers(raw: str) -> list[str]:
+    """Return the numbers of a phone field, which sources sometimes fill with several (06… / 05…)."""
+    if not _PHONE_LIST_SEPARATORS.search(raw):
+        return [raw]
+    return [part for part in _PHONE_LIST_SEPARATORS.split(raw) if part.strip()]
+
+
+def _read_moroccan_national_number(raw: str) -> str | None:
+    """Return the 9-digit Moroccan national number of a raw phone, or None when not a Moroccan form."""
+    digits = _NOT_DIGIT.sub("", raw)
+    if raw.lstrip().startswith("+") or digits.startswith("00"):
+        digits = digits.removeprefix("00")
+        if not digits.startswith(_MOROCCO_COUNTRY_CODE):
+            return None
+        digits = digits[3:]
+    elif digits.startswith(_MOROCCO_COUNTRY_CODE) and len(digits) in (12, 13):
+        digits = digits[3:]
+    if len(digits) == 10 and digits.startswith("0"):  # trunk 0, also after the country code: +212 (0)6…
+        digits = digits[1:]
+    return digits if len(digits) == 9 else None
+
+
+def _classify_moroccan_number(national: str) -> PhoneKind | None:
+    line = _MOROCCAN_LINE_KINDS.fullmatch(national)
+    return _KIND_OF_GROUP[line.lastgroup] if line and line.lastgroup else None
+
+
+@lru_cache(maxsize=4096)  # the slow path: foreign and unusual numbers
+def _parse_with_phonenumbers(raw: str) -> Phone | None:
+    try:
+        parsed = phonenumbers.parse(raw, "MA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(number=number, kind=_KIND_OF_NUMBER_TYPE.get(phonenumbers.number_type(parsed), "other"))
+
+
+def parse_phone(raw: str) -> Phone | None:
+    """Return the phone in E.164 form with its kind (mobile, fixed, other), or None when not a number.
+
+    A Moroccan number outside the allocated ranges keeps the kind its first digit gives, marked as
+    not allocated; a foreign number must be valid for the library.
+    """
+    national = _read_moroccan_national_number(raw)
+    if national is None:
+        return _parse_with_phonenumbers(raw)
+    number = f"+{_MOROCCO_COUNTRY_CODE}{national}"
+    kind = _classify_moroccan_number(national)
+    if kind:
+        return Phone(number=number, kind=kind)
+    if _MOROCCAN_NUMBER_SHAPE.fullmatch(national):
+        return Phone(number=number, kind=_KIND_OF_LEADING_DIGIT[national[0]], allocated=False)
+    return None
+
+
+# ---------------------------------------------------------------- e-mails
+
+# Gmail delivers a.b.c+tag@gmail.com to abc@gmail.com: writing the mailbox that way loses nothing.
+# Other providers (hotmail, yahoo, menara.ma …) treat dots as significant, so they are kept there.
+_DOT_INSENSITIVE_DOMAINS: dict[str, str] = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+_EMAIL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def standardise_email(raw: str) -> str | None:
+    """Return the e-mail as its canonical mailbox (trimmed, lower-cased), or None when malformed."""
+    text = raw.strip().lower().removeprefix("mailto:").strip("<> ").rstrip(".")
+    if not _EMAIL.fullmatch(text):
+        return None
+    local, domain = text.rsplit("@", 1)
+    gmail_domain = _DOT_INSENSITIVE_DOMAINS.get(domain)
+    if gmail_domain:
+        local, domain = local.split("+", 1)[0].replace(".", ""), gmail_domain
+    return f"{local}@{domain}" if local else None

@@ -1,0 +1,183 @@
+"""Places in canonical form: Moroccan cities and courts as codes, postal codes, address tokens."""
+
+import re
+from functools import lru_cache
+
+from matching.names import transliteration_key
+from matching.text import fold_text
+
+CITY_ALIASES: dict[str, tuple[str, ...]] = {
+    "CASABLANCA": (
+        "CASABLANCA", "CASA", "DAR EL BEIDA", "DAR EL BAIDA", "DAR BEIDA", "ADDAR AL BAYDA",
+        "ANFA", "MAARIF", "AIN SEBAA", "AIN CHOCK", "AIN CHOK", "HAY HASSANI", "SIDI MAAROUF",
+        "SIDI BERNOUSSI", "BEN MSIK", "HAY MOHAMMADI",
+    ),
+    "RABAT": ("RABAT", "RBAT"),
+    "SALE": ("SALE", "SLA"),
+    "TEMARA": ("TEMARA", "TMARA"),
+    "FES": ("FES", "FEZ", "FAS"),
+    "MARRAKECH": ("MARRAKECH", "MARRAKESH", "MARRAKCH", "MRAKECH", "GUELIZ"),
+    "TANGER": ("TANGER", "TANGIER", "TANGIERS", "TANJA"),
+    "MEKNES": ("MEKNES", "MEKNASSA", "MIKNAS"),
+    "KENITRA": ("KENITRA", "QUENITRA", "PORT LYAUTEY"),
+    "TETOUAN": ("TETOUAN", "TETUAN", "TITAOUINE", "TITWAN"),
+    "EL_JADIDA": ("EL JADIDA", "JADIDA", "MAZAGAN"),
+    "MOHAMMEDIA": ("MOHAMMEDIA", "MOHAMMADIA", "FEDALA"),
+    "AGADIR": ("AGADIR",),
+    "INEZGANE": ("INEZGANE", "INZEGANE"),
+    "AIT_MELLOUL": ("AIT MELLOUL",),
+    "OUJDA": ("OUJDA", "OUJDA ANGAD", "UJDA"),
+    "LAAYOUNE": ("LAAYOUNE", "LAYOUNE", "EL AYOUN", "AYOUN", "EL AAIUN", "LAAYOUN"),
+    "BENI_MELLAL": ("BENI MELLAL", "B MELLAL"),
+    "NADOR": ("NADOR",),
+    "SAFI": ("SAFI", "ASFI"),
+    "KHOURIBGA": ("KHOURIBGA",),
+    "SETTAT": ("SETTAT",),
+    "TAZA": ("TAZA",),
+    "ESSAOUIRA": ("ESSAOUIRA", "MOGADOR"),
+    "OUARZAZATE": ("OUARZAZATE", "WARZAZAT"),
+    "ERRACHIDIA": ("ERRACHIDIA", "ER RACHIDIA", "RACHIDIA", "KSAR ES SOUK"),
+    "DAKHLA": ("DAKHLA", "VILLA CISNEROS"),
+    "KHEMISSET": ("KHEMISSET",),
+    "BERRECHID": ("BERRECHID",),
+    "LARACHE": ("LARACHE", "LARAICH", "EL ARAICH"),
+    "KSAR_EL_KEBIR": ("KSAR EL KEBIR", "KSAR KEBIR", "ALCAZARQUIVIR"),
+    "GUELMIM": ("GUELMIM", "GOULIMINE"),
+    "TIZNIT": ("TIZNIT",),
+    "TAROUDANT": ("TAROUDANT",),
+    "AL_HOCEIMA": ("AL HOCEIMA", "EL HOCEIMA", "HOCEIMA", "ALHUCEMAS"),
+    "IFRANE": ("IFRANE",),
+    "SIDI_KACEM": ("SIDI KACEM",),
+    "SIDI_SLIMANE": ("SIDI SLIMANE",),
+    "BERKANE": ("BERKANE",),
+    "OUED_ZEM": ("OUED ZEM",),
+    "FQUIH_BEN_SALAH": ("FQUIH BEN SALAH", "FKIH BEN SALAH"),
+    "YOUSSOUFIA": ("YOUSSOUFIA", "LOUIS GENTIL"),
+    "TAN_TAN": ("TAN TAN",),
+    "AZROU": ("AZROU",),
+    "SEFROU": ("SEFROU",),
+    "KHENIFRA": ("KHENIFRA",),
+    "BOUZNIKA": ("BOUZNIKA",),
+    "SKHIRAT": ("SKHIRAT", "SKHIRATE"),
+    "TIFLET": ("TIFLET",),
+    "MARTIL": ("MARTIL",),
+    "FNIDEQ": ("FNIDEQ", "FNIDEK"),
+    "MDIQ": ("MDIQ", "MDIK"),
+    "CHEFCHAOUEN": ("CHEFCHAOUEN", "CHAOUEN", "CHECHAOUEN", "XAUEN"),
+    "ASILAH": ("ASILAH", "ASSILAH", "ARZILA"),
+    "OUEZZANE": ("OUEZZANE", "OUAZZANE", "WAZZAN"),
+    "ZAGORA": ("ZAGORA",),
+    "MIDELT": ("MIDELT",),
+    "BENSLIMANE": ("BENSLIMANE", "BEN SLIMANE"),
+    "TAOURIRT": ("TAOURIRT",),
+    "GUERCIF": ("GUERCIF",),
+    "SIDI_BENNOUR": ("SIDI BENNOUR",),
+    "AZEMMOUR": ("AZEMMOUR",),
+    "KELAA_DES_SRAGHNA": ("EL KELAA DES SRAGHNA", "KELAA DES SRAGHNA", "KELAAT SRAGHNA", "KALAAT SRAGHNA"),
+    "EL_HAJEB": ("EL HAJEB",),
+    "SIDI_IFNI": ("SIDI IFNI",),
+    "BOUJDOUR": ("BOUJDOUR",),
+    "SMARA": ("SMARA", "ES SMARA"),
+    "TINGHIR": ("TINGHIR", "TINERHIR"),
+    "JERADA": ("JERADA",),
+    "DRIOUCH": ("DRIOUCH",),
+}  # fmt: skip
+"""Canonical city code to the spellings sources use (folded); variants of spelling are absorbed by the key."""
+
+_CITY_OF_KEY: dict[str, str] = {
+    transliteration_key(alias.replace(" ", "")): code for code, aliases in CITY_ALIASES.items() for alias in aliases
+}
+_LONGEST_ALIAS = max(len(alias.split()) for aliases in CITY_ALIASES.values() for alias in aliases)
+_LETTER_WORD = re.compile(r"[A-Z]+")
+
+COURT_WORDS: frozenset[str] = frozenset(
+    {"TRIBUNAL", "TRIBUNAUX", "COMMERCE", "COMMERCIAL", "DE", "DU", "D", "PREMIERE", "INSTANCE", "TC", "TPI",
+     "GREFFE", "RC", "REGISTRE", "VILLE"}
+)  # fmt: skip
+"""Words naming the kind of court; what is left names its seat."""
+
+
+def _find_city(words: list[str]) -> str | None:
+    # The whole text first, then its longest runs of words: "CASA MAARIF", "AIN SEBAA CASABLANCA".
+    for length in range(min(len(words), _LONGEST_ALIAS), 0, -1):
+        for start in range(len(words) - length + 1):
+            code = _CITY_OF_KEY.get(transliteration_key("".join(words[start : start + length])))
+            if code:
+                return code
+    return None
+
+
+@lru_cache(maxsize=1 << 14)
+def standardise_city(raw: str) -> str | None:
+    """Return the canonical city code; a city not in the registry keeps its folded words (SIDI_RAHAL)."""
+    words = _LETTER_WORD.findall(fold_text(raw).replace("'", ""))
+    if not words:
+        return None
+    return _find_city(words) or "_".join(words)
+
+
+@lru_cache(maxsize=4096)
+def standardise_court(raw: str) -> str | None:
+    """Return the code of the city where a court sits (Tribunal de commerce de Casablanca -> CASABLANCA)."""
+    words = [word for word in _LETTER_WORD.findall(fold_text(raw)) if word not in COURT_WORDS]
+    return standardise_city(" ".join(words)) if words else None
+
+
+_POSTAL_CODE = re.compile(r"[1-9]\d{4}")
+_POSTAL_CODE_IN_TEXT = re.compile(r"(?<!\d)[1-9]\d{4}(?!\d)")
+
+
+def standardise_postal_code(raw: str) -> str | None:
+    """Return a Moroccan postal code (five digits), or None when the value is not one."""
+    code = raw.strip().replace(" ", "")
+    return code if _POSTAL_CODE.fullmatch(code) else None
+
+
+def find_postal_code(raw: str) -> str | None:
+    """Return a postal code written inside other text (20250 CASABLANCA), or None."""
+    found = _POSTAL_CODE_IN_TEXT.search(raw)
+    return found.group() if found else None
+
+
+# ---------------------------------------------------------------- addresses
+
+ADDRESS_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "BOULEVARD": ("BD", "BLD", "BLVD", "BVD", "BOUL", "BOULEVARD"),
+    "AVENUE": ("AV", "AVE", "AVN", "AVENUE"),
+    "RUE": ("R", "RUE"),
+    "ROUTE": ("RTE", "ROUTE"),
+    "APPT": ("APP", "APPT", "APT", "APPART", "APPARTEMENT"),
+    "IMM": ("IMM", "IMMB", "IMMEUBLE"),
+    "RESIDENCE": ("RES", "RESID", "RESIDENCE"),
+    "QUARTIER": ("QU", "QRT", "QT", "QUART", "QUARTIER"),
+    "HAY": ("HAY", "HAI"),
+    "LOT": ("LOT", "LOTS", "LOTISSEMENT"),
+    "ETAGE": ("ETG", "ETAGE"),
+    "BLOC": ("BLOC", "BLC", "BLOCK"),
+    "PLACE": ("PL", "PLACE"),
+    "ANGLE": ("ANG", "ANGLE"),
+    "MAGASIN": ("MAG", "MAGASIN"),
+    "BP": ("BP",),
+}  # fmt: skip
+"""Canonical address word to the abbreviations sources type for it."""
+
+ADDRESS_DROPPED_WORDS: frozenset[str] = frozenset(
+    {"N", "NO", "NR", "NUM", "NUMERO", "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "AU", "AUX"}
+)
+"""Number markers (the number follows anyway) and French articles, which sources write or omit."""
+
+_ADDRESS_WORD_OF_SPELLING: dict[str, str] = {
+    spelling: word for word, spellings in ADDRESS_ABBREVIATIONS.items() for spelling in spellings
+}
+_ORDINAL_SUFFIX = re.compile(r"(?<=\d)\s?(?:I?EME|ERE?|E)\b")  # 2EME ETAGE -> 2 ETAGE
+_ADDRESS_WORD = re.compile(r"[A-Z]+|[0-9]+")
+
+
+def parse_address(raw: str) -> tuple[str, ...]:
+    """Return the canonical words of an address line: abbreviations spelled out, numbers without zeros."""
+    text = _ORDINAL_SUFFIX.sub("", fold_text(raw))
+    return tuple(
+        (word.lstrip("0") or "0") if word[0] == "0" else _ADDRESS_WORD_OF_SPELLING.get(word, word)
+        for word in _ADDRESS_WORD.findall(text)
+        if word not in ADDRESS_DROPPED_WORDS
+    )

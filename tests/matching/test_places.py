@@ -1,0 +1,132 @@
+"""Places: city and court codes, postal codes, address words."""
+
+import pytest
+
+from matching.places import (
+    CITY_ALIASES,
+    find_postal_code,
+    parse_address,
+    standardise_city,
+    standardise_court,
+    standardise_postal_code,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("Casablanca", "CASABLANCA"),
+        ("CASABLANCA", "CASABLANCA"),
+        ("Casa", "CASABLANCA"),
+        ("Dar el Beida", "CASABLANCA"),
+        ("Dar El Baida", "CASABLANCA"),
+        ("casa maarif", "CASABLANCA"),
+        ("20250 CASABLANCA", "CASABLANCA"),
+        ("Aïn Sebaâ", "CASABLANCA"),
+        ("Fès", "FES"),
+        ("Fes", "FES"),
+        ("Fez", "FES"),
+        ("Marrakech", "MARRAKECH"),
+        ("Marrakesh", "MARRAKECH"),
+        ("MARRAKECHE", "MARRAKECH"),
+        ("Tanger", "TANGER"),
+        ("Tangier", "TANGER"),
+        ("Tangiers", "TANGER"),
+        ("Meknès", "MEKNES"),
+        ("Salé", "SALE"),
+        ("Kénitra", "KENITRA"),
+        ("Tétouan", "TETOUAN"),
+        ("Tetuan", "TETOUAN"),
+        ("El Jadida", "EL_JADIDA"),
+        ("ELJADIDA", "EL_JADIDA"),
+        ("Mazagan", "EL_JADIDA"),
+        ("Mohammedia", "MOHAMMEDIA"),
+        ("Agadir", "AGADIR"),
+        ("Oujda", "OUJDA"),
+        ("Laâyoune", "LAAYOUNE"),
+        ("Layoune", "LAAYOUNE"),
+        ("Béni Mellal", "BENI_MELLAL"),
+        ("Beni-Mellal", "BENI_MELLAL"),
+        ("Nador", "NADOR"),
+        ("Safi", "SAFI"),
+        ("Khouribga", "KHOURIBGA"),
+        ("Settat", "SETTAT"),
+        ("Taza", "TAZA"),
+        ("Er-Rachidia", "ERRACHIDIA"),
+        ("Laraich", "LARACHE"),
+        ("M'diq", "MDIQ"),
+        ("Sidi Rahal", "SIDI_RAHAL"),  # not in the registry: its folded words
+        ("-", None),
+    ],
+)
+def test_city_is_one_code(raw: str, code: str | None) -> None:
+    assert standardise_city(raw) == code
+
+
+def test_every_alias_reads_as_its_own_city() -> None:
+    misread = {
+        alias: standardise_city(alias)
+        for code, aliases in CITY_ALIASES.items()
+        for alias in aliases
+        if standardise_city(alias) != code
+    }
+    assert misread == {}
+
+
+def test_nearby_cities_stay_apart() -> None:
+    assert len({standardise_city(city) for city in ("Rabat", "Salé", "Témara", "Kénitra", "Casablanca")}) == 5
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("Tribunal de commerce de Casablanca", "CASABLANCA"),
+        ("TC Casa", "CASABLANCA"),
+        ("TPI Layoune", "LAAYOUNE"),
+        ("RC GUELMIM", "GUELMIM"),
+        ("Tribunal de première instance de Fès", "FES"),
+        ("Tangier", "TANGER"),
+        ("TRIBUNAL DE COMMERCE", None),
+    ],
+)
+def test_court_is_the_code_of_its_seat(raw: str, code: str | None) -> None:
+    assert standardise_court(raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "postal_code"),
+    [("20000", "20000"), (" 20 250 ", "20250"), ("2000", None), ("020000", None), ("00000", None), ("ABCDE", None)],
+)
+def test_postal_code_is_five_digits(raw: str, postal_code: str | None) -> None:
+    assert standardise_postal_code(raw) == postal_code
+
+
+@pytest.mark.parametrize(
+    ("raw", "postal_code"),
+    [("CASABLANCA 20250", "20250"), ("20250-CASA", "20250"), ("CASABLANCA", None), ("123456 CASA", None)],
+)
+def test_postal_code_inside_other_text(raw: str, postal_code: str | None) -> None:
+    assert find_postal_code(raw) == postal_code
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("12 Bd Zerktouni", ("12", "BOULEVARD", "ZERKTOUNI")),
+        ("12 BLD ZERKTOUNI", ("12", "BOULEVARD", "ZERKTOUNI")),
+        ("12, boulevard Zerktouni", ("12", "BOULEVARD", "ZERKTOUNI")),
+        ("N° 12 Av. Hassan II", ("12", "AVENUE", "HASSAN", "II")),
+        ("NUM 012 AVENUE HASSAN II", ("12", "AVENUE", "HASSAN", "II")),
+        ("Résid. Al Amal Imm 4 Appt 05", ("RESIDENCE", "AL", "AMAL", "IMM", "4", "APPT", "5")),
+        ("RES AL AMAL IMMEUBLE 4 APPARTEMENT 5", ("RESIDENCE", "AL", "AMAL", "IMM", "4", "APPT", "5")),
+        ("2ème étage", ("2", "ETAGE")),
+        ("1 er etg", ("1", "ETAGE")),
+        ("Qu. Maarif", ("QUARTIER", "MAARIF")),
+        ("Hay Mohammadi rue 5", ("HAY", "MOHAMMADI", "RUE", "5")),
+        ("Rue d'Agadir", ("RUE", "AGADIR")),
+        ("Lot. Al Wahda", ("LOT", "AL", "WAHDA")),
+        ("Bloc E 12", ("BLOC", "E", "12")),
+    ],
+)
+def test_address_words_are_canonical(raw: str, words: tuple[str, ...]) -> None:
+    assert parse_address(raw) == words
