@@ -1,0 +1,140 @@
+"""Clustering of match edges into clients, honouring must-link and cannot-link constraints.
+
+Edges are merged strongest first (a union-find); a merge that would put two conflicting strong identifiers
+(two national ids that are not one typo apart, two ICE establishments) or a steward's cannot-link in one
+cluster is refused instead. So one weak or junk link can never chain two real clients together through a
+component, and each refused strong edge is reported as an uncertain split for a steward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import Levenshtein
+
+from matching.features import MISSING, FeatureTable
+
+# Identifiers that belong to one client only: a cluster holding two different values is two clients.
+# A national id is compared within its document type (a CIN and a passport number of one client differ) and
+# one typo apart is the same id; two ICEs that both passed their checksum are never a typo.
+EXCLUSIVE_IDENTIFIERS = ("typed_national_id", "ice_establishment")
+TYPO_TOLERANT = frozenset({"typed_national_id"})
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedEdge:
+    left: int
+    right: int
+    weight: float
+    reason: str
+
+
+@dataclass(slots=True)
+class Clustering:
+    """``cluster`` gives each record position its cluster's representative position."""
+
+    cluster: npt.NDArray[np.int64]
+    refused: list[RefusedEdge] = field(default_factory=list)
+
+
+class _Clusters:
+    def __init__(self, features: FeatureTable) -> None:
+        self.features = features
+        self.parent = np.arange(features.size, dtype=np.int64)
+        self.size = np.ones(features.size, dtype=np.int64)
+        # Identifier sets of merged clusters only; a singleton's are read from the features when needed.
+        self.identifiers: dict[int, dict[str, set[str]]] = {}
+        self.cannot_link: dict[int, set[int]] = {}
+
+    def find(self, position: int) -> int:
+        root = position
+        while self.parent[root] != root:
+            root = int(self.parent[root])
+        while self.parent[position] != root:
+            self.parent[position], position = root, int(self.parent[position])
+        return root
+
+    def _identifiers(self, root: int) -> dict[str, set[str]]:
+        known = self.identifiers.get(root)
+        if known is not None:
+            return known
+        return {
+            name: {str(self.features.texts[name][root])}
+            for name in EXCLUSIVE_IDENTIFIERS if self.features.codes[name][root] != MISSING
+        }
+
+    def conflict(self, a: int, b: int) -> str | None:
+        if b in self.cannot_link.get(a, ()):
+            return "cannot_link"
+        ids_a, ids_b = self._identifiers(a), self._identifiers(b)
+        for name in EXCLUSIVE_IDENTIFIERS:
+            for kind, values_a in _by_kind(ids_a.get(name, set())).items():
+                values_b = _by_kind(ids_b.get(name, set())).get(kind)
+                if not values_b or not values_a.isdisjoint(values_b):
+                    continue
+                if name not in TYPO_TOLERANT or not _one_typo_apart(values_a, values_b):
+                    return f"different_{name}"
+        return None
+
+    def union(self, a: int, b: int) -> None:
+        if self.size[a] < self.size[b]:
+            a, b = b, a
+        merged = self._identifiers(a)
+        for name, values in self._identifiers(b).items():
+            merged.setdefault(name, set()).update(values)
+        self.identifiers.pop(b, None)
+        self.identifiers[a] = merged
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        for other in self.cannot_link.pop(b, set()):
+            self.cannot_link.setdefault(a, set()).add(other)
+            partners = self.cannot_link.setdefault(other, set())
+            partners.discard(b)
+            partners.add(a)
+
+
+def _by_kind(values: set[str]) -> dict[str, set[str]]:
+    """Typed values ("CIN:AB123") grouped by their type; untyped values form one group."""
+    groups: dict[str, set[str]] = {}
+    for value in values:
+        kind, _, _ = value.rpartition(":")
+        groups.setdefault(kind, set()).add(value)
+    return groups
+
+
+def _one_typo_apart(values_a: set[str], values_b: set[str]) -> bool:
+    return any(Levenshtein.distance(a, b) <= 1 for a in values_a for b in values_b)
+
+
+def cluster_records(
+    features: FeatureTable,
+    edges: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+) -> Clustering:
+    """Clusters from match edges; must-links are merged first, cannot-links are never crossed."""
+    clusters = _Clusters(features)
+    for a, b in cannot_link:
+        clusters.cannot_link.setdefault(a, set()).add(b)
+        clusters.cannot_link.setdefault(b, set()).add(a)
+    refused: list[RefusedEdge] = []
+    for a, b in must_link:
+        root_a, root_b = clusters.find(a), clusters.find(b)
+        if root_a != root_b and clusters.conflict(root_a, root_b) != "cannot_link":
+            clusters.union(root_a, root_b)
+    for index in np.argsort(-weights, kind="stable"):
+        a, b = int(edges[index, 0]), int(edges[index, 1])
+        root_a, root_b = clusters.find(a), clusters.find(b)
+        if root_a == root_b:
+            continue
+        reason = clusters.conflict(root_a, root_b)
+        if reason is None:
+            clusters.union(root_a, root_b)
+        else:
+            refused.append(RefusedEdge(a, b, float(weights[index]), reason))
+    roots = np.fromiter((clusters.find(p) for p in range(features.size)), dtype=np.int64, count=features.size)
+    return Clustering(roots, refused)

@@ -1,0 +1,180 @@
+"""Comparisons: for each field, ordered levels from "agree exactly" to "disagree", computed on arrays of pairs.
+
+Level 0 always means "a value is missing on one side" and carries no evidence; levels 1..n go from the most
+to the least similar. Each comparison is a pure function of the feature table and the two sides of the pairs,
+so the batch (millions of pairs) and the online path (one record's candidates) run the very same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
+
+from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
+
+Levels = npt.NDArray[np.int8]
+Positions = npt.NDArray[np.int64]
+LevelFunction = Callable[[FeatureTable, Positions, Positions], Levels]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A named comparison for one party type; ``levels`` names levels 1..n, most similar first."""
+
+    name: str
+    party: int
+    levels: tuple[str, ...]
+    compute: LevelFunction
+    # Feature whose value frequency adjusts the weight of level 1 (rare names count for more).
+    term_frequency: str | None = None
+    # Levels that prove two different clients whatever else agrees (a branch is not its head office).
+    vetoes: frozenset[int] = frozenset()
+
+    @property
+    def level_count(self) -> int:
+        return len(self.levels) + 1
+
+
+def _exact(features: FeatureTable, feature: str, left: Positions, right: Positions) -> tuple[
+    npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+]:
+    """(both present, equal) masks for one coded feature."""
+    a, b = features.codes[feature][left], features.codes[feature][right]
+    present = (a != MISSING) & (b != MISSING)
+    return present, present & (a == b)
+
+
+def _similarity(
+    features: FeatureTable, feature: str, left: Positions, right: Positions, mask: npt.NDArray[np.bool_],
+    scorer: Callable[[str, str], float],
+) -> npt.NDArray[np.float64]:
+    """Scorer result where ``mask`` is set (0 elsewhere): the expensive call only runs where needed."""
+    scores = np.zeros(len(left), dtype=np.float64)
+    texts = features.texts[feature]
+    where = np.flatnonzero(mask)
+    scores[where] = [scorer(texts[i], texts[j]) for i, j in zip(left[where], right[where], strict=True)]
+    return scores
+
+
+def _levels(present: npt.NDArray[np.bool_], conditions: list[npt.NDArray[np.bool_]]) -> Levels:
+    """First matching condition gives the level (1-based); present pairs matching none get the last level."""
+    levels = np.full(len(present), len(conditions) + 1, dtype=np.int8)
+    for level in range(len(conditions), 0, -1):
+        levels[conditions[level - 1]] = level
+    levels[~present] = 0
+    return levels
+
+
+def exact_or_else(feature: str) -> LevelFunction:
+    def compute(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+        present, equal = _exact(features, feature, left, right)
+        return _levels(present, [equal])
+    return compute
+
+
+def any_shared(*feature_names: str) -> LevelFunction:
+    """Level 1 when any value of one side equals any value of the other (e.g. one of two phones)."""
+    def compute(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+        present_left = np.zeros(len(left), dtype=bool)
+        present_right = np.zeros(len(left), dtype=bool)
+        shared = np.zeros(len(left), dtype=bool)
+        for a_name in feature_names:
+            a = features.codes[a_name][left]
+            present_left |= a != MISSING
+            for b_name in feature_names:
+                b = features.codes[b_name][right]
+                shared |= (a != MISSING) & (a == b)
+        for b_name in feature_names:
+            present_right |= features.codes[b_name][right] != MISSING
+        return _levels(present_left & present_right, [shared])
+    return compute
+
+
+def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "name", left, right)
+    score = _similarity(features, "name", left, right, present & ~equal, token_sort_ratio)
+    return _levels(present, [equal, score >= 92, score >= 80])
+
+
+def _company_name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "name", left, right)
+    score = _similarity(features, "name", left, right, present & ~equal, token_set_ratio)
+    return _levels(present, [equal, score >= 92, score >= 80])
+
+
+def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "birth_date", left, right)
+    dates, swapped = features.codes["birth_date"], features.codes["birth_date_swapped"]
+    # A day/month swap is a reading of an ambiguous date, not a disagreement.
+    swap = ((swapped[left] != MISSING) & (swapped[left] == dates[right])) | (
+        (swapped[right] != MISSING) & (swapped[right] == dates[left]))
+    near = _similarity(features, "birth_date", left, right, present & ~equal & ~swap, Levenshtein.distance) == 1
+    texts = features.texts["birth_date"]
+    same_year = np.zeros(len(left), dtype=bool)
+    where = np.flatnonzero(present & ~equal & ~swap & ~near)
+    same_year[where] = [texts[i][:4] == texts[j][:4] for i, j in zip(left[where], right[where], strict=True)]
+    return _levels(present, [equal, swap | near, same_year])
+
+
+def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "national_id", left, right)
+    distance = _similarity(features, "national_id", left, right, present & ~equal, Levenshtein.distance)
+    return _levels(present, [equal, (distance == 1)])
+
+
+def _address_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "address", left, right)
+    score = _similarity(features, "address", left, right, present & ~equal, token_set_ratio)
+    return _levels(present, [equal, score >= 85])
+
+
+def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "ice_establishment", left, right)
+    _, same_company = _exact(features, "ice_company", left, right)
+    return _levels(present, [equal, same_company])
+
+
+def _registry_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "registry", left, right)
+    _, same_number = _exact(features, "rc_number", left, right)
+    return _levels(present, [equal, same_number])
+
+
+PERSON_COMPARISONS: tuple[Comparison, ...] = (
+    Comparison("name", PERSON, ("exact", "close", "similar", "different"), _name_levels, term_frequency="name"),
+    Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels),
+    Comparison("national_id", PERSON, ("exact", "one_edit", "different"), _national_id_levels),
+    Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
+    Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
+    Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
+    Comparison("address", PERSON, ("exact", "close", "different"), _address_levels),
+    Comparison("city", PERSON, ("same", "different"), exact_or_else("city")),
+)
+ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
+    Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"), _company_name_levels,
+               term_frequency="name"),
+    Comparison("ice", ORGANIZATION, ("exact", "other_establishment", "different"), _ice_levels,
+               vetoes=frozenset({2, 3})),
+    Comparison("registry", ORGANIZATION, ("exact", "same_number_other_court", "different"), _registry_levels),
+    Comparison("tax_id", ORGANIZATION, ("exact", "different"), exact_or_else("tax_id")),
+    Comparison("legal_form", ORGANIZATION, ("same", "different"), exact_or_else("legal_form")),
+    Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),
+    Comparison("email", ORGANIZATION, ("exact", "different"), exact_or_else("email")),
+    Comparison("address", ORGANIZATION, ("exact", "close", "different"), _address_levels),
+    Comparison("city", ORGANIZATION, ("same", "different"), exact_or_else("city")),
+)
+COMPARISONS: dict[int, tuple[Comparison, ...]] = {PERSON: PERSON_COMPARISONS, ORGANIZATION: ORGANIZATION_COMPARISONS}
+
+
+def compare_pairs(
+    features: FeatureTable, comparisons: tuple[Comparison, ...], left: Positions, right: Positions,
+) -> Levels:
+    """The comparison vectors of the pairs: one row per pair, one column per comparison."""
+    if len(left) == 0:
+        return np.zeros((0, len(comparisons)), dtype=np.int8)
+    return np.stack([comparison.compute(features, left, right) for comparison in comparisons], axis=1)

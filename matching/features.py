@@ -1,0 +1,179 @@
+"""Columnar features of standardised records: integer codes for equality, strings for fuzzy comparison.
+
+A feature table is what blocking, comparison and clustering read. Equal values share one integer code within
+a table (-1 = missing), so "agree exactly" is an integer comparison on millions of pairs at once. Values held
+by implausibly many different clients are placeholders and are blanked here, before any of those steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matching.standardise import StandardisedRecord
+
+Codes = npt.NDArray[np.int64]
+Texts = npt.NDArray[np.object_]
+MISSING = -1
+PERSON, ORGANIZATION = 0, 1
+
+Extractor = Callable[[StandardisedRecord], str | None]
+
+
+def _ice_number(record: StandardisedRecord) -> str | None:
+    return record.ice.number if record.ice else None
+
+
+def _ice_company(record: StandardisedRecord) -> str | None:
+    return record.ice.company if record.ice else None
+
+
+def _ice_establishment(record: StandardisedRecord) -> str | None:
+    return record.ice.number[:13] if record.ice else None
+
+
+def _registry(record: StandardisedRecord) -> str | None:
+    # An RC number is only unique within its court.
+    if record.rc_number is None:
+        return None
+    return f"{record.rc_court or '?'}|{record.rc_number}"
+
+
+def _nth(values: Callable[[StandardisedRecord], tuple[str, ...]], index: int) -> Extractor:
+    return lambda record: values(record)[index] if len(values(record)) > index else None
+
+
+def _birth_date(record: StandardisedRecord) -> str | None:
+    return record.birth_date.isoformat() if record.birth_date else None
+
+
+def _birth_date_swapped(record: StandardisedRecord) -> str | None:
+    return record.birth_date_swapped.isoformat() if record.birth_date_swapped else None
+
+
+def _name(record: StandardisedRecord) -> str | None:
+    return record.name_sorted_key if record.party_type == "person" else record.company_name_key
+
+
+def _phones(record: StandardisedRecord) -> tuple[str, ...]:
+    return record.mobile_phones + record.fixed_phones
+
+
+# Every coded feature: name -> how to read it from a standardised record.
+CODED_FEATURES: dict[str, Extractor] = {
+    "name": _name,
+    "first_name": lambda r: r.first_name_key,
+    "family_name": lambda r: r.family_name_key,
+    "birth_date": _birth_date,
+    "birth_date_swapped": _birth_date_swapped,
+    "national_id": lambda r: r.national_id,
+    "typed_national_id": lambda r: f"{r.id_type or '?'}:{r.national_id}" if r.national_id else None,
+    "mobile_1": _nth(lambda r: r.mobile_phones, 0),
+    "mobile_2": _nth(lambda r: r.mobile_phones, 1),
+    "fixed_1": _nth(lambda r: r.fixed_phones, 0),
+    "fixed_2": _nth(lambda r: r.fixed_phones, 1),
+    "phone_1": _nth(_phones, 0),
+    "phone_2": _nth(_phones, 1),
+    "email": lambda r: r.email,
+    "address": lambda r: r.address,
+    "city": lambda r: r.city,
+    "postal_code": lambda r: r.postal_code,
+    "legal_form": lambda r: r.legal_form,
+    "ice": _ice_number,
+    "ice_company": _ice_company,
+    "ice_establishment": _ice_establishment,
+    "registry": _registry,
+    "rc_number": lambda r: r.rc_number,
+    "tax_id": lambda r: r.tax_id,
+    "professional_tax_number": lambda r: r.professional_tax_number,
+}
+# Features also kept as text, for the comparisons that measure how close two values are.
+TEXT_FEATURES = ("name", "national_id", "typed_national_id", "email", "address", "birth_date", "ice_establishment")
+
+# Placeholders by frequency: how many different clients (told apart by name) may share one value. A household
+# shares a landline, a domiciliation centre a seat address and phone; identifiers allow a handful of
+# duplicated captures. Above the cap the value is junk for every record that carries it.
+DEFAULT_SHARING_CAPS: dict[str, int] = {
+    "national_id": 3, "typed_national_id": 3,
+    "mobile_1": 4, "mobile_2": 4, "fixed_1": 6, "fixed_2": 6, "phone_1": 6, "phone_2": 6,
+    "email": 4, "ice": 3, "ice_establishment": 3, "registry": 3, "tax_id": 8, "professional_tax_number": 3,
+    "birth_date": 400,
+}
+# Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
+SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)
+# Features whose codes are compared with each other share one code space.
+_JOINT = (("birth_date", "birth_date_swapped"), ("mobile_1", "mobile_2"), ("fixed_1", "fixed_2"),
+          ("phone_1", "phone_2"))
+CODE_SPACES = _JOINT + tuple((name,) for name in CODED_FEATURES if all(name not in group for group in _JOINT))
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureTable:
+    """Features of ``size`` records, each an array indexed by record position."""
+
+    size: int
+    party: npt.NDArray[np.int8]
+    codes: dict[str, Codes]
+    texts: dict[str, Texts]
+    overused: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+
+def _factorize(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.object_]]:
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def find_overused_values(
+    values: Mapping[str, Sequence[str | None]], names: Sequence[str | None], caps: Mapping[str, int],
+) -> frozenset[tuple[str, str]]:
+    """(feature, value) pairs carried by more different names than the feature's cap allows."""
+    name_codes, _ = _factorize(names)
+    overused: set[tuple[str, str]] = set()
+    for feature, cap in caps.items():
+        if feature not in values:
+            continue
+        codes, uniques = _factorize(values[feature])
+        present = (codes != MISSING) & (name_codes != MISSING)
+        pairs = np.unique(codes[present] * (name_codes.max() + 2) + name_codes[present])
+        distinct_names = np.bincount(pairs // (name_codes.max() + 2), minlength=len(uniques))
+        overused.update((feature, str(uniques[code])) for code in np.flatnonzero(distinct_names > cap))
+    for group in SHARED_VALUE_GROUPS:
+        shared = {value for feature, value in overused if feature in group}
+        overused.update((feature, value) for feature in group for value in shared)
+    return frozenset(overused)
+
+
+def _blank(values: list[str | None], feature: str, overused: frozenset[tuple[str, str]]) -> list[str | None]:
+    junk = {value for name, value in overused if name == feature}
+    if not junk:
+        return values
+    return [None if value in junk else value for value in values]
+
+
+def build_features(
+    records: Sequence[StandardisedRecord],
+    overused: frozenset[tuple[str, str]] | None = None,
+    caps: Mapping[str, int] = DEFAULT_SHARING_CAPS,
+) -> FeatureTable:
+    """Features of a batch. ``overused`` comes from the model for a few records scored online; a batch
+    without it measures its own value frequencies."""
+    raw: dict[str, list[str | None]] = {
+        name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()
+    }
+    if overused is None:
+        overused = find_overused_values(raw, raw["name"], caps)
+    cleaned = {name: _blank(values, name, overused) for name, values in raw.items()}
+    codes: dict[str, Codes] = {}
+    for group in CODE_SPACES:
+        joint, _ = _factorize([value for name in group for value in cleaned[name]])
+        for index, name in enumerate(group):
+            codes[name] = joint[index * len(records):(index + 1) * len(records)]
+    texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES}
+    party = np.fromiter((ORGANIZATION if r.party_type == "organization" else PERSON for r in records),
+                        dtype=np.int8, count=len(records))
+    return FeatureTable(len(records), party, codes, texts, overused)
+

@@ -1,0 +1,109 @@
+"""Fellegi–Sunter arithmetic: m/u estimation (u by random sampling, m by EM) and match weights.
+
+A comparison vector holds one level per comparison: 0 means "a value is missing" and carries no evidence;
+1..L-1 are the comparison's levels, most similar first. Everything here is numpy on integer matrices, so the
+same code scores ten million candidate pairs or the handful of candidates of one new record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Levels = npt.NDArray[np.int8]
+Floats = npt.NDArray[np.float64]
+
+NULL_LEVEL = 0
+# Keeps a level never seen in a sample from claiming certainty (a weight of ±infinity).
+PSEUDO_COUNT = 0.5
+PROBABILITY_FLOOR = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class EmResult:
+    m: list[Floats]
+    proportion_matched: float
+    iterations: int
+    converged: bool
+
+
+def level_frequencies(levels: Levels, level_counts: list[int]) -> list[Floats]:
+    """Share of each non-null level per comparison, with a pseudo-count so no level is impossible."""
+    frequencies = []
+    for column, count in enumerate(level_counts):
+        observed = np.bincount(levels[:, column], minlength=count).astype(np.float64)
+        observed[NULL_LEVEL] = 0.0
+        smoothed = observed + PSEUDO_COUNT
+        smoothed[NULL_LEVEL] = 0.0
+        frequencies.append(smoothed / smoothed.sum())
+    return frequencies
+
+
+def _unique_patterns(levels: Levels) -> tuple[Levels, Floats]:
+    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    return patterns.astype(np.int8), counts.astype(np.float64)
+
+
+def _log_ratio_table(m: list[Floats], u: list[Floats]) -> list[Floats]:
+    tables = []
+    for m_k, u_k in zip(m, u, strict=True):
+        table = np.log2(np.maximum(m_k, PROBABILITY_FLOOR) / np.maximum(u_k, PROBABILITY_FLOOR))
+        table[NULL_LEVEL] = 0.0
+        tables.append(table)
+    return tables
+
+
+def match_weights(levels: Levels, m: list[Floats], u: list[Floats]) -> Floats:
+    """Sum of log2(m/u) over comparisons for each row of ``levels`` (null levels add nothing)."""
+    tables = _log_ratio_table(m, u)
+    total = np.zeros(levels.shape[0], dtype=np.float64)
+    for column, table in enumerate(tables):
+        total += table[levels[:, column]]
+    return total
+
+
+def weight_to_probability(weight: Floats, proportion_matched: float) -> Floats:
+    """Posterior match probability from a total weight and the prior share of matches among candidates."""
+    prior = float(np.log2(proportion_matched / (1.0 - proportion_matched)))
+    probability: Floats = 1.0 / (1.0 + np.exp2(-(weight + prior)))
+    return probability
+
+
+def estimate_m(
+    levels: Levels,
+    u: list[Floats],
+    level_counts: list[int],
+    initial_m: list[Floats],
+    population_pairs: float,
+    max_iterations: int = 100,
+    tolerance: float = 1e-6,
+) -> EmResult:
+    """Expectation–maximisation of m and of the match prior on unlabelled candidate pairs, u held fixed.
+
+    u comes from random pairs, so it describes the whole population of ``population_pairs`` pairs; the prior
+    is therefore the share of matches among *all* pairs (the candidates are assumed to hold nearly all of
+    them). Letting the prior float among candidates instead makes every candidate look like a match, since
+    each one agrees on the key that made it a candidate. Works on distinct patterns weighted by counts.
+    """
+    patterns, counts = _unique_patterns(levels)
+    m = [m_k.copy() for m_k in initial_m]
+    proportion = float(np.clip(0.5 * counts.sum() / population_pairs, 1e-12, 0.5))
+    for iteration in range(1, max_iterations + 1):
+        probability = weight_to_probability(match_weights(patterns, m, u), proportion)
+        matched = probability * counts
+        new_proportion = float(np.clip(matched.sum() / population_pairs, 1e-12, 0.5))
+        new_m = []
+        for column, count in enumerate(level_counts):
+            mass = np.bincount(patterns[:, column], weights=matched, minlength=count)
+            mass[NULL_LEVEL] = 0.0
+            smoothed = mass + PSEUDO_COUNT * 1e-3
+            smoothed[NULL_LEVEL] = 0.0
+            new_m.append(smoothed / smoothed.sum())
+        change = max(float(np.max(np.abs(a - b))) for a, b in zip(new_m, m, strict=True))
+        change = max(change, abs(np.log(new_proportion / proportion)))
+        m, proportion = new_m, new_proportion
+        if change < tolerance:
+            return EmResult(m, proportion, iteration, True)
+    return EmResult(m, proportion, max_iterations, False)

@@ -1,0 +1,191 @@
+"""The match model: Fellegi–Sunter parameters per party type, trained without labels, and pair scoring.
+
+Training: u (how often two random records agree by chance) from random pairs; m (how often two records of
+one client agree) by EM on the blocked candidate pairs; term frequencies of names so that sharing a rare
+name weighs more than sharing MOHAMED ALAMI. The trained model is plain data, serialisable to JSON, and
+versioned; every score remembers the version that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from matching.comparisons import COMPARISONS, Comparison, Levels, compare_pairs
+from matching.features import MISSING, FeatureTable
+from matching.fellegi_sunter import (
+    NULL_LEVEL,
+    Floats,
+    estimate_m,
+    level_frequencies,
+    match_weights,
+    weight_to_probability,
+)
+
+MATCH, POSSIBLE, NON_MATCH = "match", "possible", "non_match"
+DEFAULT_MATCH_PROBABILITY = 0.95
+DEFAULT_POSSIBLE_PROBABILITY = 0.5
+RANDOM_PAIRS = 400_000
+# Below this many records sharing a name, the name's frequency is taken as 1 in the party's records.
+TERM_FREQUENCY_MIN_COUNT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class PartyModel:
+    """Trained parameters for one party type: per comparison, m and u per level (index 0 = missing)."""
+
+    party: int
+    comparisons: tuple[str, ...]
+    m: tuple[tuple[float, ...], ...]
+    u: tuple[tuple[float, ...], ...]
+    proportion_matched: float
+    records: int
+    # Share of the party's records carrying each frequent value of the term-frequency feature.
+    term_frequencies: dict[str, float]
+    em_iterations: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchModel:
+    version: str
+    parties: dict[int, PartyModel]
+    match_probability: float = DEFAULT_MATCH_PROBABILITY
+    possible_probability: float = DEFAULT_POSSIBLE_PROBABILITY
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self), option=orjson.OPT_NON_STR_KEYS)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> MatchModel:
+        raw: dict[str, Any] = orjson.loads(data)
+        parties = {
+            int(party): PartyModel(**{**values, "comparisons": tuple(values["comparisons"]),
+                                      "m": tuple(map(tuple, values["m"])), "u": tuple(map(tuple, values["u"]))})
+            for party, values in raw["parties"].items()
+        }
+        return cls(raw["version"], parties, raw["match_probability"], raw["possible_probability"])
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPairs:
+    """Scores of candidate pairs, aligned with ``pairs``."""
+
+    pairs: npt.NDArray[np.int64]
+    levels: dict[int, Levels]
+    weights: Floats
+    probabilities: Floats
+    bands: npt.NDArray[np.object_]
+
+
+def _initial_m(comparisons: tuple[Comparison, ...]) -> list[Floats]:
+    # Start EM from "the same client mostly agrees": most mass on level 1, a little on the others.
+    initial = []
+    for comparison in comparisons:
+        m = np.full(comparison.level_count, 0.1 / max(comparison.level_count - 2, 1))
+        m[1] = 0.9
+        m[NULL_LEVEL] = 0.0
+        initial.append(m / m.sum())
+    return initial
+
+
+def _random_pairs(positions: npt.NDArray[np.int64], count: int, seed: int) -> npt.NDArray[np.int64]:
+    rng = np.random.default_rng(seed)
+    left = rng.choice(positions, size=count)
+    right = rng.choice(positions, size=count)
+    keep = left != right
+    return np.stack([left[keep], right[keep]], axis=1)
+
+
+def _term_frequencies(features: FeatureTable, feature: str, positions: npt.NDArray[np.int64]) -> dict[str, float]:
+    codes = features.codes[feature][positions]
+    present = codes != MISSING
+    _, first, counts = np.unique(codes[present], return_index=True, return_counts=True)
+    texts = features.texts[feature][positions][present]
+    frequent = counts >= TERM_FREQUENCY_MIN_COUNT
+    return {str(texts[i]): float(count) / len(positions) for i, count in zip(first[frequent], counts[frequent],
+                                                                                strict=True)}
+
+
+def train_model(
+    features: FeatureTable, candidates: npt.NDArray[np.int64], seed: int = 0, random_pairs: int = RANDOM_PAIRS,
+) -> MatchModel:
+    """Estimate every party type's parameters from unlabelled records and their candidate pairs."""
+    parties: dict[int, PartyModel] = {}
+    for party, comparisons in COMPARISONS.items():
+        positions = np.flatnonzero(features.party == party).astype(np.int64)
+        if len(positions) < 2:
+            continue
+        counts = [comparison.level_count for comparison in comparisons]
+        sample = _random_pairs(positions, random_pairs, seed + party)
+        u = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1]), counts)
+        own = candidates[features.party[candidates[:, 0]] == party]
+        levels = compare_pairs(features, comparisons, own[:, 0], own[:, 1])
+        population = len(positions) * (len(positions) - 1) / 2
+        em = estimate_m(levels, u, counts, _initial_m(comparisons), population)
+        tf_feature = next((c.term_frequency for c in comparisons if c.term_frequency), None)
+        parties[party] = PartyModel(
+            party=party,
+            comparisons=tuple(c.name for c in comparisons),
+            m=tuple(tuple(float(x) for x in m_k) for m_k in em.m),
+            u=tuple(tuple(float(x) for x in u_k) for u_k in u),
+            proportion_matched=em.proportion_matched,
+            records=len(positions),
+            term_frequencies=_term_frequencies(features, tf_feature, positions) if tf_feature else {},
+            em_iterations=em.iterations,
+        )
+    digest = hashlib.blake2b(orjson.dumps({p: asdict(m) for p, m in parties.items()},
+                                          option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS), digest_size=6)
+    return MatchModel(version=f"fs-{digest.hexdigest()}", parties=parties)
+
+
+def _term_frequency_adjustment(
+    party_model: PartyModel, comparisons: tuple[Comparison, ...], features: FeatureTable,
+    left: npt.NDArray[np.int64], levels: Levels,
+) -> Floats:
+    """log2(u / tf(value)) for pairs agreeing exactly on the term-frequency feature."""
+    adjustment = np.zeros(len(left), dtype=np.float64)
+    for column, comparison in enumerate(comparisons):
+        if comparison.term_frequency is None:
+            continue
+        u_exact = party_model.u[column][1]
+        floor = 1.0 / party_model.records
+        texts = features.texts[comparison.term_frequency]
+        exact = np.flatnonzero(levels[:, column] == 1)
+        frequencies = np.array(
+            [party_model.term_frequencies.get(texts[i], floor) for i in left[exact]], dtype=np.float64,
+        )
+        adjustment[exact] = np.log2(u_exact / np.maximum(frequencies, floor))
+    return adjustment
+
+
+def score_pairs(model: MatchModel, features: FeatureTable, pairs: npt.NDArray[np.int64]) -> ScoredPairs:
+    """Weight, probability and band of each pair (pairs of two party types are never a match)."""
+    weights = np.full(len(pairs), -np.inf, dtype=np.float64)
+    probabilities = np.zeros(len(pairs), dtype=np.float64)
+    levels_by_party: dict[int, Levels] = {}
+    left_party = features.party[pairs[:, 0]] if len(pairs) else np.zeros(0, dtype=np.int8)
+    right_party = features.party[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=np.int8)
+    for party, party_model in model.parties.items():
+        comparisons = COMPARISONS[party]
+        rows = np.flatnonzero((left_party == party) & (right_party == party))
+        left, right = pairs[rows, 0], pairs[rows, 1]
+        levels = compare_pairs(features, comparisons, left, right)
+        m = [np.asarray(values) for values in party_model.m]
+        u = [np.asarray(values) for values in party_model.u]
+        weight = match_weights(levels, m, u)
+        weight += _term_frequency_adjustment(party_model, comparisons, features, left, levels)
+        probability = weight_to_probability(weight, party_model.proportion_matched)
+        for column, comparison in enumerate(comparisons):
+            if comparison.vetoes:
+                probability[np.isin(levels[:, column], list(comparison.vetoes))] = 0.0
+        weights[rows] = weight
+        probabilities[rows] = probability
+        levels_by_party[party] = levels
+    bands = np.where(probabilities >= model.match_probability, MATCH,
+                     np.where(probabilities >= model.possible_probability, POSSIBLE, NON_MATCH)).astype(object)
+    return ScoredPairs(pairs, levels_by_party, weights, probabilities, bands)

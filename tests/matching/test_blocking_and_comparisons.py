@@ -1,0 +1,83 @@
+"""Blocking keys, comparison levels and scoring on small hand-made record sets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matching.blocking import candidate_pairs, pairs_sharing_key
+from matching.comparisons import ORGANIZATION_COMPARISONS, PERSON_COMPARISONS, compare_pairs
+from matching.features import build_features
+from matching.standardise import standardise_record
+
+PERSON = {"party_type": "person", "first_name": "Mohamed", "last_name": "El Idrissi", "birth_date": "07/03/1984",
+          "id_type": "CIN", "national_id": "BE734519", "phone": "0661234567", "email": "m.idrissi@gmail.com",
+          "address_line": "12 rue des Fleurs", "city": "Casablanca", "received_at": "2024-01-01T00:00:00Z"}
+COMPANY = {"party_type": "organization", "company_name": "STE ATLAS TRANS SARL", "ice": "001525812000088",
+           "rc_number": "12345", "rc_court": "Casablanca", "tax_id": "1234567", "phone": "0522334455",
+           "city": "Casa", "received_at": "2024-01-01T00:00:00Z"}
+
+
+def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str, int]:
+    features = build_features([standardise_record(left), standardise_record(right)], overused=frozenset())
+    comparisons = PERSON_COMPARISONS if party == "person" else ORGANIZATION_COMPARISONS
+    row = compare_pairs(features, comparisons, np.array([0]), np.array([1]))[0]
+    return {comparison.name: int(level) for comparison, level in zip(comparisons, row, strict=True)}
+
+
+@pytest.mark.parametrize(("change", "comparison", "level"), [
+    ({}, "name", 1),
+    ({"first_name": "Mohammed", "last_name": "Elidrissi"}, "name", 1),
+    ({"first_name": "El Idrissi", "last_name": "Mohamed"}, "name", 1),
+    ({"first_name": "Ahmed"}, "name", 4),
+    ({"birth_date": "1984-03-07"}, "birth_date", 1),
+    ({"birth_date": "03/07/1984"}, "birth_date", 2),
+    ({"birth_date": "07/03/1985"}, "birth_date", 2),
+    ({"birth_date": "12/11/1984"}, "birth_date", 3),
+    ({"birth_date": "01/01/1900"}, "birth_date", 0),
+    ({"national_id": "be 734519"}, "national_id", 1),
+    ({"national_id": "BE734518"}, "national_id", 2),
+    ({"national_id": "K419283"}, "national_id", 3),
+    ({"national_id": None}, "national_id", 0),
+    ({"phone": "+212 6 61 23 45 67"}, "mobile", 1),
+    ({"phone": "0600000000"}, "mobile", 0),
+    ({"email": "nc@nc.com"}, "email", 0),
+    ({"city": "Dar el Beida"}, "city", 1),
+])
+def test_person_levels(change: dict[str, Any], comparison: str, level: int) -> None:
+    assert _levels(PERSON, {**PERSON, **change}, "person")[comparison] == level
+
+
+@pytest.mark.parametrize(("change", "comparison", "level"), [
+    ({"company_name": "Atlas Trans S.A.R.L."}, "company_name", 1),
+    ({"company_name": "ATLAS TRANSPORT"}, "company_name", 3),
+    ({"ice": "001525812000088"}, "ice", 1),
+    ({"ice": "001525812000173"}, "ice", 2),
+    ({"rc_court": "Rabat"}, "registry", 2),
+    ({"ice": "000000000000000"}, "ice", 0),
+])
+def test_organization_levels(change: dict[str, Any], comparison: str, level: int) -> None:
+    assert _levels(COMPANY, {**COMPANY, **change}, "organization")[comparison] == level
+
+
+def test_pairs_sharing_key_skips_missing_and_oversized_blocks() -> None:
+    keys = np.array([5, 5, -1, 7, 7, 7, 9, -1])
+    assert pairs_sharing_key(keys, cap=3).tolist() == [[0, 1], [3, 4], [3, 5], [4, 5]]
+    assert pairs_sharing_key(keys, cap=2).tolist() == [[0, 1]]
+
+
+def test_candidates_never_pair_a_person_with_a_company() -> None:
+    owner = {**PERSON, "phone": "0661000001"}
+    company = {**COMPANY, "company_name": "MOHAMED EL IDRISSI", "phone": "0661000001"}
+    features = build_features([standardise_record(owner), standardise_record(company)], overused=frozenset())
+    assert len(candidate_pairs(features)) == 0
+
+
+def test_a_value_shared_by_many_different_clients_is_blanked() -> None:
+    records = [standardise_record({**PERSON, "first_name": name, "national_id": f"BE{i:06d}", "phone": "0661999999"})
+               for i, name in enumerate(["Ali", "Omar", "Sara", "Nadia", "Karim", "Yassine"])]
+    features = build_features(records)
+    assert ("mobile_1", "+212661999999") in features.overused
+    assert (features.codes["mobile_1"] == -1).all()

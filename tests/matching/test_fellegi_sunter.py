@@ -1,0 +1,44 @@
+"""EM recovers the m probabilities of simulated pairs without labels; weights and probabilities behave."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.fellegi_sunter import estimate_m, level_frequencies, match_weights, weight_to_probability
+
+TRUE_M = [np.array([0.0, 0.9, 0.08, 0.02]), np.array([0.0, 0.95, 0.05]), np.array([0.0, 0.85, 0.15])]
+TRUE_U = [np.array([0.0, 0.01, 0.09, 0.9]), np.array([0.0, 0.02, 0.98]), np.array([0.0, 0.1, 0.9])]
+COUNTS = [4, 3, 3]
+
+
+def _simulate(rng: np.random.Generator, n: int, probabilities: list[np.ndarray]) -> np.ndarray:
+    return np.stack([rng.choice(len(p), size=n, p=p) for p in probabilities], axis=1).astype(np.int8)
+
+
+def test_em_recovers_m_and_the_match_share() -> None:
+    # A population of pairs, blocked as the hub blocks: only pairs agreeing exactly on some field are candidates.
+    rng = np.random.default_rng(4)
+    matches, non_matches = 20_000, 2_000_000
+    population = np.concatenate([_simulate(rng, matches, TRUE_M), _simulate(rng, non_matches, TRUE_U)])
+    is_match = np.arange(len(population)) < matches
+    blocked = (population == 1).any(axis=1)
+    candidates = population[blocked]
+    u = level_frequencies(_simulate(rng, 200_000, TRUE_U), COUNTS)
+    initial = [np.array([0.0, 0.5, 0.3, 0.2]), np.array([0.0, 0.6, 0.4]), np.array([0.0, 0.6, 0.4])]
+    result = estimate_m(candidates, u, COUNTS, initial, float(len(population)), max_iterations=500, tolerance=1e-5)
+    assert result.converged
+    blocked_matches = population[is_match & blocked]
+    for column, estimated in enumerate(result.m):
+        observed = np.bincount(blocked_matches[:, column], minlength=COUNTS[column]) / len(blocked_matches)
+        assert np.allclose(estimated, observed, atol=0.03)
+    found = result.proportion_matched * len(population)
+    assert abs(found - len(blocked_matches)) < 0.05 * len(blocked_matches)
+
+
+def test_missing_level_carries_no_weight_and_agreement_raises_probability() -> None:
+    levels = np.array([[0, 0, 0], [1, 1, 1], [3, 2, 2]], dtype=np.int8)
+    weights = match_weights(levels, TRUE_M, TRUE_U)
+    assert weights[0] == 0.0
+    assert weights[1] > 0 > weights[2]
+    probabilities = weight_to_probability(weights, 0.01)
+    assert probabilities[1] > 0.99 and probabilities[2] < 0.01
