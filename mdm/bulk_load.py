@@ -20,7 +20,7 @@ from mdm.source_records import REJECTED, ingest_records
 
 # Each chunk is one transaction: a crash loses at most the chunk in flight, and a re-run of the same
 # file is idempotent (every record already stored answers "unchanged").
-DEFAULT_CHUNK_SIZE = 2000
+DEFAULT_CHUNK_SIZE = 5000
 
 
 @dataclass(slots=True)

@@ -47,8 +47,10 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # 64 MiB of page cache (default 2 MiB) keeps the key indexes hot when millions of records are loaded.
+    # 64 MiB of page cache (default 2 MiB) keeps the key indexes hot when millions of records are loaded, and
+    # checkpointing every 40 MiB of log (default 4 MiB) writes a hot index page once instead of many times.
     cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
@@ -77,11 +79,11 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         quote = dialect.identifier_preparer.quote
         statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
                      f"VALUES ({', '.join('?' for _ in columns)})")
-        connection.exec_driver_sql(statement, [
-            tuple(value if convert is None or value is None else convert(value)
-                  for convert, value in zip(converters, (row[name] for name in columns), strict=True))
-            for row in rows
-        ])
+        values = []
+        for name, convert in zip(columns, converters, strict=True):
+            column = [row[name] for row in rows]
+            values.append(column if convert is None else [None if v is None else convert(v) for v in column])
+        connection.exec_driver_sql(statement, list(zip(*values, strict=True)))
         return
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
     driver_connection = connection.connection.driver_connection
