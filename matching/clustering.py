@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from matching.features import MISSING, FeatureTable
 
@@ -106,7 +106,8 @@ def _by_kind(values: set[str]) -> dict[str, set[str]]:
 
 
 def _one_typo_apart(values_a: set[str], values_b: set[str]) -> bool:
-    return any(Levenshtein.distance(a, b) <= 1 for a in values_a for b in values_b)
+    # One substitution, insertion, deletion or swap of two neighbouring characters.
+    return any(OSA.distance(a, b) <= 1 for a in values_a for b in values_b)
 
 
 def cluster_records(

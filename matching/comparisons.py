@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
@@ -123,7 +123,7 @@ def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions
 
 def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "national_id", left, right)
-    distance = _similarity(features, "national_id", left, right, present & ~equal, Levenshtein.distance)
+    distance = _similarity(features, "national_id", left, right, present & ~equal, OSA.distance)
     return _levels(present, [equal, (distance == 1)])
 
 

@@ -71,7 +71,11 @@ CODED_FEATURES: dict[str, Extractor] = {
     "birth_date": _birth_date,
     "birth_date_swapped": _birth_date_swapped,
     "national_id": lambda r: r.national_id,
-    "typed_national_id": lambda r: f"{r.id_type or '?'}:{r.national_id}" if r.national_id else None,
+    # Only a well-formed id of a known document type is strong enough to keep two clients apart (clustering).
+    "typed_national_id": lambda r: (
+        f"{r.id_type}:{r.national_id}" if r.national_id and r.id_type and "national_id" not in r.invalid_fields
+        else None
+    ),
     "mobile_1": _nth(lambda r: r.mobile_phones, 0),
     "mobile_2": _nth(lambda r: r.mobile_phones, 1),
     "fixed_1": _nth(lambda r: r.fixed_phones, 0),
