@@ -95,10 +95,20 @@ def any_shared(*feature_names: str) -> LevelFunction:
     return compute
 
 
+def _shares_a_name(features: FeatureTable, left: Positions, right: Positions) -> npt.NDArray[np.bool_]:
+    """First or family name key of one side equals first or family name key of the other (swaps included)."""
+    shared = np.zeros(len(left), dtype=bool)
+    for a_name in ("first_name", "family_name"):
+        a = features.codes[a_name][left]
+        for b_name in ("first_name", "family_name"):
+            shared |= (a != MISSING) & (a == features.codes[b_name][right])
+    return shared
+
+
 def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "name", left, right)
     score = _similarity(features, "name", left, right, present & ~equal, token_sort_ratio)
-    return _levels(present, [equal, score >= 92, score >= 80])
+    return _levels(present, [equal, score >= 92, score >= 80, _shares_a_name(features, left, right)])
 
 
 def _company_name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
@@ -146,7 +156,8 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
 
 
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", PERSON, ("exact", "close", "similar", "different"), _name_levels, term_frequency="name"),
+    Comparison("name", PERSON, ("exact", "close", "similar", "one_name_shared", "different"), _name_levels,
+               term_frequency="name"),
     Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels),
     Comparison("national_id", PERSON, ("exact", "one_edit", "different"), _national_id_levels),
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),

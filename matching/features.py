@@ -98,13 +98,14 @@ CODED_FEATURES: dict[str, Extractor] = {
 # Features also kept as text, for the comparisons that measure how close two values are.
 TEXT_FEATURES = ("name", "national_id", "typed_national_id", "email", "address", "birth_date", "ice_establishment")
 
-# Placeholders by frequency: how many different clients (told apart by name) may share one value. A household
-# shares a landline, a domiciliation centre a seat address and phone; identifiers allow a handful of
-# duplicated captures. Above the cap the value is junk for every record that carries it.
+# Placeholders by frequency: how many different names may share one value. Names stand in for clients, and
+# one client's records carry a few spellings (typos, a changed first name), hence caps above the handful of
+# clients a household or an office really shares a value with; placeholders are shared by dozens.
+# Above the cap the value is junk for every record that carries it.
 DEFAULT_SHARING_CAPS: dict[str, int] = {
-    "national_id": 3, "typed_national_id": 3,
-    "mobile_1": 4, "mobile_2": 4, "fixed_1": 6, "fixed_2": 6, "phone_1": 6, "phone_2": 6,
-    "email": 4, "ice": 3, "ice_establishment": 3, "registry": 3, "tax_id": 8, "professional_tax_number": 3,
+    "national_id": 6, "typed_national_id": 6,
+    "mobile_1": 6, "mobile_2": 6, "fixed_1": 8, "fixed_2": 8, "phone_1": 8, "phone_2": 8,
+    "email": 6, "ice": 3, "ice_establishment": 3, "registry": 3, "tax_id": 8, "professional_tax_number": 3,
     "birth_date": 400,
 }
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.

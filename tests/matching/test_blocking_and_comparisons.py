@@ -32,6 +32,7 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"first_name": "Mohammed", "last_name": "Elidrissi"}, "name", 1),
     ({"first_name": "El Idrissi", "last_name": "Mohamed"}, "name", 1),
     ({"first_name": "Ahmed"}, "name", 4),
+    ({"first_name": "Ahmed", "last_name": "Bennani"}, "name", 5),
     ({"birth_date": "1984-03-07"}, "birth_date", 1),
     ({"birth_date": "03/07/1984"}, "birth_date", 2),
     ({"birth_date": "07/03/1985"}, "birth_date", 2),
@@ -77,7 +78,7 @@ def test_candidates_never_pair_a_person_with_a_company() -> None:
 
 def test_a_value_shared_by_many_different_clients_is_blanked() -> None:
     records = [standardise_record({**PERSON, "first_name": name, "national_id": f"BE{i:06d}", "phone": "0661999999"})
-               for i, name in enumerate(["Ali", "Omar", "Sara", "Nadia", "Karim", "Yassine"])]
+               for i, name in enumerate(["Ali", "Omar", "Sara", "Nadia", "Karim", "Yassine", "Hind", "Reda"])]
     features = build_features(records)
     assert ("mobile_1", "+212661999999") in features.overused
     assert (features.codes["mobile_1"] == -1).all()
