@@ -159,16 +159,39 @@ def _blank(values: list[str | None], feature: str, overused: frozenset[tuple[str
     return [None if value in junk else value for value in values]
 
 
+@dataclass(slots=True)
+class FeatureColumns:
+    """The raw feature values of a batch, column by column: cheap to build in pieces and to concatenate."""
+
+    party: list[int] = field(default_factory=list)
+    values: dict[str, list[str | None]] = field(default_factory=lambda: {name: [] for name in CODED_FEATURES})
+
+    def __len__(self) -> int:
+        return len(self.party)
+
+    def extend(self, other: FeatureColumns) -> None:
+        self.party.extend(other.party)
+        for name, column in other.values.items():
+            self.values[name].extend(column)
+
+
+def extract_columns(records: Sequence[StandardisedRecord]) -> FeatureColumns:
+    return FeatureColumns(
+        party=[ORGANIZATION if record.party_type == "organization" else PERSON for record in records],
+        values={name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()},
+    )
+
+
 def build_features(
-    records: Sequence[StandardisedRecord],
+    records: Sequence[StandardisedRecord] | FeatureColumns,
     overused: frozenset[tuple[str, str]] | None = None,
     caps: Mapping[str, int] = DEFAULT_SHARING_CAPS,
 ) -> FeatureTable:
     """Features of a batch. ``overused`` comes from the model for a few records scored online; a batch
     without it measures its own value frequencies."""
-    raw: dict[str, list[str | None]] = {
-        name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()
-    }
+    columns = records if isinstance(records, FeatureColumns) else extract_columns(records)
+    size = len(columns)
+    raw = columns.values
     if overused is None:
         overused = find_overused_values(raw, raw["name"], caps)
     cleaned = {name: _blank(values, name, overused) for name, values in raw.items()}
@@ -176,9 +199,7 @@ def build_features(
     for group in CODE_SPACES:
         joint, _ = _factorize([value for name in group for value in cleaned[name]])
         for index, name in enumerate(group):
-            codes[name] = joint[index * len(records):(index + 1) * len(records)]
+            codes[name] = joint[index * size:(index + 1) * size]
     texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES}
-    party = np.fromiter((ORGANIZATION if r.party_type == "organization" else PERSON for r in records),
-                        dtype=np.int8, count=len(records))
-    return FeatureTable(len(records), party, codes, texts, overused)
-
+    party = np.asarray(columns.party, dtype=np.int8)
+    return FeatureTable(size, party, codes, texts, overused)

@@ -42,8 +42,14 @@ def level_frequencies(levels: Levels, level_counts: list[int]) -> list[Floats]:
 
 
 def _unique_patterns(levels: Levels) -> tuple[Levels, Floats]:
-    patterns, counts = np.unique(levels, axis=0, return_counts=True)
-    return patterns.astype(np.int8), counts.astype(np.float64)
+    # Packing each row into one integer (levels < 16) makes this a 1-D unique: far faster than unique rows.
+    if levels.shape[0] == 0:
+        return levels, np.zeros(0, dtype=np.float64)
+    shifts = np.arange(levels.shape[1], dtype=np.int64) * 4
+    packed = (levels.astype(np.int64) << shifts).sum(axis=1)
+    unique, counts = np.unique(packed, return_counts=True)
+    patterns = ((unique[:, None] >> shifts) & 0xF).astype(np.int8)
+    return patterns, counts.astype(np.float64)
 
 
 def _log_ratio_table(m: list[Floats], u: list[Floats]) -> list[Floats]:

@@ -82,6 +82,26 @@ class ScoredPairs:
     bands: npt.NDArray[np.object_]
 
 
+@dataclass(frozen=True, slots=True)
+class PartyLevels:
+    """Comparison vectors of the candidate pairs of one party type: ``rows`` index the pairs array."""
+
+    rows: npt.NDArray[np.int64]
+    levels: Levels
+
+
+def compare_by_party(features: FeatureTable, pairs: npt.NDArray[np.int64]) -> dict[int, PartyLevels]:
+    """Comparison vectors of every pair whose two records have the same party type, per party type."""
+    compared: dict[int, PartyLevels] = {}
+    if len(pairs) == 0:
+        return compared
+    left_party, right_party = features.party[pairs[:, 0]], features.party[pairs[:, 1]]
+    for party, comparisons in COMPARISONS.items():
+        rows = np.flatnonzero((left_party == party) & (right_party == party))
+        compared[party] = PartyLevels(rows, compare_pairs(features, comparisons, pairs[rows, 0], pairs[rows, 1]))
+    return compared
+
+
 def _initial_m(comparisons: tuple[Comparison, ...]) -> list[Floats]:
     # Start EM from "the same client mostly agrees": most mass on level 1, a little on the others.
     initial = []
@@ -113,8 +133,10 @@ def _term_frequencies(features: FeatureTable, feature: str, positions: npt.NDArr
 
 def train_model(
     features: FeatureTable, candidates: npt.NDArray[np.int64], seed: int = 0, random_pairs: int = RANDOM_PAIRS,
+    compared: dict[int, PartyLevels] | None = None,
 ) -> MatchModel:
     """Estimate every party type's parameters from unlabelled records and their candidate pairs."""
+    compared = compared if compared is not None else compare_by_party(features, candidates)
     parties: dict[int, PartyModel] = {}
     for party, comparisons in COMPARISONS.items():
         positions = np.flatnonzero(features.party == party).astype(np.int64)
@@ -123,8 +145,7 @@ def train_model(
         counts = [comparison.level_count for comparison in comparisons]
         sample = _random_pairs(positions, random_pairs, seed + party)
         u = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1]), counts)
-        own = candidates[features.party[candidates[:, 0]] == party]
-        levels = compare_pairs(features, comparisons, own[:, 0], own[:, 1])
+        levels = compared[party].levels
         population = len(positions) * (len(positions) - 1) / 2
         em = estimate_m(levels, u, counts, _initial_m(comparisons), population)
         tf_feature = next((c.term_frequency for c in comparisons if c.term_frequency), None)
@@ -163,18 +184,21 @@ def _term_frequency_adjustment(
     return adjustment
 
 
-def score_pairs(model: MatchModel, features: FeatureTable, pairs: npt.NDArray[np.int64]) -> ScoredPairs:
+def score_pairs(
+    model: MatchModel, features: FeatureTable, pairs: npt.NDArray[np.int64],
+    compared: dict[int, PartyLevels] | None = None,
+) -> ScoredPairs:
     """Weight, probability and band of each pair (pairs of two party types are never a match)."""
+    compared = compared if compared is not None else compare_by_party(features, pairs)
     weights = np.full(len(pairs), -np.inf, dtype=np.float64)
     probabilities = np.zeros(len(pairs), dtype=np.float64)
     levels_by_party: dict[int, Levels] = {}
-    left_party = features.party[pairs[:, 0]] if len(pairs) else np.zeros(0, dtype=np.int8)
-    right_party = features.party[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=np.int8)
     for party, party_model in model.parties.items():
+        if party not in compared:
+            continue
         comparisons = COMPARISONS[party]
-        rows = np.flatnonzero((left_party == party) & (right_party == party))
-        left, right = pairs[rows, 0], pairs[rows, 1]
-        levels = compare_pairs(features, comparisons, left, right)
+        rows, levels = compared[party].rows, compared[party].levels
+        left = pairs[rows, 0]
         m = [np.asarray(values) for values in party_model.m]
         u = [np.asarray(values) for values in party_model.u]
         weight = match_weights(levels, m, u)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from matching.blocking import candidate_pairs
 from matching.clustering import Clustering, cluster_records
-from matching.features import FeatureTable, build_features
-from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, score_pairs, train_model
-from matching.standardise import StandardisedRecord, standardise_record
+from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
+from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
+from matching.standardise import standardise_record
+
+RawInput = Mapping[str, object] | bytes
+CHUNK_SIZE = 5000
 
 
 @dataclass(slots=True)
@@ -34,10 +39,43 @@ class BatchResolution:
         return len(np.unique(possible)) if len(possible) else 0
 
 
+def _standardise_chunk(chunk: list[RawInput]) -> FeatureColumns:
+    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, bytes) else item)
+                            for item in chunk])
+
+
+def _chunks(records: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
+    chunk: list[RawInput] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def standardise_columns(records: Iterable[RawInput], workers: int = 1) -> FeatureColumns:
+    """Standardise a stream of raw records (dicts, or JSON lines as bytes) into feature columns.
+
+    With several workers, chunks are standardised in parallel processes; only the compact columns come
+    back, so the raw records are never all held in memory at once.
+    """
+    columns = FeatureColumns()
+    if workers <= 1:
+        for chunk in _chunks(records, CHUNK_SIZE):
+            columns.extend(_standardise_chunk(chunk))
+        return columns
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for part in pool.imap(_standardise_chunk, _chunks(records, CHUNK_SIZE)):
+            columns.extend(part)
+    return columns
+
+
 def resolve_batch(
-    records: Sequence[Mapping[str, object]],
+    records: Iterable[RawInput],
     model: MatchModel | None = None,
-    standardise: Callable[[Mapping[str, object]], StandardisedRecord] = standardise_record,
+    workers: int = 1,
 ) -> BatchResolution:
     """Standardise, block, (train,) score and cluster a whole batch of raw records."""
     seconds: dict[str, float] = {}
@@ -49,17 +87,19 @@ def resolve_batch(
         seconds[step] = now - started
         started = now
 
-    standardised = [standardise(record) for record in records]
+    columns = standardise_columns(records, workers)
     lap("standardise")
-    features = build_features(standardised)
+    features = build_features(columns)
     lap("features")
     pairs_per_rule: dict[str, int] = {}
     candidates = candidate_pairs(features, report=pairs_per_rule.__setitem__)
     lap("block")
+    compared = compare_by_party(features, candidates)
+    lap("compare")
     if model is None:
-        model = train_model(features, candidates)
+        model = train_model(features, candidates, compared=compared)
         lap("train")
-    scored = score_pairs(model, features, candidates)
+    scored = score_pairs(model, features, candidates, compared)
     lap("score")
     matches = scored.bands == MATCH
     clustering = cluster_records(features, candidates[matches], scored.weights[matches])
