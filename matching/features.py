@@ -124,7 +124,13 @@ class FeatureTable:
     party: npt.NDArray[np.int8]
     codes: dict[str, Codes]
     texts: dict[str, Texts]
+    # The distinct values behind each feature's codes: value of record p = vocabulary[name][codes[name][p]].
+    vocabulary: dict[str, npt.NDArray[np.object_]]
     overused: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def value(self, feature: str, position: int) -> str | None:
+        code = int(self.codes[feature][position])
+        return None if code == MISSING else str(self.vocabulary[feature][code])
 
 
 def _factorize(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.object_]]:
@@ -196,10 +202,12 @@ def build_features(
         overused = find_overused_values(raw, raw["name"], caps)
     cleaned = {name: _blank(values, name, overused) for name, values in raw.items()}
     codes: dict[str, Codes] = {}
+    vocabulary: dict[str, npt.NDArray[np.object_]] = {}
     for group in CODE_SPACES:
-        joint, _ = _factorize([value for name in group for value in cleaned[name]])
+        joint, uniques = _factorize([value for name in group for value in cleaned[name]])
         for index, name in enumerate(group):
             codes[name] = joint[index * size:(index + 1) * size]
+            vocabulary[name] = uniques
     texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES}
     party = np.asarray(columns.party, dtype=np.int8)
-    return FeatureTable(size, party, codes, texts, overused)
+    return FeatureTable(size, party, codes, texts, vocabulary, overused)

@@ -164,6 +164,15 @@ def train_model(
     return MatchModel(version=f"fs-{digest.hexdigest()}", parties=parties)
 
 
+def term_frequency_adjustment(party_model: PartyModel, column: int, value: str) -> float:
+    """log2(u / tf(value)): what agreeing exactly on this value adds to (or takes from) the average agreement.
+
+    A value absent from the table was held by fewer than TERM_FREQUENCY_MIN_COUNT training records: rare."""
+    floor = 1.0 / party_model.records
+    frequency = max(party_model.term_frequencies.get(value, floor), floor)
+    return float(np.log2(party_model.u[column][1] / frequency))
+
+
 def _term_frequency_adjustment(
     party_model: PartyModel, comparisons: tuple[Comparison, ...], features: FeatureTable,
     left: npt.NDArray[np.int64], levels: Levels,
@@ -173,14 +182,9 @@ def _term_frequency_adjustment(
     for column, comparison in enumerate(comparisons):
         if comparison.term_frequency is None:
             continue
-        u_exact = party_model.u[column][1]
-        floor = 1.0 / party_model.records
         texts = features.texts[comparison.term_frequency]
         exact = np.flatnonzero(levels[:, column] == 1)
-        frequencies = np.array(
-            [party_model.term_frequencies.get(texts[i], floor) for i in left[exact]], dtype=np.float64,
-        )
-        adjustment[exact] = np.log2(u_exact / np.maximum(frequencies, floor))
+        adjustment[exact] = [term_frequency_adjustment(party_model, column, texts[i]) for i in left[exact]]
     return adjustment
 
 

@@ -1,0 +1,83 @@
+"""Explanations name each comparison's verdict; clustering never chains conflicting identifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matching.clustering import cluster_records
+from matching.explain import explain_pair
+from matching.features import build_features
+from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
+from matching.standardise import standardise_record
+
+BASE = {"party_type": "person", "first_name": "Khadija", "last_name": "Bennani", "birth_date": "1980-05-17",
+        "id_type": "CIN", "national_id": "BH418273", "phone": "0661785432", "city": "Rabat",
+        "received_at": "2024-01-01T00:00:00Z"}
+
+
+def _features(*records: dict[str, Any]) -> Any:
+    return build_features([standardise_record(record) for record in records], overused=frozenset())
+
+
+def _persons_model() -> MatchModel:
+    # name, birth_date, national_id, mobile, landline, email, address, city
+    m = ((0, .9, .05, .03, .01, .01), (0, .9, .05, .03, .02), (0, .9, .08, .02), (0, .9, .1), (0, .9, .1),
+         (0, .9, .1), (0, .8, .1, .1), (0, .9, .1))
+    u = ((0, .001, .002, .01, .05, .937), (0, .0001, .001, .02, .9789), (0, .00001, .0001, .99989), (0, .0001, .9999),
+         (0, .001, .999), (0, .0001, .9999), (0, .0001, .001, .9989), (0, .1, .9))
+    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city"),
+                        m, u, 1e-6, 1_000_000, {}, 1)
+    return MatchModel("fs-test", {0: person})
+
+
+def test_explanation_lists_each_comparison_with_values_and_weight() -> None:
+    features = _features(BASE, {**BASE, "first_name": "Khadidja", "phone": "+212 6 61 78 54 32"})
+    explanation = explain_pair(_persons_model(), features, 0, 1)
+    by_name = {item.comparison: item for item in explanation.evidence}
+    assert explanation.model_version == "fs-test" and explanation.band == MATCH
+    assert by_name["name"].level == "exact" and by_name["name"].weight > 0
+    assert by_name["mobile"].left == by_name["mobile"].right == ("+212661785432",)
+    assert by_name["email"].level == "missing" and by_name["email"].weight == 0
+    assert explanation.weight == pytest.approx(sum(item.weight for item in explanation.evidence), abs=0.01)
+
+
+def test_different_national_ids_count_against() -> None:
+    features = _features(BASE, {**BASE, "national_id": "K392817", "birth_date": "1991-02-03", "first_name": "Sara"})
+    explanation = explain_pair(_persons_model(), features, 0, 1)
+    assert explanation.band == NON_MATCH
+    assert {item.comparison: item.level for item in explanation.evidence}["national_id"] == "different"
+
+
+def test_clustering_refuses_to_chain_two_national_ids_through_a_shared_record() -> None:
+    # Record 1 has no id and matches both others; 0 and 2 hold different well-formed CINs.
+    features = _features(BASE, {**BASE, "national_id": None}, {**BASE, "national_id": "K392817"})
+    edges = np.array([[0, 1], [1, 2]], dtype=np.int64)
+    clustering = cluster_records(features, edges, np.array([20.0, 15.0]))
+    assert clustering.cluster[0] == clustering.cluster[1] != clustering.cluster[2]
+    assert [(r.left, r.right, r.reason) for r in clustering.refused] == [(1, 2, "different_typed_national_id")]
+
+
+def test_a_typo_in_the_national_id_does_not_split() -> None:
+    features = _features(BASE, {**BASE, "national_id": "BH418274"})
+    clustering = cluster_records(features, np.array([[0, 1]], dtype=np.int64), np.array([20.0]))
+    assert clustering.cluster[0] == clustering.cluster[1] and not clustering.refused
+
+
+def test_cannot_link_wins_over_must_link_and_edges() -> None:
+    features = _features(BASE, dict(BASE), dict(BASE))
+    clustering = cluster_records(features, np.array([[0, 1], [1, 2]], dtype=np.int64), np.array([30.0, 30.0]),
+                                 must_link=[(0, 2)], cannot_link=[(0, 1)])
+    assert clustering.cluster[0] == clustering.cluster[2] != clustering.cluster[1]
+
+
+def test_a_branch_never_joins_its_head_office() -> None:
+    head = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000088",
+            "tax_id": "1234567", "phone": "0522334455", "city": "Casablanca"}
+    branch = {**head, "ice": "001525812000173"}
+    features = _features(head, branch, dict(head), dict(branch))
+    edges = np.array([[a, b] for a in range(4) for b in range(a + 1, 4)], dtype=np.int64)
+    clustering = cluster_records(features, edges, np.full(len(edges), 25.0))
+    assert clustering.cluster[0] == clustering.cluster[2] != clustering.cluster[1] == clustering.cluster[3]
