@@ -3,7 +3,7 @@ candidates. A key shared by more records than the cap is too common to tell anyo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,21 @@ DEFAULT_BLOCK_CAP = 60
 def _birth_year(features: FeatureTable) -> Codes:
     texts = features.texts["birth_date"]
     return np.fromiter((int(t[:4]) if t else MISSING for t in texts), dtype=np.int64, count=features.size)
+
+
+def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
+                ) -> frozenset[str]:
+    """The blocking keys of one record as text (the online index stores these), from its feature values."""
+    keys = set()
+    for rule in rules:
+        if rule.party != party:
+            continue
+        parts = [
+            (values["birth_date"] or "")[:4] or None if name == "birth_year" else values[name] for name in rule.on
+        ]
+        if all(parts):
+            keys.add(f"{rule.name}:{'|'.join(part for part in parts if part)}")
+    return frozenset(keys)
 
 
 def rule_keys(features: FeatureTable, rule: BlockingRule) -> Codes:

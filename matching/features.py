@@ -111,8 +111,8 @@ DEFAULT_SHARING_CAPS: dict[str, int] = {
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
 SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)
 # Features whose codes are compared with each other share one code space.
-_JOINT = (("birth_date", "birth_date_swapped"), ("mobile_1", "mobile_2"), ("fixed_1", "fixed_2"),
-          ("phone_1", "phone_2"))
+_JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"), ("mobile_1", "mobile_2"),
+          ("fixed_1", "fixed_2"), ("phone_1", "phone_2"))
 CODE_SPACES = _JOINT + tuple((name,) for name in CODED_FEATURES if all(name not in group for group in _JOINT))
 
 

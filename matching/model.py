@@ -54,11 +54,15 @@ class PartyModel:
 class MatchModel:
     version: str
     parties: dict[int, PartyModel]
+    # (feature, value) placeholders found by frequency in the training data: blanked for every later record.
+    overused: frozenset[tuple[str, str]] = frozenset()
     match_probability: float = DEFAULT_MATCH_PROBABILITY
     possible_probability: float = DEFAULT_POSSIBLE_PROBABILITY
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self), option=orjson.OPT_NON_STR_KEYS)
+        data = asdict(self)
+        data["overused"] = sorted(self.overused)
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_json(cls, data: bytes) -> MatchModel:
@@ -68,7 +72,8 @@ class MatchModel:
                                       "m": tuple(map(tuple, values["m"])), "u": tuple(map(tuple, values["u"]))})
             for party, values in raw["parties"].items()
         }
-        return cls(raw["version"], parties, raw["match_probability"], raw["possible_probability"])
+        overused = frozenset((feature, value) for feature, value in raw["overused"])
+        return cls(raw["version"], parties, overused, raw["match_probability"], raw["possible_probability"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +164,9 @@ def train_model(
             term_frequencies=_term_frequencies(features, tf_feature, positions) if tf_feature else {},
             em_iterations=em.iterations,
         )
-    digest = hashlib.blake2b(orjson.dumps({p: asdict(m) for p, m in parties.items()},
-                                          option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS), digest_size=6)
-    return MatchModel(version=f"fs-{digest.hexdigest()}", parties=parties)
+    unversioned = MatchModel("", parties, features.overused)
+    digest = hashlib.blake2b(unversioned.to_json(), digest_size=6)
+    return MatchModel(f"fs-{digest.hexdigest()}", parties, features.overused)
 
 
 def term_frequency_adjustment(party_model: PartyModel, column: int, value: str) -> float:
