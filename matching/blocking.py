@@ -21,8 +21,12 @@ class BlockingRule:
     name: str
     party: int
     on: tuple[str, ...]
+    # Largest block compared: a key shared by more records is too common to tell anyone apart. Keys on names
+    # and places get a smaller cap than identifiers, whose placeholders are already blanked.
+    cap: int = 60
 
 
+NAME_BLOCK_CAP = 20
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("national_id", PERSON, ("national_id",)),
     BlockingRule("mobile", PERSON, ("mobile_1",)),
@@ -31,19 +35,18 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("name_birth_year", PERSON, ("name", "birth_year")),
     BlockingRule("family_birth_date", PERSON, ("family_name", "birth_date")),
     BlockingRule("first_birth_date", PERSON, ("first_name", "birth_date")),
-    BlockingRule("name_city", PERSON, ("name", "city")),
-    BlockingRule("first_family", PERSON, ("first_name", "family_name")),
-    BlockingRule("birth_date_postal_code", PERSON, ("birth_date", "postal_code")),
-    BlockingRule("family_postal_code", PERSON, ("family_name", "postal_code")),
-    BlockingRule("address", PERSON, ("address",)),
+    BlockingRule("name_city", PERSON, ("name", "city"), cap=NAME_BLOCK_CAP),
+    BlockingRule("first_family", PERSON, ("first_name", "family_name"), cap=NAME_BLOCK_CAP),
+    BlockingRule("birth_date_postal_code", PERSON, ("birth_date", "postal_code"), cap=NAME_BLOCK_CAP),
+    BlockingRule("family_postal_code", PERSON, ("family_name", "postal_code"), cap=NAME_BLOCK_CAP),
+    BlockingRule("address", PERSON, ("address",), cap=NAME_BLOCK_CAP),
     BlockingRule("ice", ORGANIZATION, ("ice",)),
     BlockingRule("registry", ORGANIZATION, ("registry",)),
     BlockingRule("tax_id", ORGANIZATION, ("tax_id",)),
-    BlockingRule("company_name", ORGANIZATION, ("name",)),
+    BlockingRule("company_name", ORGANIZATION, ("name",), cap=NAME_BLOCK_CAP),
     BlockingRule("company_phone", ORGANIZATION, ("phone_1",)),
     BlockingRule("company_email", ORGANIZATION, ("email",)),
 )
-DEFAULT_BLOCK_CAP = 60
 
 
 def _birth_year(features: FeatureTable) -> Codes:
@@ -52,9 +55,9 @@ def _birth_year(features: FeatureTable) -> Codes:
 
 
 def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
-                ) -> frozenset[str]:
-    """The blocking keys of one record as text (the online index stores these), from its feature values."""
-    keys = set()
+                ) -> dict[str, int]:
+    """The blocking keys of one record as text (the online index stores these), each with its rule's cap."""
+    keys: dict[str, int] = {}
     for rule in rules:
         if rule.party != party:
             continue
@@ -62,8 +65,8 @@ def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[Block
             (values["birth_date"] or "")[:4] or None if name == "birth_year" else values[name] for name in rule.on
         ]
         if all(parts):
-            keys.add(f"{rule.name}:{'|'.join(part for part in parts if part)}")
-    return frozenset(keys)
+            keys[f"{rule.name}:{'|'.join(part for part in parts if part)}"] = rule.cap
+    return keys
 
 
 def rule_keys(features: FeatureTable, rule: BlockingRule) -> Codes:
@@ -101,13 +104,12 @@ def pairs_sharing_key(keys: Codes, cap: int) -> Pairs:
 def candidate_pairs(
     features: FeatureTable,
     rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
-    cap: int = DEFAULT_BLOCK_CAP,
     report: Callable[[str, int], None] | None = None,
 ) -> Pairs:
     """Distinct candidate pairs over all rules; ``report`` hears how many pairs each rule produced."""
     found: list[Pairs] = []
     for rule in rules:
-        pairs = pairs_sharing_key(rule_keys(features, rule), cap)
+        pairs = pairs_sharing_key(rule_keys(features, rule), rule.cap)
         if report:
             report(rule.name, len(pairs))
         found.append(pairs)

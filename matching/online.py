@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.blocking import DEFAULT_BLOCK_CAP, record_keys
+from matching.blocking import record_keys
 from matching.features import CODED_FEATURES, FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MatchModel, ScoredPairs, score_pairs
 from matching.standardise import standardise_record
@@ -29,9 +29,8 @@ class OnlineScores:
 class RecordIndex:
     """Known records, addressable by position, with their blocking keys."""
 
-    def __init__(self, model: MatchModel, cap: int = DEFAULT_BLOCK_CAP) -> None:
+    def __init__(self, model: MatchModel) -> None:
         self.model = model
-        self.cap = cap
         self.columns = FeatureColumns()
         self.positions_by_key: dict[str, list[int]] = {}
 
@@ -57,9 +56,9 @@ class RecordIndex:
     def candidates(self, columns: FeatureColumns) -> list[int]:
         """Positions sharing a blocking key with the single record of ``columns`` (oversized blocks skipped)."""
         found: set[int] = set()
-        for key in record_keys(columns.party[0], self._values(columns, 0)):
+        for key, cap in record_keys(columns.party[0], self._values(columns, 0)).items():
             positions = self.positions_by_key.get(key, ())
-            if len(positions) < self.cap:
+            if len(positions) < cap:
                 found.update(positions)
         return sorted(found)
 
