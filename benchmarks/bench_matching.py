@@ -15,6 +15,7 @@ import csv
 import gzip
 import resource
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -45,6 +46,18 @@ def febrl_records(frame: pd.DataFrame, source: str) -> tuple[list[dict[str, obje
     return records, entities
 
 
+def blocking_recall(resolution: BatchResolution, entities: Sequence[str]) -> float:
+    """Share of the true pairs that blocking made candidates (an upper bound on pairwise recall)."""
+    members: dict[str, list[int]] = {}
+    for position, entity in enumerate(entities):
+        members.setdefault(entity, []).append(position)
+    true_pairs = {(a, b) for group in members.values() for i, a in enumerate(group) for b in group[i + 1:]}
+    if not true_pairs:
+        return 1.0
+    candidates = {(int(a), int(b)) for a, b in resolution.scored.pairs}
+    return len(true_pairs & candidates) / len(true_pairs)
+
+
 def report(title: str, resolution: BatchResolution, entities: Sequence[str], elapsed: float,
            cross_source_only: Sequence[str] | None = None) -> None:
     print(f"\n{title}: {len(entities):,} records in {elapsed:.1f} s "
@@ -62,6 +75,9 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
         print(f"  {name:<14} pairwise P {result.pairwise.precision:.4f}  R {result.pairwise.recall:.4f}  "
               f"F1 {result.pairwise.f1:.4f}   B-cubed F1 {result.bcubed.f1:.4f}   "
               f"({result.true_pairs:,} true pairs, {result.predicted_pairs:,} predicted)")
+    print(f"  blocking recall: {blocking_recall(resolution, entities):.4f} of true pairs are candidates; "
+          f"placeholders found by frequency: {len(resolution.features.overused):,} values "
+          f"({', '.join(f'{f} {n}' for f, n in Counter(f for f, _ in resolution.features.overused).most_common(5))})")
     touched = resolution.records_with_possible_pairs()
     print(f"  records touched by a possible pair: {touched:,} ({touched / len(entities):.2%}); "
           f"refused merges (constraint conflicts): {len(resolution.clustering.refused):,}")
