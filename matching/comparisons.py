@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
@@ -95,20 +95,28 @@ def any_shared(*feature_names: str) -> LevelFunction:
     return compute
 
 
-def _shares_a_name(features: FeatureTable, left: Positions, right: Positions) -> npt.NDArray[np.bool_]:
-    """First or family name key of one side equals first or family name key of the other (swaps included)."""
-    shared = np.zeros(len(left), dtype=bool)
+def _closest_single_name(features: FeatureTable, left: Positions, right: Positions,
+                         mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Best Jaro-Winkler similarity between a first/family name key of one side and one of the other
+    (swaps included): a changed family name (marriage, a typo beyond repair) still leaves the first name."""
+    best = np.zeros(len(left), dtype=np.float64)
     for a_name in ("first_name", "family_name"):
-        a = features.codes[a_name][left]
         for b_name in ("first_name", "family_name"):
-            shared |= (a != MISSING) & (a == features.codes[b_name][right])
-    return shared
+            a_texts, b_texts = features.texts[a_name], features.texts[b_name]
+            where = np.flatnonzero(mask)
+            scores = [
+                JaroWinkler.similarity(a_texts[i], b_texts[j]) if a_texts[i] and b_texts[j] else 0.0
+                for i, j in zip(left[where], right[where], strict=True)
+            ]
+            best[where] = np.maximum(best[where], scores)
+    return best
 
 
 def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "name", left, right)
     score = _similarity(features, "name", left, right, present & ~equal, token_sort_ratio)
-    return _levels(present, [equal, score >= 92, score >= 80, _shares_a_name(features, left, right)])
+    single = _closest_single_name(features, left, right, present & ~equal & (score < 80))
+    return _levels(present, [equal, score >= 92, score >= 80, single >= 0.9])
 
 
 def _company_name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
@@ -140,7 +148,7 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
 def _address_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "address", left, right)
     score = _similarity(features, "address", left, right, present & ~equal, token_set_ratio)
-    return _levels(present, [equal, score >= 85])
+    return _levels(present, [equal, score >= 85, score >= 65])
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
@@ -156,14 +164,14 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
 
 
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", PERSON, ("exact", "close", "similar", "one_name_shared", "different"), _name_levels,
+    Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
     Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels),
     Comparison("national_id", PERSON, ("exact", "one_edit", "different"), _national_id_levels),
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
     Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", PERSON, ("exact", "close", "different"), _address_levels),
+    Comparison("address", PERSON, ("exact", "close", "similar", "different"), _address_levels),
     Comparison("city", PERSON, ("same", "different"), exact_or_else("city")),
 )
 ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
@@ -176,7 +184,7 @@ ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("legal_form", ORGANIZATION, ("same", "different"), exact_or_else("legal_form")),
     Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),
     Comparison("email", ORGANIZATION, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", ORGANIZATION, ("exact", "close", "different"), _address_levels),
+    Comparison("address", ORGANIZATION, ("exact", "close", "similar", "different"), _address_levels),
     Comparison("city", ORGANIZATION, ("same", "different"), exact_or_else("city")),
 )
 COMPARISONS: dict[int, tuple[Comparison, ...]] = {PERSON: PERSON_COMPARISONS, ORGANIZATION: ORGANIZATION_COMPARISONS}

@@ -96,7 +96,8 @@ CODED_FEATURES: dict[str, Extractor] = {
     "professional_tax_number": lambda r: r.professional_tax_number,
 }
 # Features also kept as text, for the comparisons that measure how close two values are.
-TEXT_FEATURES = ("name", "national_id", "typed_national_id", "email", "address", "birth_date", "ice_establishment")
+TEXT_FEATURES = ("name", "first_name", "family_name", "national_id", "typed_national_id", "email", "address",
+                 "birth_date", "ice_establishment")
 
 # Placeholders by frequency: how many different names may share one value. Names stand in for clients, and
 # one client's records carry a few spellings (typos, a changed first name), hence caps above the handful of
