@@ -95,6 +95,16 @@ def any_shared(*feature_names: str) -> LevelFunction:
     return compute
 
 
+def exact_or_similar(feature: str, scorer: Callable[[str, str], float], thresholds: tuple[float, ...],
+                     ) -> LevelFunction:
+    """Exact, then one level per similarity threshold (highest first), then different."""
+    def compute(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+        present, equal = _exact(features, feature, left, right)
+        score = _similarity(features, feature, left, right, present & ~equal, scorer)
+        return _levels(present, [equal, *(score >= threshold for threshold in thresholds)])
+    return compute
+
+
 def _closest_single_name(features: FeatureTable, left: Positions, right: Positions,
                          mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     """Best Jaro-Winkler similarity between a first/family name key of one side and one of the other
@@ -119,12 +129,6 @@ def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> L
     return _levels(present, [equal, score >= 92, score >= 80, single >= 0.9])
 
 
-def _company_name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
-    present, equal = _exact(features, "name", left, right)
-    score = _similarity(features, "name", left, right, present & ~equal, token_set_ratio)
-    return _levels(present, [equal, score >= 92, score >= 80])
-
-
 def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "birth_date", left, right)
     dates, swapped = features.codes["birth_date"], features.codes["birth_date_swapped"]
@@ -145,12 +149,6 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
     return _levels(present, [equal, (distance == 1)])
 
 
-def _address_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
-    present, equal = _exact(features, "address", left, right)
-    score = _similarity(features, "address", left, right, present & ~equal, token_set_ratio)
-    return _levels(present, [equal, score >= 85, score >= 65])
-
-
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "ice_establishment", left, right)
     _, same_company = _exact(features, "ice_company", left, right)
@@ -163,6 +161,8 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
     return _levels(present, [equal, same_number])
 
 
+# Addresses: word order and missing words (district, building) vary between captures of the same address.
+ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
@@ -171,11 +171,12 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
     Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", PERSON, ("exact", "close", "similar", "different"), _address_levels),
+    Comparison("address", PERSON, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
     Comparison("city", PERSON, ("same", "different"), exact_or_else("city")),
 )
 ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"), _company_name_levels,
+    Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),
+               exact_or_similar("name", token_set_ratio, (92, 80)),
                term_frequency="name"),
     Comparison("ice", ORGANIZATION, ("exact", "other_establishment", "different"), _ice_levels,
                vetoes=frozenset({2, 3})),
@@ -184,7 +185,7 @@ ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("legal_form", ORGANIZATION, ("same", "different"), exact_or_else("legal_form")),
     Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),
     Comparison("email", ORGANIZATION, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", ORGANIZATION, ("exact", "close", "similar", "different"), _address_levels),
+    Comparison("address", ORGANIZATION, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
     Comparison("city", ORGANIZATION, ("same", "different"), exact_or_else("city")),
 )
 COMPARISONS: dict[int, tuple[Comparison, ...]] = {PERSON: PERSON_COMPARISONS, ORGANIZATION: ORGANIZATION_COMPARISONS}
