@@ -146,7 +146,15 @@ def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions
 def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "national_id", left, right)
     distance = _similarity(features, "national_id", left, right, present & ~equal, OSA.distance)
-    return _levels(present, [equal, (distance == 1)])
+    # Two well-formed documents of the same type that are more than a typo apart belong to two people.
+    typed = features.texts["typed_national_id"]
+    conflicting = np.zeros(len(left), dtype=bool)
+    where = np.flatnonzero(present & ~equal & (distance > 1))
+    conflicting[where] = [
+        bool(typed[i]) and bool(typed[j]) and typed[i].split(":", 1)[0] == typed[j].split(":", 1)[0]
+        for i, j in zip(left[where], right[where], strict=True)
+    ]
+    return _levels(present, [equal, distance == 1, conflicting])
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
@@ -167,7 +175,8 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
     Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels),
-    Comparison("national_id", PERSON, ("exact", "one_edit", "different"), _national_id_levels),
+    Comparison("national_id", PERSON, ("exact", "one_edit", "conflicting_documents", "different"),
+               _national_id_levels, vetoes=frozenset({3})),
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
     Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),

@@ -41,6 +41,7 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"national_id": "be 734519"}, "national_id", 1),
     ({"national_id": "BE734518"}, "national_id", 2),
     ({"national_id": "K419283"}, "national_id", 3),
+    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 4),
     ({"national_id": None}, "national_id", 0),
     ({"phone": "+212 6 61 23 45 67"}, "mobile", 1),
     ({"phone": "0600000000"}, "mobile", 0),

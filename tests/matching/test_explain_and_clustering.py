@@ -48,7 +48,7 @@ def test_different_national_ids_count_against() -> None:
     features = _features(BASE, {**BASE, "national_id": "K392817", "birth_date": "1991-02-03", "first_name": "Sara"})
     explanation = explain_pair(_persons_model(), features, 0, 1)
     assert explanation.band == NON_MATCH
-    assert {item.comparison: item.level for item in explanation.evidence}["national_id"] == "different"
+    assert {item.comparison: item.level for item in explanation.evidence}["national_id"] == "conflicting_documents"
 
 
 def test_clustering_refuses_to_chain_two_national_ids_through_a_shared_record() -> None:
