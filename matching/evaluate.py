@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+Record = TypeVar("Record", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +35,7 @@ def _pairs(count: int) -> int:
     return count * (count - 1) // 2
 
 
-def evaluate_clusters(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> Evaluation:
+def evaluate_clusters(predicted: Mapping[Record, Hashable], truth: Mapping[Record, Hashable]) -> Evaluation:
     """Compare ``record -> predicted cluster`` with ``record -> true entity`` over the records both know.
 
     Pair counts come from the contingency table of (cluster, entity), so a million records cost one pass.

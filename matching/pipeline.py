@@ -17,7 +17,7 @@ from matching.features import FeatureColumns, FeatureTable, build_features, extr
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
 from matching.standardise import standardise_record
 
-RawInput = Mapping[str, object] | bytes
+RawInput = Mapping[str, object] | bytes | str  # a record, or its JSON text
 CHUNK_SIZE = 5000
 
 
@@ -40,7 +40,7 @@ class BatchResolution:
 
 
 def _standardise_chunk(chunk: list[RawInput]) -> FeatureColumns:
-    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, bytes) else item)
+    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item)
                             for item in chunk])
 
 
@@ -56,7 +56,7 @@ def _chunks(records: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
 
 
 def standardise_columns(records: Iterable[RawInput], workers: int = 1) -> FeatureColumns:
-    """Standardise a stream of raw records (dicts, or JSON lines as bytes) into feature columns.
+    """Standardise a stream of raw records (dicts, or their JSON text) into feature columns.
 
     With several workers, chunks are standardised in parallel processes; only the compact columns come
     back, so the raw records are never all held in memory at once.

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from config import Config
+from matching.evaluate import evaluate_clusters
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.errors import FieldError
 from mdm.models import SourceRecord
 from mdm.points_of_sale import import_points_of_sale
+from mdm.resolution import current_links, resolve_all
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
 
@@ -87,11 +89,81 @@ def _run_load(path: Path, rejects_path: Path, chunk_size: int) -> LoadSummary:
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where rejected lines go (default: PATH's name + .rejects.jsonl in the current folder).")
 @click.option("--chunk-size", default=DEFAULT_CHUNK_SIZE, show_default=True, help="Records per transaction.")
-def load(path: Path, no_resolve: bool, rejects_path: Path | None, chunk_size: int) -> None:
-    """Ingest a .jsonl or .jsonl.gz file of source records."""
-    del no_resolve  # storing is all loading does until resolution is wired in
+@click.option("--workers", default=2, show_default=True, help="Processes that standardise records when resolving.")
+def load(path: Path, no_resolve: bool, rejects_path: Path | None, chunk_size: int, workers: int) -> None:
+    """Ingest a .jsonl or .jsonl.gz file of source records, then consolidate (unless --no-resolve)."""
     name = path.name.removesuffix(".gz").removesuffix(".jsonl")
     _run_load(path, rejects_path or Path(f"{name}.rejects.jsonl"), chunk_size)
+    if not no_resolve:
+        _run_resolve(workers, retrain=False)
+
+
+def _run_resolve(workers: int, retrain: bool) -> None:
+    summary = resolve_all(_sessions(), workers=workers, retrain=retrain)
+    click.echo(
+        f"resolved {summary.records:,} records into {summary.golden_records:,} golden records "
+        f"(new {summary.created:,}, merged {summary.merged:,}, split {summary.split:,}); "
+        f"{summary.links_changed:,} links changed; {summary.possible_pairs:,} possible pairs; "
+        f"model {summary.model_version}; run {summary.run_id} in {summary.seconds:.1f}s"
+    )
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Re-cluster every record (the only mode so far).")
+@click.option("--retrain", is_flag=True, help="Estimate a new model version first.")
+@click.option("--workers", default=2, show_default=True, help="Processes that standardise records.")
+def resolve(full: bool, retrain: bool, workers: int) -> None:
+    """Daily consolidation: cluster the records into golden records, keeping golden ids stable."""
+    del full  # every run is a full re-clustering until incremental runs arrive
+    _run_resolve(workers, retrain)
+
+
+@cli.command()
+@click.option("--workers", default=2, show_default=True, help="Processes that standardise records.")
+def train(workers: int) -> None:
+    """Estimate a new model version from the loaded records (no labels) and resolve with it."""
+    _run_resolve(workers, retrain=True)
+
+
+@cli.group()
+def export() -> None:
+    """Export links, golden records or movements."""
+
+
+@export.command("links")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_links_command(out: Path) -> None:
+    """source_system,source_record_id,golden_id for every current source record."""
+    with _sessions()() as session, out.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(["source_system", "source_record_id", "golden_id"])
+        count = 0
+        for row in current_links(session):
+            writer.writerow(row)
+            count += 1
+    click.echo(f"{count:,} links written to {out}")
+
+
+@cli.command()
+@click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+def evaluate(truth_path: Path) -> None:
+    """Pairwise and B-cubed P/R/F1 of the current links against source_system,source_record_id,entity_id."""
+    with truth_path.open(newline="", encoding="utf-8") as source:
+        truth = {(row["source_system"].upper(), row["source_record_id"]): row["entity_id"]
+                 for row in csv.DictReader(source)}
+    with _sessions()() as session:
+        links = {(system, record_id): golden_id for system, record_id, golden_id in current_links(session)}
+        parties = {(system, record_id): party for system, record_id, party in session.execute(
+            select(SourceRecord.source_system, SourceRecord.source_record_id, SourceRecord.party_type))}
+    for label, party in (("all", None), ("persons", "person"), ("organisations", "organization")):
+        predicted = {key: golden for key, golden in links.items() if party is None or parties.get(key) == party}
+        result = evaluate_clusters(predicted, truth)
+        if not result.records:
+            continue
+        pairwise, bcubed = result.pairwise, result.bcubed
+        click.echo(f"{label:<14} {result.records:>9,} records  pairwise P {pairwise.precision:.4f} "
+                   f"R {pairwise.recall:.4f} F1 {pairwise.f1:.4f}   B-cubed P {bcubed.precision:.4f} "
+                   f"R {bcubed.recall:.4f} F1 {bcubed.f1:.4f}")
 
 
 @cli.command()

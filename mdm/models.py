@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -95,3 +96,65 @@ class SourceRecordVersion(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(Payload)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MatchModelVersion(Base):
+    """A trained match model: its parameters as data, so every link can name the version that made it."""
+
+    __tablename__ = "match_model"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trained_on_records: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(Payload)
+
+
+class GoldenRecord(Base):
+    """One real client. The id is opaque, stable and never reused; a merged golden record redirects."""
+
+    __tablename__ = "golden_record"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    party_type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # active | merged | retired
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("golden_record.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RecordLink(Base):
+    """Cross-reference source record -> golden record, effective-dated: a changed link closes and a new one opens."""
+
+    __tablename__ = "record_link"
+    __table_args__ = (
+        Index("ix_record_link_record_id_valid_to", "record_id", "valid_to"),
+        Index("ix_record_link_golden_id", "golden_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id"))
+    model_version: Mapped[str | None] = mapped_column(ForeignKey("match_model.version"))
+    # Strongest match probability tying the record to its cluster (None when it stands alone).
+    probability: Mapped[float | None] = mapped_column(Float)
+    cause: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ResolutionRun(Base):
+    """One consolidation run and what it changed."""
+
+    __tablename__ = "resolution_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    model_version: Mapped[str] = mapped_column(ForeignKey("match_model.version"))
+    records: Mapped[int] = mapped_column(Integer)
+    golden_records: Mapped[int] = mapped_column(Integer)
+    links_changed: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    merged: Mapped[int] = mapped_column(Integer)
+    split: Mapped[int] = mapped_column(Integer)
+    possible_pairs: Mapped[int] = mapped_column(Integer)

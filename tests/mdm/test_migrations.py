@@ -11,7 +11,8 @@ from sqlalchemy import inspect
 from mdm.db import downgrade_database, make_engine, upgrade_database
 from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_schema, postgres_schema_url
 
-TABLES = {"point_of_sale", "source_record", "source_record_version"}
+TABLES = {"point_of_sale", "source_record", "source_record_version", "golden_record", "record_link",
+          "match_model", "resolution_run"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,223 @@
+"""Consolidation: resolve every current source record into golden records, keeping golden ids stable.
+
+Each new cluster keeps the id of the golden record it overlaps most (a golden record can be kept by one cluster
+only); the other golden records it absorbs become redirects (merged), and a golden record whose records went
+to several clusters is split, its id staying with the part that holds most of them. Links are effective-dated:
+a record that changes golden record gets its old link closed and a new one opened, so the past stays readable.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+import numpy as np
+import orjson
+from sqlalchemy import Table, Text, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session, sessionmaker
+
+from matching.model import MATCH, POSSIBLE, MatchModel
+from matching.pipeline import resolve_batch
+from mdm.clock import utc_now
+from mdm.db import bulk_insert, transaction
+from mdm.models import (
+    GoldenRecord,
+    MatchModelVersion,
+    RecordLink,
+    ResolutionRun,
+    SourceRecord,
+    SourceRecordVersion,
+)
+
+ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
+GOLDEN_PREFIX = "GC-"
+_link_table = cast(Table, RecordLink.__table__)
+_golden_table = cast(Table, GoldenRecord.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionSummary:
+    run_id: int
+    model_version: str
+    records: int
+    golden_records: int
+    created: int
+    merged: int
+    split: int
+    links_changed: int
+    possible_pairs: int
+    seconds: float
+
+
+def new_golden_id() -> str:
+    """Opaque and never reused: 60 random bits, so ids carry no meaning and cannot collide in practice."""
+    return f"{GOLDEN_PREFIX}{uuid.uuid4().hex[:15].upper()}"
+
+
+def latest_model(session: Session) -> MatchModel | None:
+    row = session.scalars(select(MatchModelVersion).order_by(MatchModelVersion.trained_at.desc()).limit(1)).first()
+    return MatchModel.from_json(orjson.dumps(row.parameters)) if row else None
+
+
+def _current_payloads(session: Session, record_ids: list[int], party_types: list[str]) -> Iterator[str]:
+    """The current version of every live record, as JSON text, streamed in record id order."""
+    rows = session.execute(
+        select(SourceRecord.id, SourceRecord.party_type, sql_cast(SourceRecordVersion.payload, Text))
+        .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
+              & (SourceRecordVersion.version == SourceRecord.current_version))
+        .where(SourceRecord.is_deleted.is_(False))
+        .order_by(SourceRecord.id)
+        .execution_options(yield_per=10_000)
+    )
+    for record_id, party_type, payload in rows:
+        record_ids.append(record_id)
+        party_types.append(party_type)
+        yield payload
+
+
+def _store_model(session: Session, model: MatchModel, records: int, now: datetime) -> None:
+    if session.get(MatchModelVersion, model.version) is None:
+        session.add(MatchModelVersion(version=model.version, trained_at=now, trained_on_records=records,
+                                      parameters=orjson.loads(model.to_json())))
+        session.flush()
+
+
+def resolve_all(
+    sessions: sessionmaker[Session], workers: int = 1, retrain: bool = False, now: datetime | None = None,
+) -> ResolutionSummary:
+    """Re-cluster every live record (the daily consolidation, in full) in one transaction."""
+    started = time.perf_counter()
+    now = now or utc_now()
+    with transaction(sessions) as session:
+        model = None if retrain else latest_model(session)
+        record_ids: list[int] = []
+        party_types: list[str] = []
+        resolution = resolve_batch(_current_payloads(session, record_ids, party_types), model, workers)
+        model = resolution.model
+        _store_model(session, model, len(record_ids), now)
+
+        clusters: dict[int, list[int]] = defaultdict(list)
+        for position, representative in enumerate(resolution.cluster.tolist()):
+            clusters[representative].append(position)
+        strongest = _strongest_match(resolution.scored.pairs, resolution.scored.probabilities,
+                                     resolution.scored.bands, len(record_ids))
+
+        current: dict[int, str] = {record_id: golden_id for record_id, golden_id in session.execute(
+            select(RecordLink.record_id, RecordLink.golden_id).where(RecordLink.valid_to.is_(None)))}
+        assignment, created, merged, split = _reconcile(clusters, record_ids, current)
+
+        new_goldens = [
+            {"id": golden_id, "party_type": party_types[members[0]], "status": ACTIVE, "merged_into": None,
+             "created_at": now, "updated_at": now}
+            for golden_id, members in assignment.items() if golden_id in created
+        ]
+        bulk_insert(session, _golden_table, new_goldens)
+        _retire(session, current, assignment, record_ids, now)
+
+        changed = [
+            (record_ids[position], golden_id)
+            for golden_id, members in assignment.items() for position in members
+            if current.get(record_ids[position]) != golden_id
+        ]
+        retracted = set(current) - set(record_ids)
+        _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
+        position_of = {record_id: position for position, record_id in enumerate(record_ids)}
+        bulk_insert(session, _link_table, [
+            {"record_id": record_id, "golden_id": golden_id, "model_version": model.version,
+             "probability": strongest[position_of[record_id]], "cause": "resolution",
+             "valid_from": now, "valid_to": None}
+            for record_id, golden_id in changed
+        ])
+        possible = int((resolution.scored.bands == POSSIBLE).sum())
+        run = ResolutionRun(
+            started_at=now, finished_at=utc_now(), model_version=model.version, records=len(record_ids),
+            golden_records=len(assignment), links_changed=len(changed), created=len(created), merged=merged,
+            split=split, possible_pairs=possible,
+        )
+        session.add(run)
+        session.flush()
+        return ResolutionSummary(run.id, model.version, len(record_ids), len(assignment), len(created), merged,
+                                 split, len(changed), possible, time.perf_counter() - started)
+
+
+def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.ndarray, size: int) -> list[float | None]:
+    strongest = np.full(size, np.nan)
+    matches = bands == MATCH
+    for column in (0, 1):
+        np.fmax.at(strongest, pairs[matches, column], probabilities[matches])
+    return [None if np.isnan(value) else round(float(value), 6) for value in strongest]
+
+
+def _reconcile(
+    clusters: dict[int, list[int]], record_ids: list[int], current: dict[int, str],
+) -> tuple[dict[str, list[int]], set[str], int, int]:
+    """Golden id per cluster: the most overlapped existing id, else a new one. Answers (assignment, created ids,
+    golden records merged away, golden records split)."""
+    overlaps: list[tuple[int, int, str]] = []  # (-overlap, representative, golden id): sorted, strongest first
+    spread: dict[str, set[int]] = defaultdict(set)
+    for representative, members in clusters.items():
+        counts = Counter(current[record_ids[p]] for p in members if record_ids[p] in current)
+        for golden_id, count in counts.items():
+            overlaps.append((-count, representative, golden_id))
+            spread[golden_id].add(representative)
+    overlaps.sort()
+    chosen: dict[int, str] = {}
+    taken: set[str] = set()
+    for _, representative, golden_id in overlaps:
+        if representative not in chosen and golden_id not in taken:
+            chosen[representative] = golden_id
+            taken.add(golden_id)
+    created: set[str] = set()
+    assignment: dict[str, list[int]] = {}
+    for representative, members in clusters.items():
+        kept = chosen.get(representative)
+        if kept is None:
+            kept = new_golden_id()
+            created.add(kept)
+        assignment[kept] = members
+    merged = sum(1 for golden_id in spread if golden_id not in taken)
+    split = sum(1 for golden_id, holders in spread.items() if len(holders) > 1 and golden_id in taken)
+    return assignment, created, merged, split
+
+
+def _retire(session: Session, current: dict[int, str], assignment: dict[str, list[int]], record_ids: list[int],
+            now: datetime) -> None:
+    """Golden records no cluster kept: merged into where most of their records went, or retired if none is left."""
+    kept = set(assignment)
+    destination: dict[str, Counter[str]] = defaultdict(Counter)
+    golden_of_position = {p: g for g, members in assignment.items() for p in members}
+    position_of = {record_id: position for position, record_id in enumerate(record_ids)}
+    for record_id, golden_id in current.items():
+        if golden_id in kept:
+            continue
+        position = position_of.get(record_id)
+        destination[golden_id][golden_of_position[position] if position is not None else ""] += 1
+    for golden_id, targets in destination.items():
+        target = next((t for t, _ in targets.most_common() if t), None)
+        session.execute(update(GoldenRecord).where(GoldenRecord.id == golden_id).values(
+            status=MERGED if target else RETIRED, merged_into=target, updated_at=now))
+
+
+def _close_links(session: Session, record_ids: list[int], now: datetime) -> None:
+    for start in range(0, len(record_ids), 5000):
+        session.execute(update(RecordLink).where(
+            RecordLink.record_id.in_(record_ids[start:start + 5000]), RecordLink.valid_to.is_(None),
+        ).values(valid_to=now))
+
+
+def current_links(session: Session) -> Iterator[tuple[str, str, str]]:
+    """(source_system, source_record_id, golden_id) of every live record's current link."""
+    rows = session.execute(
+        select(SourceRecord.source_system, SourceRecord.source_record_id, RecordLink.golden_id)
+        .join(RecordLink, (RecordLink.record_id == SourceRecord.id) & RecordLink.valid_to.is_(None))
+        .where(SourceRecord.is_deleted.is_(False))
+        .order_by(SourceRecord.source_system, SourceRecord.source_record_id)
+        .execution_options(yield_per=10_000)
+    )
+    return ((system, record_id, golden_id) for system, record_id, golden_id in rows)
