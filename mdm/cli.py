@@ -177,6 +177,7 @@ def demo(if_empty: bool) -> None:
                 return
     _import_points_of_sale(DEMO_FOLDER / "points_of_sale.csv")
     _run_load(DEMO_FOLDER / "demo.jsonl.gz", Path("demo.rejects.jsonl"), DEFAULT_CHUNK_SIZE)
+    _run_resolve(workers=1, retrain=False)
 
 
 def _import_points_of_sale(path: Path) -> None:
