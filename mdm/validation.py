@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
+from matching.standardise import PARTY_TYPES as PARTY_TYPE_SPELLINGS
 from mdm.errors import FieldError
 
-PARTY_TYPES = frozenset({"person", "organization"})
 PRODUCT_LINES = frozenset({"DOMMAGE", "EPARGNE", "PREVOYANCE"})
 MAX_ID_LENGTH = 128
 MAX_POINT_OF_SALE_LENGTH = 64
@@ -98,10 +98,11 @@ def _check_party_type(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
         errors.append(FieldError("party_type", "required", "party_type is required (person or organization)"))
         return ""
     text = _scalar_text(value)
-    if text is None or text.lower() not in PARTY_TYPES:
+    # Sources spell it their way (organisation, PP/PM for personne physique/morale): one canonical type.
+    party_type = PARTY_TYPE_SPELLINGS.get(text.lower()) if text is not None else None
+    if party_type is None:
         errors.append(FieldError("party_type", "one_of", "party_type must be person or organization"))
         return ""
-    party_type = text.lower()
     name_fields = PERSON_NAME_FIELDS if party_type == "person" else ORGANIZATION_NAME_FIELDS
     if all(is_missing(raw.get(field)) for field in name_fields):
         errors.append(FieldError(
@@ -112,15 +113,12 @@ def _check_party_type(raw: Mapping[str, Any], errors: list[FieldError]) -> str:
 
 
 def _check_optional_fields(raw: Mapping[str, Any], errors: list[FieldError]) -> tuple[str | None, str | None]:
+    # An unknown product line is not a reason to lose a client: it stays in the payload for the journal to report.
     product_line = None
     value = raw.get("product_line")
     if not is_missing(value):
         text = _scalar_text(value)
-        if text is None or text.upper() not in PRODUCT_LINES:
-            errors.append(FieldError(
-                "product_line", "one_of", f"product_line must be one of {', '.join(sorted(PRODUCT_LINES))}",
-            ))
-        else:
+        if text is not None and text.upper() in PRODUCT_LINES:
             product_line = text.upper()
 
     point_of_sale = None

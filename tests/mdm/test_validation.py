@@ -37,7 +37,9 @@ def _errors(raw: Any) -> set[tuple[str, str]]:
     ({**COMPANY, "company_name": None}, {("company_name", "required_one_of")}),
     ({**PERSON, "received_at": "yesterday"}, {("received_at", "iso8601")}),
     ({**PERSON, "received_at": "2024-13-01T00:00:00"}, {("received_at", "iso8601")}),
-    ({**PERSON, "product_line": "AUTO"}, {("product_line", "one_of")}),
+    ({**PERSON, "product_line": "AUTO"}, set()),
+    ({**PERSON, "party_type": "PP"}, set()),
+    ({**COMPANY, "party_type": "organisation"}, set()),
     ({**PERSON, "phone": {"number": "0661"}}, {("phone", "type")}),
     ({**PERSON, "email": "a" * 1001}, {("email", "max_length")}),
     ({**PERSON, "products": "AUTO"}, {("products", "type")}),
@@ -79,3 +81,10 @@ def test_content_hash_ignores_arrival_time_but_not_content() -> None:
     assert isinstance(changed, IncomingRecord)
     assert first.content_hash == later.content_hash
     assert first.content_hash != changed.content_hash
+
+
+def test_party_type_spellings_and_unknown_product_lines_are_kept() -> None:
+    record = validate_record({**PERSON, "party_type": "PP", "product_line": "AUTO"}, DEFAULT_SOURCE_SYSTEMS)
+    assert isinstance(record, IncomingRecord)
+    assert (record.party_type, record.product_line) == ("person", None)
+    assert record.payload["product_line"] == "AUTO"
