@@ -1,0 +1,52 @@
+"""Golden records over REST: cross-references after consolidation, redirects for merged ids, 404 problems."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchmarks.synthetic import generate
+from mdm.db import transaction
+from mdm.models import GoldenRecord
+from mdm.resolution import current_links, resolve_all
+
+
+def test_golden_record_lists_its_source_records(client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+    records = [g.record for g in generate(600, seed=4)]
+    assert client.post("/api/v1/records/batch", json=records).get_json()["summary"]["created"] == 600
+    resolve_all(sessions)
+    with sessions() as session:
+        links = list(current_links(session))
+    by_golden: dict[str, list[tuple[str, str]]] = {}
+    for system, record_id, golden_id in links:
+        by_golden.setdefault(golden_id, []).append((system, record_id))
+    golden_id, members = max(by_golden.items(), key=lambda item: len(item[1]))
+    body = client.get(f"/api/v1/golden/{golden_id}").get_json()
+    assert body["id"] == golden_id and body["status"] == "active"
+    assert sorted((x["source_system"], x["source_record_id"]) for x in body["xrefs"]) == sorted(members)
+    assert all(x["model_version"].startswith("fs-") for x in body["xrefs"])
+    assert len(members) > 1 and all(x["probability"] is not None for x in body["xrefs"])
+
+
+def test_merged_golden_record_redirects_to_its_survivor(client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+    now = datetime.now(UTC)
+    with transaction(sessions) as session:
+        session.add(GoldenRecord(id="GC-SURVIVOR", party_type="person", status="active", created_at=now,
+                                 updated_at=now))
+        session.flush()
+        session.add(GoldenRecord(id="GC-MIDDLE", party_type="person", status="merged", merged_into="GC-SURVIVOR",
+                                 created_at=now, updated_at=now))
+        session.flush()
+        session.add(GoldenRecord(id="GC-OLD", party_type="person", status="merged", merged_into="GC-MIDDLE",
+                                 created_at=now, updated_at=now))
+    response = client.get("/api/v1/golden/GC-OLD")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/api/v1/golden/GC-SURVIVOR")
+    assert client.get("/api/v1/golden/GC-SURVIVOR").get_json()["xrefs"] == []
+
+
+def test_unknown_golden_record_is_a_404_problem(client: FlaskClient) -> None:
+    response = client.get("/api/v1/golden/GC-NOPE")
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
