@@ -50,3 +50,22 @@ def test_merged_golden_record_redirects_to_its_survivor(client: FlaskClient, ses
 def test_unknown_golden_record_is_a_404_problem(client: FlaskClient) -> None:
     response = client.get("/api/v1/golden/GC-NOPE")
     assert response.status_code == 404 and response.content_type == "application/problem+json"
+
+
+def test_match_explain_gives_per_field_evidence(client: FlaskClient, sessions: sessionmaker[Session]) -> None:
+    generated = list(generate(600, seed=4))
+    client.post("/api/v1/records/batch", json=[g.record for g in generated])
+    refused = client.get("/api/v1/match/explain?a=AGENT:x&b=BGD:y")
+    assert refused.status_code == 409 and refused.content_type == "application/problem+json"
+    resolve_all(sessions)
+    by_entity: dict[str, list[str]] = {}
+    for g in generated:
+        by_entity.setdefault(g.entity_id, []).append(f"{g.record['source_system']}:{g.record['source_record_id']}")
+    a, b = next(keys for keys in by_entity.values() if len(keys) > 1)[:2]
+    body = client.get(f"/api/v1/match/explain?a={a}&b={b}").get_json()
+    assert body["model_version"].startswith("fs-") and body["band"] in {"match", "possible", "non_match"}
+    assert {item["comparison"] for item in body["evidence"]} >= {"name", "birth_date", "national_id"} or {
+        item["comparison"] for item in body["evidence"]} >= {"company_name", "ice"}
+    assert abs(sum(item["weight"] for item in body["evidence"]) - body["weight"]) < 0.05
+    assert client.get(f"/api/v1/match/explain?a={a}&b=nonsense").status_code == 422
+    assert client.get(f"/api/v1/match/explain?a={a}&b=AGENT:missing").status_code == 404
