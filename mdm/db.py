@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Engine, Table, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
@@ -107,8 +107,12 @@ _RACE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 
 def lost_a_race(error: DBAPIError) -> bool:
     """True when a write failed only because a concurrent transaction touched the same rows first."""
-    if isinstance(error, IntegrityError) and error.orig is not None and "UNIQUE" in str(error.orig):
-        return True  # SQLite reports unique violations without a SQLSTATE
+    # SQLite reports neither case with a SQLSTATE: a unique violation, or a snapshot made stale by another
+    # writer's commit ("database is locked" once the busy timeout cannot help).
+    if isinstance(error, IntegrityError) and "UNIQUE" in str(error.orig):
+        return True
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        return True
     return getattr(error.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 

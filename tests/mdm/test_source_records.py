@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import DEFAULT_SOURCE_SYSTEMS
-from mdm.db import transaction
+from mdm.db import lost_a_race, transaction
 from mdm.errors import NotFound
 from mdm.models import PointOfSale, SourceRecordVersion
 from mdm.source_records import IngestResult, get_record, ingest_records, list_versions, retract_record
@@ -122,3 +124,13 @@ def test_a_failed_transaction_writes_nothing(sessions: sessionmaker[Session]) ->
         ingest_records(session, [RECORD], DEFAULT_SOURCE_SYSTEMS)
         raise RuntimeError("crash after the writes, before the commit")
     assert _version_count(sessions) == 0
+
+
+@pytest.mark.parametrize(("error", "retried"), [
+    (IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed: source_record.id")), True),
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")), True),
+    (OperationalError("INSERT", {}, sqlite3.OperationalError("no such table: x")), False),
+    (IntegrityError("INSERT", {}, sqlite3.IntegrityError("FOREIGN KEY constraint failed")), False),
+])
+def test_only_lost_races_are_run_again(error: DBAPIError, retried: bool) -> None:
+    assert lost_a_race(error) is retried
