@@ -69,6 +69,34 @@ def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[Block
     return keys
 
 
+def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
+              ) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Every record's blocking keys as text, the same strings ``record_keys`` gives one record: (positions, keys).
+
+    This is what a persisted key index stores, so a record arriving later finds its candidates by key."""
+    positions: list[npt.NDArray[np.int64]] = []
+    texts: list[str] = []
+    birth_dates = features.texts["birth_date"]
+    for rule in rules:
+        valid = features.party == rule.party
+        parts: list[npt.NDArray[np.object_]] = []
+        for name in rule.on:
+            if name == "birth_year":
+                column = np.array([t[:4] if t else None for t in birth_dates], dtype=object)
+                valid &= column != None  # noqa: E711 - element-wise comparison on an object array
+            else:
+                codes = features.codes[name]
+                valid &= codes != MISSING
+                column = features.vocabulary[name][np.where(codes == MISSING, 0, codes)] if len(
+                    features.vocabulary[name]) else np.full(features.size, None, dtype=object)
+            parts.append(column)
+        where = np.flatnonzero(valid)
+        positions.append(where)
+        texts.extend(f"{rule.name}:{'|'.join(values)}" for values in zip(*(part[where] for part in parts),
+                                                                          strict=True))
+    return (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)), texts
+
+
 def rule_keys(features: FeatureTable, rule: BlockingRule) -> Codes:
     """One integer key per record for ``rule`` (-1 where the record cannot be blocked by it)."""
     columns: list[Codes] = [

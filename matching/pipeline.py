@@ -89,7 +89,8 @@ def resolve_batch(
 
     columns = standardise_columns(records, workers)
     lap("standardise")
-    features = build_features(columns)
+    # A given model brings the placeholders found when it was trained, so every path blanks the same values.
+    features = build_features(columns, overused=model.overused if model is not None else None)
     lap("features")
     pairs_per_rule: dict[str, int] = {}
     candidates = candidate_pairs(features, report=pairs_per_rule.__setitem__)

@@ -158,3 +158,14 @@ class ResolutionRun(Base):
     merged: Mapped[int] = mapped_column(Integer)
     split: Mapped[int] = mapped_column(Integer)
     possible_pairs: Mapped[int] = mapped_column(Integer)
+
+
+class BlockingKey(Base):
+    """The persisted blocking index: a live record's keys, so a new record finds its candidates by key."""
+
+    __tablename__ = "blocking_key"
+    __table_args__ = (Index("ix_blocking_key_key", "key"), Index("ix_blocking_key_record_id", "record_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    key: Mapped[str] = mapped_column(String(400))

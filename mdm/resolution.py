@@ -18,15 +18,18 @@ from typing import cast
 
 import numpy as np
 import orjson
-from sqlalchemy import Table, Text, select, update
+from sqlalchemy import Table, Text, delete, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
+from matching.blocking import key_texts
+from matching.features import FeatureTable
 from matching.model import MATCH, POSSIBLE, MatchModel
-from matching.pipeline import resolve_batch
+from matching.pipeline import BatchResolution, resolve_batch
 from mdm.clock import utc_now
 from mdm.db import bulk_insert, transaction
 from mdm.models import (
+    BlockingKey,
     GoldenRecord,
     MatchModelVersion,
     RecordLink,
@@ -39,6 +42,7 @@ ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
 GOLDEN_PREFIX = "GC-"
 _link_table = cast(Table, RecordLink.__table__)
 _golden_table = cast(Table, GoldenRecord.__table__)
+_key_table = cast(Table, BlockingKey.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,47 @@ def _store_model(session: Session, model: MatchModel, records: int, now: datetim
         session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    assignment: dict[str, list[int]]
+    created: set[str]
+    merged: int
+    split: int
+    changed: list[tuple[int, str]]
+
+
+def _apply_clusters(
+    session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
+    current: dict[int, str], retracted: set[int], now: datetime, cause: str,
+) -> _Applied:
+    """Reconcile the clusters of these records with their current links and write what changed."""
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for position, representative in enumerate(resolution.cluster.tolist()):
+        clusters[representative].append(position)
+    strongest = _strongest_match(resolution.scored.pairs, resolution.scored.probabilities,
+                                 resolution.scored.bands, len(record_ids))
+    assignment, created, merged, split = _reconcile(clusters, record_ids, current)
+    bulk_insert(session, _golden_table, [
+        {"id": golden_id, "party_type": party_types[members[0]], "status": ACTIVE, "merged_into": None,
+         "created_at": now, "updated_at": now}
+        for golden_id, members in assignment.items() if golden_id in created
+    ])
+    _retire(session, current, assignment, record_ids, now)
+    changed = [
+        (record_ids[position], golden_id)
+        for golden_id, members in assignment.items() for position in members
+        if current.get(record_ids[position]) != golden_id
+    ]
+    _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
+    position_of = {record_id: position for position, record_id in enumerate(record_ids)}
+    bulk_insert(session, _link_table, [
+        {"record_id": record_id, "golden_id": golden_id, "model_version": resolution.model.version,
+         "probability": strongest[position_of[record_id]], "cause": cause, "valid_from": now, "valid_to": None}
+        for record_id, golden_id in changed
+    ])
+    return _Applied(assignment, created, merged, split, changed)
+
+
 def resolve_all(
     sessions: sessionmaker[Session], workers: int = 1, retrain: bool = False, now: datetime | None = None,
 ) -> ResolutionSummary:
@@ -99,51 +144,24 @@ def resolve_all(
         record_ids: list[int] = []
         party_types: list[str] = []
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types), model, workers)
-        model = resolution.model
-        _store_model(session, model, len(record_ids), now)
-
-        clusters: dict[int, list[int]] = defaultdict(list)
-        for position, representative in enumerate(resolution.cluster.tolist()):
-            clusters[representative].append(position)
-        strongest = _strongest_match(resolution.scored.pairs, resolution.scored.probabilities,
-                                     resolution.scored.bands, len(record_ids))
-
+        _store_model(session, resolution.model, len(record_ids), now)
         current: dict[int, str] = {record_id: golden_id for record_id, golden_id in session.execute(
             select(RecordLink.record_id, RecordLink.golden_id).where(RecordLink.valid_to.is_(None)))}
-        assignment, created, merged, split = _reconcile(clusters, record_ids, current)
-
-        new_goldens = [
-            {"id": golden_id, "party_type": party_types[members[0]], "status": ACTIVE, "merged_into": None,
-             "created_at": now, "updated_at": now}
-            for golden_id, members in assignment.items() if golden_id in created
-        ]
-        bulk_insert(session, _golden_table, new_goldens)
-        _retire(session, current, assignment, record_ids, now)
-
-        changed = [
-            (record_ids[position], golden_id)
-            for golden_id, members in assignment.items() for position in members
-            if current.get(record_ids[position]) != golden_id
-        ]
         retracted = set(current) - set(record_ids)
-        _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
-        position_of = {record_id: position for position, record_id in enumerate(record_ids)}
-        bulk_insert(session, _link_table, [
-            {"record_id": record_id, "golden_id": golden_id, "model_version": model.version,
-             "probability": strongest[position_of[record_id]], "cause": "resolution",
-             "valid_from": now, "valid_to": None}
-            for record_id, golden_id in changed
-        ])
+        applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
+                                  "resolution")
+        _rebuild_blocking_index(session, resolution.features, record_ids)
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         run = ResolutionRun(
-            started_at=now, finished_at=utc_now(), model_version=model.version, records=len(record_ids),
-            golden_records=len(assignment), links_changed=len(changed), created=len(created), merged=merged,
-            split=split, possible_pairs=possible,
+            started_at=now, finished_at=utc_now(), model_version=resolution.model.version, records=len(record_ids),
+            golden_records=len(applied.assignment), links_changed=len(applied.changed),
+            created=len(applied.created), merged=applied.merged, split=applied.split, possible_pairs=possible,
         )
         session.add(run)
         session.flush()
-        return ResolutionSummary(run.id, model.version, len(record_ids), len(assignment), len(created), merged,
-                                 split, len(changed), possible, time.perf_counter() - started)
+        return ResolutionSummary(run.id, resolution.model.version, len(record_ids), len(applied.assignment),
+                                 len(applied.created), applied.merged, applied.split, len(applied.changed),
+                                 possible, time.perf_counter() - started)
 
 
 def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.ndarray, size: int) -> list[float | None]:
@@ -202,6 +220,14 @@ def _retire(session: Session, current: dict[int, str], assignment: dict[str, lis
         target = next((t for t, _ in targets.most_common() if t), None)
         session.execute(update(GoldenRecord).where(GoldenRecord.id == golden_id).values(
             status=MERGED if target else RETIRED, merged_into=target, updated_at=now))
+
+
+def _rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
+    session.execute(delete(BlockingKey))
+    positions, keys = key_texts(features)
+    bulk_insert(session, _key_table, [
+        {"record_id": record_ids[position], "key": key} for position, key in zip(positions.tolist(), keys, strict=True)
+    ])
 
 
 def _close_links(session: Session, record_ids: list[int], now: datetime) -> None:
