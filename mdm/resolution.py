@@ -18,14 +18,14 @@ from typing import cast
 
 import numpy as np
 import orjson
-from sqlalchemy import Table, Text, delete, select, update
+from sqlalchemy import Table, Text, delete, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
-from matching.blocking import key_texts
-from matching.features import FeatureTable
+from matching.blocking import BLOCKING_RULES, key_texts
+from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
-from matching.pipeline import BatchResolution, resolve_batch
+from matching.pipeline import BatchResolution, resolve_batch, standardise_columns
 from mdm.clock import utc_now
 from mdm.db import bulk_insert, transaction
 from mdm.models import (
@@ -247,3 +247,129 @@ def current_links(session: Session) -> Iterator[tuple[str, str, str]]:
         .execution_options(yield_per=10_000)
     )
     return ((system, record_id, golden_id) for system, record_id, golden_id in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResolution:
+    """What happened to one changed record: its golden id and how it got there."""
+
+    golden_id: str | None
+    decision: str  # linked | new | possible | retracted
+    affected: tuple[str, ...]
+
+
+def _payloads_of(session: Session, record_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Live records' (party type, current payload as JSON text)."""
+    found: dict[int, tuple[str, str]] = {}
+    ordered = sorted(record_ids)
+    for start in range(0, len(ordered), 5000):
+        rows = session.execute(
+            select(SourceRecord.id, SourceRecord.party_type, sql_cast(SourceRecordVersion.payload, Text))
+            .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
+                  & (SourceRecordVersion.version == SourceRecord.current_version))
+            .where(SourceRecord.id.in_(ordered[start:start + 5000]), SourceRecord.is_deleted.is_(False))
+        )
+        found.update({record_id: (party_type, payload) for record_id, party_type, payload in rows})
+    return found
+
+
+def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -> set[int]:
+    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart."""
+    if not keys:
+        return set()
+    usable: list[str] = []
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 2000):
+        counts = session.execute(
+            select(BlockingKey.key, func.count()).where(BlockingKey.key.in_(ordered[start:start + 2000]))
+            .group_by(BlockingKey.key)
+        )
+        usable.extend(key for key, count in counts if count < caps[key.split(":", 1)[0]])
+    found: set[int] = set()
+    for start in range(0, len(usable), 2000):
+        found.update(session.scalars(
+            select(BlockingKey.record_id).where(BlockingKey.key.in_(usable[start:start + 2000])).distinct()))
+    return found
+
+
+def _members_of(session: Session, golden_ids: set[str]) -> dict[int, str]:
+    links: dict[int, str] = {}
+    ordered = sorted(golden_ids)
+    for start in range(0, len(ordered), 2000):
+        links.update({record_id: golden_id for record_id, golden_id in session.execute(
+            select(RecordLink.record_id, RecordLink.golden_id)
+            .where(RecordLink.golden_id.in_(ordered[start:start + 2000]), RecordLink.valid_to.is_(None)))})
+    return links
+
+
+def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,
+                    ) -> dict[int, RecordResolution]:
+    """Online resolution: re-cluster only the component the changed records touch, in the caller's transaction.
+
+    The component is the changed records, the records sharing a blocking key with them, and every record of
+    the golden records those belong to; nothing outside it can change. Needs a trained model (else nothing is
+    resolved and the answer is empty: the next ``resolve`` will do it).
+    """
+    now = now or utc_now()
+    model = latest_model(session)
+    if model is None or not changed_ids:
+        return {}
+    changed_links = _links_of(session, changed_ids)
+    changed_payloads = _payloads_of(session, changed_ids)
+    positions: np.ndarray = np.zeros(0, dtype=np.int64)
+    keys: list[str] = []
+    if changed_payloads:
+        columns = standardise_columns(payload for _, payload in changed_payloads.values())
+        positions, keys = key_texts(build_features(columns, overused=model.overused))
+    candidates = _candidates_by_key(session, set(keys), {rule.name: rule.cap for rule in BLOCKING_RULES})
+    seed_goldens = set(changed_links.values()) | set(_links_of(session, candidates).values())
+    current = _members_of(session, seed_goldens)
+    component = set(changed_payloads) | candidates | set(current)
+    payloads = _payloads_of(session, component)
+    record_ids = sorted(payloads)
+    retracted = changed_ids - set(payloads)
+    current.update(changed_links)
+    _replace_keys(session, changed_ids, list(changed_payloads), positions, keys)
+    if not record_ids:  # only retractions, and nobody left beside them
+        _close_links(session, sorted(retracted), now)
+        _retire(session, current, {}, [], now)
+        return {record_id: RecordResolution(None, "retracted", tuple(sorted(set(current.values()))))
+                for record_id in changed_ids}
+    party_types = [payloads[record_id][0] for record_id in record_ids]
+    resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model)
+    applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online")
+
+    golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
+    sizes = {golden: len(members) for golden, members in applied.assignment.items()}
+    touched = tuple(sorted({golden for _, golden in applied.changed} | set(current.values())))
+    possible = {record_ids[int(p)] for p in np.unique(resolution.scored.pairs[resolution.scored.bands == POSSIBLE])}
+    outcome: dict[int, RecordResolution] = {}
+    for record_id in changed_ids:
+        if record_id in retracted:
+            outcome[record_id] = RecordResolution(None, "retracted", touched)
+            continue
+        golden = golden_of[record_id]
+        decision = "linked" if sizes[golden] > 1 else "possible" if record_id in possible else "new"
+        outcome[record_id] = RecordResolution(golden, decision, touched)
+    return outcome
+
+
+def _links_of(session: Session, record_ids: set[int]) -> dict[int, str]:
+    links: dict[int, str] = {}
+    ordered = sorted(record_ids)
+    for start in range(0, len(ordered), 5000):
+        links.update({record_id: golden_id for record_id, golden_id in session.execute(
+            select(RecordLink.record_id, RecordLink.golden_id)
+            .where(RecordLink.record_id.in_(ordered[start:start + 5000]), RecordLink.valid_to.is_(None)))})
+    return links
+
+
+def _replace_keys(session: Session, changed_ids: set[int], probe_ids: list[int], positions: np.ndarray,
+                  keys: list[str]) -> None:
+    """The changed records' keys become their current version's (a retracted record keeps none)."""
+    ordered = sorted(changed_ids)
+    for start in range(0, len(ordered), 5000):
+        session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ordered[start:start + 5000])))
+    bulk_insert(session, _key_table, [
+        {"record_id": probe_ids[position], "key": key} for position, key in zip(positions.tolist(), keys, strict=True)
+    ])

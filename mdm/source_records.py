@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -35,6 +35,8 @@ class IngestResult:
     source_record_id: str | None = None
     version: int | None = None
     errors: tuple[FieldError, ...] = field(default_factory=tuple)
+    # The stored record's internal id, so resolution can follow up on what was stored.
+    record_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -130,7 +132,11 @@ def ingest_records(
         }))
 
     _write(session, heads, new_heads, head_updates, versions)
-    return [result for result in results if result is not None]
+    return [
+        result if result.status == REJECTED else replace(
+            result, record_id=heads[(str(result.source_system), str(result.source_record_id))].id)
+        for result in results if result is not None
+    ]
 
 
 def _write(
@@ -265,4 +271,5 @@ def retract_record(
         product_line=head.product_line, payload=None, received_at=now, recorded_at=now,
     ))
     session.flush()
-    return IngestResult(0, DELETED, head.source_system, head.source_record_id, head.current_version)
+    return IngestResult(0, DELETED, head.source_system, head.source_record_id, head.current_version,
+                        record_id=head.id)

@@ -12,15 +12,8 @@ from flask_smorest import Blueprint
 from mdm.api.problems import PROBLEM_JSON
 from mdm.db import run_transaction
 from mdm.errors import FieldError, InvalidInput, MalformedRequest
-from mdm.source_records import (
-    CREATED,
-    REJECTED,
-    IngestResult,
-    get_record,
-    ingest_records,
-    list_versions,
-    retract_record,
-)
+from mdm.intake import IntakeResult, take_in, take_out
+from mdm.source_records import CREATED, REJECTED, get_record, list_versions
 from mdm.web import session_factory, unit_of_work
 from schemas.problems import ProblemSchema
 from schemas.records import (
@@ -55,9 +48,9 @@ def _read_json() -> Any:
         ) from error
 
 
-def _ingest(items: list[Any]) -> list[IngestResult]:
+def _ingest(items: list[Any]) -> list[IntakeResult]:
     source_systems = current_app.config["SOURCE_SYSTEMS"]
-    return run_transaction(session_factory(), lambda session: ingest_records(session, items, source_systems))
+    return run_transaction(session_factory(), lambda session: take_in(session, items, source_systems))
 
 
 @blp.post("")
@@ -123,5 +116,4 @@ def get_source_record(source_system: str, source_record_id: str) -> Any:
 @_problems(404)
 def delete_source_record(source_system: str, source_record_id: str) -> Any:
     """Retract the record: a tombstone version; earlier versions stay readable."""
-    with unit_of_work() as session:
-        return retract_record(session, source_system, source_record_id)
+    return run_transaction(session_factory(), lambda session: take_out(session, source_system, source_record_id))

@@ -69,3 +69,24 @@ def test_match_explain_gives_per_field_evidence(client: FlaskClient, sessions: s
     assert abs(sum(item["weight"] for item in body["evidence"]) - body["weight"]) < 0.05
     assert client.get(f"/api/v1/match/explain?a={a}&b=nonsense").status_code == 422
     assert client.get(f"/api/v1/match/explain?a={a}&b=AGENT:missing").status_code == 404
+
+
+def test_post_answers_with_the_golden_record_once_a_model_exists(
+    client: FlaskClient, sessions: sessionmaker[Session],
+) -> None:
+    generated = list(generate(600, seed=4))
+    first = client.post("/api/v1/records", json=generated[0].record).get_json()
+    assert (first["golden_id"], first["decision"]) == (None, None)  # no model trained yet
+    client.post("/api/v1/records/batch", json=[g.record for g in generated[1:]])
+    resolve_all(sessions)
+    with sessions() as session:
+        links = {(system, record_id): golden for system, record_id, golden in current_links(session)}
+    twin = {**generated[0].record, "source_system": "WEB", "source_record_id": "W-TWIN"}
+    answer = client.post("/api/v1/records", json=twin)
+    body = answer.get_json()
+    assert answer.status_code == 201
+    expected = links[(str(generated[0].record["source_system"]), str(generated[0].record["source_record_id"]))]
+    assert (body["decision"], body["golden_id"]) == ("linked", expected)
+    assert expected in body["affected_golden_ids"]
+    deleted = client.delete("/api/v1/records/WEB/W-TWIN").get_json()
+    assert (deleted["status"], deleted["decision"], deleted["golden_id"]) == ("deleted", "retracted", None)

@@ -80,3 +80,79 @@ def test_reconcile_keeps_ids_by_overlap(
         assert assignment[golden_id] == members
     assert len(created) == len(assignment) - len(kept)
     assert (merged_count, split_count) == (merged, split)
+
+
+def _record_id(sessions: sessionmaker[Session], system: str, source_record_id: str) -> int:
+    from mdm.models import SourceRecord
+
+    with sessions() as session:
+        found = session.scalar(select(SourceRecord.id).where(SourceRecord.source_system == system,
+                                                             SourceRecord.source_record_id == source_record_id))
+        assert found is not None
+        return found
+
+
+def test_online_resolution_links_a_new_duplicate_and_creates_a_new_client(
+    sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str],
+) -> None:
+    from mdm.resolution import resolve_changed
+
+    resolve_all(sessions)
+    links = _links(sessions)
+    sizes: dict[str, int] = {}
+    for golden in links.values():
+        sizes[golden] = sizes.get(golden, 0) + 1
+    original = next(key for key, golden in links.items() if sizes[golden] >= 2)
+    with sessions() as session:
+        from mdm.source_records import get_record
+
+        payload = dict(get_record(session, *original).current.payload or {})
+    duplicate = {**payload, "source_system": "WEB", "source_record_id": "W-NEW-1"}
+    stranger = {"source_system": "WEB", "source_record_id": "W-NEW-2", "party_type": "person",
+                "first_name": "Zineb", "last_name": "Ouazzani Chahdi", "birth_date": "1999-09-09",
+                "id_type": "CIN", "national_id": "ZT918273", "phone": "0698172635"}
+    with transaction(sessions) as session:
+        ingest_records(session, [duplicate, stranger], DEFAULT_SOURCE_SYSTEMS)
+    new_ids = {_record_id(sessions, "WEB", "W-NEW-1"), _record_id(sessions, "WEB", "W-NEW-2")}
+    with transaction(sessions) as session:
+        outcome = resolve_changed(session, new_ids)
+    duplicate_id = _record_id(sessions, "WEB", "W-NEW-1")
+    stranger_id = _record_id(sessions, "WEB", "W-NEW-2")
+    assert (outcome[duplicate_id].decision, outcome[duplicate_id].golden_id) == ("linked", links[original])
+    assert outcome[stranger_id].decision == "new"
+    assert outcome[stranger_id].golden_id not in set(links.values())
+    after = _links(sessions)
+    assert {k: v for k, v in after.items() if k[0] != "WEB" or not k[1].startswith("W-NEW")} == links
+    with transaction(sessions) as session:
+        retract_record(session, "WEB", "W-NEW-2")
+    with transaction(sessions) as session:
+        assert resolve_changed(session, {stranger_id})[stranger_id].decision == "retracted"
+    assert ("WEB", "W-NEW-2") not in _links(sessions)
+
+
+def test_online_and_batch_resolution_agree(sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str]) -> None:
+    """The last tenth of the records arrives online after a consolidation of the rest; a full consolidation of
+    everything must give (almost) the same pairs."""
+    from mdm.models import SourceRecord
+    from mdm.resolution import resolve_changed
+
+    keys = sorted(loaded)
+    late = set(keys[-150:])
+    with transaction(sessions) as session:
+        late_ids = {record_id for record_id, system, source_id in session.execute(
+            select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id))
+            if (system, source_id) in late}
+        for record_id in late_ids:
+            session.get(SourceRecord, record_id).is_deleted = True  # type: ignore[union-attr]
+    resolve_all(sessions)
+    with transaction(sessions) as session:
+        for record_id in late_ids:
+            session.get(SourceRecord, record_id).is_deleted = False  # type: ignore[union-attr]
+    for record_id in sorted(late_ids):
+        with transaction(sessions) as session:
+            resolve_changed(session, {record_id})
+    online = _links(sessions)
+    resolve_all(sessions)
+    batch = _links(sessions)
+    agreement = evaluate_clusters(online, {key: golden for key, golden in batch.items()})
+    assert agreement.pairwise.f1 >= 0.99

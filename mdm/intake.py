@@ -1,0 +1,52 @@
+"""Intake: store what a source sends and resolve it at once, in one transaction (the online flow)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from mdm.errors import FieldError
+from mdm.resolution import resolve_changed
+from mdm.source_records import CREATED, DELETED, UPDATED, IngestResult, ingest_records, retract_record
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    """An ingest result with the resolution it triggered (no golden id until a model has been trained)."""
+
+    index: int
+    status: str
+    source_system: str | None
+    source_record_id: str | None
+    version: int | None
+    errors: tuple[FieldError, ...] = field(default_factory=tuple)
+    golden_id: str | None = None
+    decision: str | None = None
+    affected_golden_ids: tuple[str, ...] = ()
+
+
+def _with_resolution(results: Sequence[IngestResult], session: Session) -> list[IntakeResult]:
+    changed = {r.record_id for r in results if r.status in (CREATED, UPDATED, DELETED) and r.record_id is not None}
+    resolved = resolve_changed(session, changed)
+    answers = []
+    for result in results:
+        outcome = resolved.get(result.record_id) if result.record_id is not None else None
+        answers.append(IntakeResult(
+            result.index, result.status, result.source_system, result.source_record_id, result.version,
+            result.errors, outcome.golden_id if outcome else None, outcome.decision if outcome else None,
+            outcome.affected if outcome else (),
+        ))
+    return answers
+
+
+def take_in(session: Session, items: Sequence[object], source_systems: Collection[str]) -> list[IntakeResult]:
+    """Store the items (each judged on its own) and resolve the records they created or changed."""
+    return _with_resolution(ingest_records(session, items, source_systems), session)
+
+
+def take_out(session: Session, source_system: str, source_record_id: str) -> IntakeResult:
+    """Retract a record and resolve what it leaves behind."""
+    (answer,) = _with_resolution([retract_record(session, source_system, source_record_id)], session)
+    return answer
