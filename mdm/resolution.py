@@ -64,9 +64,19 @@ def new_golden_id() -> str:
     return f"{GOLDEN_PREFIX}{uuid.uuid4().hex[:15].upper()}"
 
 
+_MODELS: dict[str, MatchModel] = {}
+
+
 def latest_model(session: Session) -> MatchModel | None:
-    row = session.scalars(select(MatchModelVersion).order_by(MatchModelVersion.trained_at.desc()).limit(1)).first()
-    return MatchModel.from_json(orjson.dumps(row.parameters)) if row else None
+    """The most recently trained model; parsed once per process and version (models are immutable)."""
+    version = session.scalar(
+        select(MatchModelVersion.version).order_by(MatchModelVersion.trained_at.desc()).limit(1))
+    if version is None:
+        return None
+    if version not in _MODELS:
+        parameters = session.scalar(select(MatchModelVersion.parameters).where(MatchModelVersion.version == version))
+        _MODELS[version] = MatchModel.from_json(orjson.dumps(parameters))
+    return _MODELS[version]
 
 
 def _current_payloads(session: Session, record_ids: list[int], party_types: list[str]) -> Iterator[str]:
@@ -224,10 +234,12 @@ def _retire(session: Session, current: dict[int, str], assignment: dict[str, lis
 
 def _rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
     session.execute(delete(BlockingKey))
-    positions, keys = key_texts(features)
-    bulk_insert(session, _key_table, [
-        {"record_id": record_ids[position], "key": key} for position, key in zip(positions.tolist(), keys, strict=True)
-    ])
+    for rule in BLOCKING_RULES:  # one rule at a time keeps a million records' keys out of memory at once
+        positions, keys = key_texts(features, (rule,))
+        bulk_insert(session, _key_table, [
+            {"record_id": record_ids[position], "key": key}
+            for position, key in zip(positions.tolist(), keys, strict=True)
+        ])
 
 
 def _close_links(session: Session, record_ids: list[int], now: datetime) -> None:
