@@ -345,15 +345,20 @@ def resolve_changed(session: Session, changed_ids: set[int], now: datetime | Non
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
         _retire(session, current, {}, [], now)
-        return {record_id: RecordResolution(None, "retracted", tuple(sorted(set(current.values()))))
-                for record_id in changed_ids}
+        left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
+        return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}
     party_types = [payloads[record_id][0] for record_id in record_ids]
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model)
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online")
 
     golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
     sizes = {golden: len(members) for golden, members in applied.assignment.items()}
-    touched = tuple(sorted({golden for _, golden in applied.changed} | set(current.values())))
+    # Affected: the golden records a changed link left or joined (merged and emptied ones included).
+    touched = tuple(sorted(
+        {golden for _, golden in applied.changed}
+        | {current[record_id] for record_id, _ in applied.changed if record_id in current}
+        | {current[record_id] for record_id in retracted if record_id in current}
+    ))
     possible = {record_ids[int(p)] for p in np.unique(resolution.scored.pairs[resolution.scored.bands == POSSIBLE])}
     outcome: dict[int, RecordResolution] = {}
     for record_id in changed_ids:
