@@ -22,7 +22,7 @@ from mdm.db import make_engine, make_session_factory, transaction, upgrade_datab
 from mdm.errors import FieldError
 from mdm.models import SourceRecord
 from mdm.points_of_sale import import_points_of_sale
-from mdm.resolution import current_links, resolve_all
+from mdm.resolution import current_links, resolve_all, resolve_since_last_run
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
 
@@ -95,11 +95,13 @@ def load(path: Path, no_resolve: bool, rejects_path: Path | None, chunk_size: in
     name = path.name.removesuffix(".gz").removesuffix(".jsonl")
     _run_load(path, rejects_path or Path(f"{name}.rejects.jsonl"), chunk_size)
     if not no_resolve:
-        _run_resolve(workers, retrain=False)
+        _run_resolve(workers, retrain=False, full=False)
 
 
-def _run_resolve(workers: int, retrain: bool) -> None:
-    summary = resolve_all(_sessions(), workers=workers, retrain=retrain)
+def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:
+    summary = None if full or retrain else resolve_since_last_run(_sessions())
+    if summary is None:
+        summary = resolve_all(_sessions(), workers=workers, retrain=retrain)
     click.echo(
         f"resolved {summary.records:,} records into {summary.golden_records:,} golden records "
         f"(new {summary.created:,}, merged {summary.merged:,}, split {summary.split:,}); "
@@ -109,13 +111,12 @@ def _run_resolve(workers: int, retrain: bool) -> None:
 
 
 @cli.command()
-@click.option("--full", is_flag=True, help="Re-cluster every record (the only mode so far).")
-@click.option("--retrain", is_flag=True, help="Estimate a new model version first.")
+@click.option("--full", is_flag=True, help="Re-cluster every record, not only those changed since the last run.")
+@click.option("--retrain", is_flag=True, help="Estimate a new model version first (implies --full).")
 @click.option("--workers", default=2, show_default=True, help="Processes that standardise records.")
 def resolve(full: bool, retrain: bool, workers: int) -> None:
-    """Daily consolidation: cluster the records into golden records, keeping golden ids stable."""
-    del full  # every run is a full re-clustering until incremental runs arrive
-    _run_resolve(workers, retrain)
+    """Daily consolidation: cluster the records changed since the last run (or all) into golden records."""
+    _run_resolve(workers, retrain, full)
 
 
 @cli.command()

@@ -316,16 +316,22 @@ def _members_of(session: Session, golden_ids: set[str]) -> dict[int, str]:
 
 def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,
                     ) -> dict[int, RecordResolution]:
+    """Online resolution of the records just stored or retracted (see ``_resolve_component``)."""
+    outcome, _ = _resolve_component(session, changed_ids, now or utc_now())
+    return outcome
+
+
+def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
+                       ) -> tuple[dict[int, RecordResolution], _Applied | None]:
     """Online resolution: re-cluster only the component the changed records touch, in the caller's transaction.
 
     The component is the changed records, the records sharing a blocking key with them, and every record of
     the golden records those belong to; nothing outside it can change. Needs a trained model (else nothing is
     resolved and the answer is empty: the next ``resolve`` will do it).
     """
-    now = now or utc_now()
     model = latest_model(session)
     if model is None or not changed_ids:
-        return {}
+        return {}, None
     changed_links = _links_of(session, changed_ids)
     changed_payloads = _payloads_of(session, changed_ids)
     positions: np.ndarray = np.zeros(0, dtype=np.int64)
@@ -346,7 +352,7 @@ def resolve_changed(session: Session, changed_ids: set[int], now: datetime | Non
         _close_links(session, sorted(retracted), now)
         _retire(session, current, {}, [], now)
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
-        return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}
+        return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model)
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online")
@@ -368,7 +374,33 @@ def resolve_changed(session: Session, changed_ids: set[int], now: datetime | Non
         golden = golden_of[record_id]
         decision = "linked" if sizes[golden] > 1 else "possible" if record_id in possible else "new"
         outcome[record_id] = RecordResolution(golden, decision, touched)
-    return outcome
+    return outcome, applied
+
+
+def resolve_since_last_run(sessions: sessionmaker[Session], now: datetime | None = None) -> ResolutionSummary | None:
+    """The daily consolidation when a model and an earlier run exist: only the records with a version stored since
+    the last run began, and the components they touch. Answers None when a full run is needed instead."""
+    started = time.perf_counter()
+    now = now or utc_now()
+    with transaction(sessions) as session:
+        model = latest_model(session)
+        since = session.scalar(select(func.max(ResolutionRun.started_at)))
+        if model is None or since is None:
+            return None
+        changed = set(session.scalars(
+            select(SourceRecordVersion.record_id).where(SourceRecordVersion.recorded_at >= since).distinct()))
+        outcome, applied = _resolve_component(session, changed, now)
+        possible = sum(1 for result in outcome.values() if result.decision == "possible")
+        run = ResolutionRun(
+            started_at=now, finished_at=utc_now(), model_version=model.version, records=len(changed),
+            golden_records=len(applied.assignment) if applied else 0,
+            links_changed=len(applied.changed) if applied else 0, created=len(applied.created) if applied else 0,
+            merged=applied.merged if applied else 0, split=applied.split if applied else 0, possible_pairs=possible,
+        )
+        session.add(run)
+        session.flush()
+        return ResolutionSummary(run.id, model.version, run.records, run.golden_records, run.created, run.merged,
+                                 run.split, run.links_changed, possible, time.perf_counter() - started)
 
 
 def _links_of(session: Session, record_ids: set[int]) -> dict[int, str]:

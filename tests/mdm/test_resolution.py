@@ -156,3 +156,23 @@ def test_online_and_batch_resolution_agree(sessions: sessionmaker[Session], load
     batch = _links(sessions)
     agreement = evaluate_clusters(online, {key: golden for key, golden in batch.items()})
     assert agreement.pairwise.f1 >= 0.99
+
+
+def test_daily_run_resolves_only_what_changed_since_the_last_run(sessions: sessionmaker[Session]) -> None:
+    from mdm.resolution import resolve_since_last_run
+
+    assert resolve_since_last_run(sessions) is None  # no model and no run yet: a full run is needed
+    generated = list(generate(1200, seed=33))
+    with transaction(sessions) as session:
+        ingest_records(session, [g.record for g in generated[:1000]], DEFAULT_SOURCE_SYSTEMS)
+    resolve_all(sessions)
+    with transaction(sessions) as session:
+        ingest_records(session, [g.record for g in generated[1000:]], DEFAULT_SOURCE_SYSTEMS)
+    daily = resolve_since_last_run(sessions)
+    assert daily is not None and daily.records == 200
+    links = _links(sessions)
+    assert len(links) == 1200
+    truth = {(str(g.record["source_system"]), str(g.record["source_record_id"])): g.entity_id for g in generated}
+    assert evaluate_clusters(links, truth).pairwise.f1 > 0.95
+    quiet = resolve_since_last_run(sessions)
+    assert quiet is not None and (quiet.records, quiet.links_changed) == (0, 0)
