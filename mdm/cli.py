@@ -22,7 +22,7 @@ from mdm.db import make_engine, make_session_factory, transaction, upgrade_datab
 from mdm.errors import FieldError
 from mdm.models import SourceRecord
 from mdm.points_of_sale import import_points_of_sale
-from mdm.resolution import current_links, resolve_all, resolve_since_last_run
+from mdm.resolution import NothingToResolve, current_links, resolve_all, resolve_since_last_run
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
 
@@ -101,7 +101,11 @@ def load(path: Path, no_resolve: bool, rejects_path: Path | None, chunk_size: in
 def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:
     summary = None if full or retrain else resolve_since_last_run(_sessions())
     if summary is None:
-        summary = resolve_all(_sessions(), workers=workers, retrain=retrain)
+        try:
+            summary = resolve_all(_sessions(), workers=workers, retrain=retrain)
+        except NothingToResolve as nothing:
+            click.echo(nothing.detail)
+            return
     click.echo(
         f"resolved {summary.records:,} records into {summary.golden_records:,} golden records "
         f"(new {summary.created:,}, merged {summary.merged:,}, split {summary.split:,}); "

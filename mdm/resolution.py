@@ -28,6 +28,7 @@ from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, resolve_batch, standardise_columns
 from mdm.clock import utc_now
 from mdm.db import bulk_insert, transaction
+from mdm.errors import MdmError
 from mdm.models import (
     BlockingKey,
     GoldenRecord,
@@ -43,6 +44,11 @@ GOLDEN_PREFIX = "GC-"
 _link_table = cast(Table, RecordLink.__table__)
 _golden_table = cast(Table, GoldenRecord.__table__)
 _key_table = cast(Table, BlockingKey.__table__)
+
+
+class NothingToResolve(MdmError):
+    status = 409
+    title = "Nothing to resolve"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +156,9 @@ def resolve_all(
     started = time.perf_counter()
     now = now or utc_now()
     with transaction(sessions) as session:
+        live = session.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.is_deleted.is_(False)))
+        if not live:
+            raise NothingToResolve("the hub holds no live record yet: load some first")
         model = None if retrain else latest_model(session)
         record_ids: list[int] = []
         party_types: list[str] = []

@@ -87,3 +87,8 @@ def test_load_resolves_then_links_export_and_evaluate(hub: CliRunner, tmp_path: 
     assert evaluated.exit_code == 0, evaluated.output
     f1 = float(evaluated.output.split("F1 ")[1].split()[0])
     assert f1 > 0.9
+
+
+def test_resolving_an_empty_hub_says_so(hub: CliRunner) -> None:
+    result = hub.invoke(cli, ["resolve"])
+    assert result.exit_code == 0 and "no live record" in result.output
