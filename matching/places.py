@@ -123,12 +123,13 @@ def standardise_court(raw: str) -> str | None:
     return standardise_city(" ".join(words)) if words else None
 
 
-_POSTAL_CODE = re.compile(r"[1-9]\d{4}")
+# Moroccan codes have five digits; four-digit codes (foreign addresses, a digit dropped) still compare exactly.
+_POSTAL_CODE = re.compile(r"[1-9]\d{3,4}")
 _POSTAL_CODE_IN_TEXT = re.compile(r"(?<!\d)[1-9]\d{4}(?!\d)")
 
 
 def standardise_postal_code(raw: str) -> str | None:
-    """Return a Moroccan postal code (five digits), or None when the value is not one."""
+    """Return a postal code (four or five digits, as Moroccan codes are five), or None when the value is not one."""
     code = raw.strip().replace(" ", "")
     return code if _POSTAL_CODE.fullmatch(code) else None
 

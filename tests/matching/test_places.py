@@ -95,9 +95,10 @@ def test_court_is_the_code_of_its_seat(raw: str, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "postal_code"),
-    [("20000", "20000"), (" 20 250 ", "20250"), ("2000", None), ("020000", None), ("00000", None), ("ABCDE", None)],
+    [("20000", "20000"), (" 20 250 ", "20250"), ("2000", "2000"), ("200", None), ("020000", None), ("00000", None),
+     ("ABCDE", None)],
 )
-def test_postal_code_is_five_digits(raw: str, postal_code: str | None) -> None:
+def test_postal_code_is_four_or_five_digits(raw: str, postal_code: str | None) -> None:
     assert standardise_postal_code(raw) == postal_code
 
 
