@@ -27,6 +27,16 @@ class BlockingRule:
 
 
 NAME_BLOCK_CAP = 20
+# "any_name" in a rule stands for the first name and, as a second key, the family name: names swapped between
+# the two fields still meet.
+ANY_NAME = "any_name"
+NAME_FIELDS = ("first_name", "family_name")
+
+
+def _expansions(rule: BlockingRule) -> list[tuple[str, ...]]:
+    if ANY_NAME not in rule.on:
+        return [rule.on]
+    return [tuple(name if part == ANY_NAME else part for part in rule.on) for name in NAME_FIELDS]
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("national_id", PERSON, ("national_id",)),
     BlockingRule("mobile", PERSON, ("mobile_1",)),
@@ -40,6 +50,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("birth_date_postal_code", PERSON, ("birth_date", "postal_code"), cap=NAME_BLOCK_CAP),
     BlockingRule("family_postal_code", PERSON, ("family_name", "postal_code"), cap=NAME_BLOCK_CAP),
     BlockingRule("address", PERSON, ("address",), cap=NAME_BLOCK_CAP),
+    BlockingRule("any_name_postal_code", PERSON, (ANY_NAME, "postal_code"), cap=NAME_BLOCK_CAP),
     BlockingRule("ice", ORGANIZATION, ("ice",)),
     BlockingRule("registry", ORGANIZATION, ("registry",)),
     BlockingRule("tax_id", ORGANIZATION, ("tax_id",)),
@@ -47,6 +58,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("company_phone", ORGANIZATION, ("phone_1",)),
     BlockingRule("company_email", ORGANIZATION, ("email",)),
 )
+
+
+BIRTH_YEAR_RADIX = 10_000
 
 
 def _birth_year(features: FeatureTable) -> Codes:
@@ -61,11 +75,12 @@ def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[Block
     for rule in rules:
         if rule.party != party:
             continue
-        parts = [
-            (values["birth_date"] or "")[:4] or None if name == "birth_year" else values[name] for name in rule.on
-        ]
-        if all(parts):
-            keys[f"{rule.name}:{'|'.join(part for part in parts if part)}"] = rule.cap
+        for on in _expansions(rule):
+            parts = [
+                (values["birth_date"] or "")[:4] or None if name == "birth_year" else values[name] for name in on
+            ]
+            if all(parts):
+                keys[f"{rule.name}:{'|'.join(part for part in parts if part)}"] = rule.cap
     return keys
 
 
@@ -77,10 +92,10 @@ def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...] = BLOCKING
     positions: list[npt.NDArray[np.int64]] = []
     texts: list[str] = []
     birth_dates = features.texts["birth_date"]
-    for rule in rules:
-        valid = features.party == rule.party
+    for rule_name, party, on in ((rule.name, rule.party, on) for rule in rules for on in _expansions(rule)):
+        valid = features.party == party
         parts: list[npt.NDArray[np.object_]] = []
-        for name in rule.on:
+        for name in on:
             if name == "birth_year":
                 column = np.array([t[:4] if t else None for t in birth_dates], dtype=object)
                 valid &= column != None  # noqa: E711 - element-wise comparison on an object array
@@ -92,21 +107,23 @@ def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...] = BLOCKING
             parts.append(column)
         where = np.flatnonzero(valid)
         positions.append(where)
-        texts.extend(f"{rule.name}:{'|'.join(values)}" for values in zip(*(part[where] for part in parts),
+        texts.extend(f"{rule_name}:{'|'.join(values)}" for values in zip(*(part[where] for part in parts),
                                                                           strict=True))
     return (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)), texts
 
 
-def rule_keys(features: FeatureTable, rule: BlockingRule) -> Codes:
-    """One integer key per record for ``rule`` (-1 where the record cannot be blocked by it)."""
-    columns: list[Codes] = [
-        _birth_year(features) if name == "birth_year" else features.codes[name] for name in rule.on
-    ]
+def rule_keys(features: FeatureTable, on: tuple[str, ...], party: int) -> Codes:
+    """One integer key per record for the features ``on`` (-1 where the record cannot be blocked by them).
+
+    Each feature's radix is the size of its code space, so the first and family names, which share one,
+    give comparable keys."""
     key = np.zeros(features.size, dtype=np.int64)
-    valid = features.party == rule.party
-    for column in columns:
+    valid = features.party == party
+    for name in on:
+        column = _birth_year(features) if name == "birth_year" else features.codes[name]
+        radix = BIRTH_YEAR_RADIX if name == "birth_year" else len(features.vocabulary[name]) + 2
         valid &= column != MISSING
-        key = key * (int(column.max(initial=0)) + 2) + column + 1
+        key = key * radix + column + 1
     return np.where(valid, key, MISSING)
 
 
@@ -137,7 +154,15 @@ def candidate_pairs(
     """Distinct candidate pairs over all rules; ``report`` hears how many pairs each rule produced."""
     found: list[Pairs] = []
     for rule in rules:
-        pairs = pairs_sharing_key(rule_keys(features, rule), rule.cap)
+        keys = [rule_keys(features, on, rule.party) for on in _expansions(rule)]
+        if len(keys) == 1:
+            pairs = pairs_sharing_key(keys[0], rule.cap)
+        else:
+            # Each record enters once per expansion; pairs come back as entries, mapped to their records.
+            owners = np.tile(np.arange(features.size, dtype=np.int64), len(keys))
+            entries = pairs_sharing_key(np.concatenate(keys), rule.cap)
+            pairs = owners[entries]
+            pairs = np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1)
         if report:
             report(rule.name, len(pairs))
         found.append(pairs)

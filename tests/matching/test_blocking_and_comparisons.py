@@ -83,3 +83,10 @@ def test_a_value_shared_by_many_different_clients_is_blanked() -> None:
     features = build_features(records)
     assert ("mobile_1", "+212661999999") in features.overused
     assert (features.codes["mobile_1"] == -1).all()
+
+
+def test_swapped_first_and_family_names_still_meet_through_the_postal_code() -> None:
+    left = {"party_type": "person", "first_name": "Capurso", "last_name": "Ruby", "postal_code": "6233"}
+    right = {"party_type": "person", "first_name": "Harrison", "last_name": "Capurso", "postal_code": "6233"}
+    features = build_features([standardise_record(left), standardise_record(right)], overused=frozenset())
+    assert candidate_pairs(features).tolist() == [[0, 1]]
