@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import orjson
@@ -313,14 +313,23 @@ def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -
     return found
 
 
-def _members_of(session: Session, golden_ids: set[str]) -> dict[int, str]:
+def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[int, str]:
+    """Current links (record id -> golden id) whose ``column`` is one of ``values``, queried in slices."""
     links: dict[int, str] = {}
-    ordered = sorted(golden_ids)
+    ordered = sorted(values)
     for start in range(0, len(ordered), 2000):
         links.update({record_id: golden_id for record_id, golden_id in session.execute(
             select(RecordLink.record_id, RecordLink.golden_id)
-            .where(RecordLink.golden_id.in_(ordered[start:start + 2000]), RecordLink.valid_to.is_(None)))})
+            .where(column.in_(ordered[start:start + 2000]), RecordLink.valid_to.is_(None)))})
     return links
+
+
+def _links_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
+    return _open_links(session, RecordLink.record_id, record_ids)
+
+
+def _members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
+    return _open_links(session, RecordLink.golden_id, golden_ids)
 
 
 def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,
@@ -410,16 +419,6 @@ def resolve_since_last_run(sessions: sessionmaker[Session], now: datetime | None
         session.flush()
         return ResolutionSummary(run.id, model.version, run.records, run.golden_records, run.created, run.merged,
                                  run.split, run.links_changed, possible, time.perf_counter() - started)
-
-
-def _links_of(session: Session, record_ids: set[int]) -> dict[int, str]:
-    links: dict[int, str] = {}
-    ordered = sorted(record_ids)
-    for start in range(0, len(ordered), 5000):
-        links.update({record_id: golden_id for record_id, golden_id in session.execute(
-            select(RecordLink.record_id, RecordLink.golden_id)
-            .where(RecordLink.record_id.in_(ordered[start:start + 5000]), RecordLink.valid_to.is_(None)))})
-    return links
 
 
 def _replace_keys(session: Session, changed_ids: set[int], probe_ids: list[int], positions: np.ndarray,
