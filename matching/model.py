@@ -81,7 +81,6 @@ class ScoredPairs:
     """Scores of candidate pairs, aligned with ``pairs``."""
 
     pairs: npt.NDArray[np.int64]
-    levels: dict[int, Levels]
     weights: Floats
     probabilities: Floats
     bands: npt.NDArray[np.object_]
@@ -201,7 +200,6 @@ def score_pairs(
     compared = compared if compared is not None else compare_by_party(features, pairs)
     weights = np.full(len(pairs), -np.inf, dtype=np.float64)
     probabilities = np.zeros(len(pairs), dtype=np.float64)
-    levels_by_party: dict[int, Levels] = {}
     for party, party_model in model.parties.items():
         if party not in compared:
             continue
@@ -218,7 +216,6 @@ def score_pairs(
                 probability[np.isin(levels[:, column], list(comparison.vetoes))] = 0.0
         weights[rows] = weight
         probabilities[rows] = probability
-        levels_by_party[party] = levels
     bands = np.where(probabilities >= model.match_probability, MATCH,
                      np.where(probabilities >= model.possible_probability, POSSIBLE, NON_MATCH)).astype(object)
-    return ScoredPairs(pairs, levels_by_party, weights, probabilities, bands)
+    return ScoredPairs(pairs, weights, probabilities, bands)
