@@ -1,10 +1,7 @@
-"""Placeholder values recognised by rule, and values shared by implausibly many clients."""
+"""Placeholder values recognised by rule (values shared by too many clients are found in ``features``)."""
 
 import re
-from collections.abc import Mapping
 from datetime import date
-
-from matching.types import FieldName, FieldValue
 
 PLACEHOLDER_WORDS: frozenset[str] = frozenset(
     {
@@ -109,34 +106,3 @@ def is_placeholder_registry_number(digits: str) -> bool:
 def is_placeholder_ice(number: str) -> bool:
     """Tell whether a 15-digit ICE is invented: repeated digits, a run, or a company part of zeros."""
     return is_placeholder_registry_number(number) or _is_one_repeated_character(number[:9])
-
-
-# ---------------------------------------------------------------- frequency
-
-DEFAULT_CLIENT_CAPS: dict[FieldName, int] = {
-    "national_id": 2,
-    "phone": 8,
-    "email": 4,
-    "ice": 2,
-    "rc_number": 3,
-    "tax_id": 3,
-    "professional_tax_number": 3,
-}
-"""How many distinct clients may share one value of a field before the value is taken for a placeholder.
-A phone allows a household or a small office; identifiers allow a duplicate. Birth dates, names and
-addresses are shared legitimately at scale and are left to the caller to cap for the dataset size."""
-
-
-def find_overused_values(
-    client_counts: Mapping[FieldValue, int], caps: Mapping[FieldName, int] = DEFAULT_CLIENT_CAPS
-) -> frozenset[FieldValue]:
-    """Return the (field, value) pairs held by more distinct clients than the field's cap allows.
-
-    ``client_counts`` gives, for each standardised (field, value), how many distinct clients hold it;
-    fields without a cap are never reported.
-    """
-    return frozenset(
-        field_value
-        for field_value, clients in client_counts.items()
-        if (cap := caps.get(field_value[0])) is not None and clients > cap
-    )

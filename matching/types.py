@@ -11,9 +11,6 @@ RawRecord = Mapping[str, object]
 FieldName = str
 """A field of the ingest contract, e.g. ``"phone"`` or ``"birth_date"``."""
 
-FieldValue = tuple[FieldName, str]
-"""A standardised value together with the field it belongs to."""
-
 PhoneKind = Literal["mobile", "fixed", "other"]
 """What a telephone line says about its holder: a mobile is personal, a fixed line is shared."""
 

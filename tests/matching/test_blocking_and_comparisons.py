@@ -90,3 +90,14 @@ def test_swapped_first_and_family_names_still_meet_through_the_postal_code() -> 
     right = {"party_type": "person", "first_name": "Harrison", "last_name": "Capurso", "postal_code": "6233"}
     features = build_features([standardise_record(left), standardise_record(right)], overused=frozenset())
     assert candidate_pairs(features).tolist() == [[0, 1]]
+
+
+@pytest.mark.parametrize(("caps", "blanked"), [
+    ({"email": 2}, {("email", "famille@gmail.com")}),
+    ({"email": 3}, set()),
+    ({}, set()),
+])
+def test_sharing_caps_are_configurable_per_feature(caps: dict[str, int], blanked: set[tuple[str, str]]) -> None:
+    records = [standardise_record({**PERSON, "first_name": name, "national_id": None, "email": "famille@gmail.com"})
+               for name in ("Ali", "Omar", "Sara")]
+    assert build_features(records, caps=caps).overused == blanked

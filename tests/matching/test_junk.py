@@ -1,12 +1,10 @@
-"""Placeholder detection by rule, and by how many clients share a value."""
+"""Placeholder detection by rule (frequency-based detection lives with the features it blanks)."""
 
 from datetime import date
 
 import pytest
 
 from matching.junk import (
-    DEFAULT_CLIENT_CAPS,
-    find_overused_values,
     is_placeholder_birth_date,
     is_placeholder_document_number,
     is_placeholder_email,
@@ -186,36 +184,3 @@ def test_placeholder_text(raw: str, placeholder: bool) -> None:
 )
 def test_placeholder_address(raw: str, placeholder: bool) -> None:
     assert is_placeholder_text(parse_address(raw)) is placeholder
-
-
-def test_overused_values_are_those_above_their_field_cap() -> None:
-    counts = {
-        ("phone", "+212600000001"): 40,
-        ("phone", "+212661234567"): 3,
-        ("email", "contact@domiciliation.ma"): 25,
-        ("email", "ali@gmail.com"): 1,
-        ("national_id", "BE123456"): 3,
-        ("national_id", "BE654320"): 2,
-        ("city", "CASABLANCA"): 90000,
-    }
-    assert find_overused_values(counts) == frozenset(
-        {("phone", "+212600000001"), ("email", "contact@domiciliation.ma"), ("national_id", "BE123456")}
-    )
-
-
-@pytest.mark.parametrize(
-    ("caps", "overused"),
-    [
-        ({"phone": 2}, {("phone", "+212661234567")}),
-        ({"phone": 3}, set()),
-        ({"birth_date": 1000}, {("birth_date", "1970-01-01")}),
-        ({}, set()),
-    ],
-)
-def test_caps_are_configurable_per_field(caps: dict[str, int], overused: set[tuple[str, str]]) -> None:
-    counts = {("phone", "+212661234567"): 3, ("birth_date", "1970-01-01"): 5000, ("birth_date", "1984-03-07"): 40}
-    assert find_overused_values(counts, caps) == overused
-
-
-def test_default_caps_leave_shared_attributes_alone() -> None:
-    assert {"city", "birth_date", "address_line", "last_name"}.isdisjoint(DEFAULT_CLIENT_CAPS)
