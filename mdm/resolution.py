@@ -361,7 +361,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
     seed_goldens = set(changed_links.values()) | set(_links_of(session, candidates).values())
     current = _members_of(session, seed_goldens)
     component = set(changed_payloads) | candidates | set(current)
-    payloads = _payloads_of(session, component)
+    payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}
     record_ids = sorted(payloads)
     retracted = changed_ids - set(payloads)
     current.update(changed_links)
