@@ -109,19 +109,39 @@ def _store_model(session: Session, model: MatchModel, records: int, now: datetim
 
 
 @dataclass(frozen=True, slots=True)
+class GoldenChanges:
+    """What one resolution did to golden records: what the derived views (attributes, movements, audit trail,
+    events) start from. ``refreshed`` holds the active golden records whose content may differ: new ones, those
+    that gained or lost a record, and those holding a record with a new version."""
+
+    cause: str  # online | resolution
+    model_version: str | None
+    now: datetime
+    created: frozenset[str]
+    merged: dict[str, str]  # absorbed golden id -> the golden record it now redirects to
+    retired: frozenset[str]  # golden records left without any live record
+    split: frozenset[str]  # golden records whose records went to several clusters (they keep the largest part)
+    relinked: tuple[tuple[int, str | None, str | None], ...]  # (record id, golden before, golden after)
+    refreshed: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class _Applied:
     assignment: dict[str, list[int]]
     created: set[str]
     merged: int
     split: int
     changed: list[tuple[int, str]]
+    changes: GoldenChanges
 
 
 def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str,
+    content_changed: set[int] | None = None,
 ) -> _Applied:
-    """Reconcile the clusters of these records with their current links and write what changed."""
+    """Reconcile the clusters of these records with their current links and write what changed.
+    ``content_changed``: the records with a new version (None: all of them)."""
     clusters: dict[int, list[int]] = defaultdict(list)
     for position, representative in enumerate(resolution.cluster.tolist()):
         clusters[representative].append(position)
@@ -133,7 +153,7 @@ def _apply_clusters(
          "created_at": now, "updated_at": now}
         for golden_id, members in assignment.items() if golden_id in created
     ])
-    _retire(session, current, assignment, record_ids, now)
+    merged_into, retired = _retire(session, current, assignment, record_ids, now)
     changed = [
         (record_ids[position], golden_id)
         for golden_id, members in assignment.items() for position in members
@@ -146,7 +166,27 @@ def _apply_clusters(
          "probability": strongest[position_of[record_id]], "cause": cause, "valid_from": now, "valid_to": None}
         for record_id, golden_id in changed
     ])
-    return _Applied(assignment, created, merged, split, changed)
+    relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
+                            + [(record_id, current.get(record_id), None) for record_id in retracted]))
+    touched = {golden for _, before, after in relinked for golden in (before, after) if golden is not None}
+    if content_changed is None:
+        touched.update(assignment)
+    else:
+        golden_of = {record_ids[p]: golden for golden, members in assignment.items() for p in members}
+        touched.update(golden_of[record_id] for record_id in content_changed if record_id in golden_of)
+    refreshed = frozenset(touched & set(assignment))
+    changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
+                            frozenset(retired), frozenset(split), relinked, refreshed)
+    _publish(session, changes)
+    return _Applied(assignment, created, merged, len(split), changed, changes)
+
+
+def _publish(session: Session, changes: GoldenChanges) -> None:
+    """Bring what derives from golden records up to date with these changes, in the same transaction."""
+    ordered = sorted(changes.refreshed - changes.created)
+    for start in range(0, len(ordered), 5000):
+        session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
+                        .values(updated_at=changes.now))
 
 
 def resolve_all(
@@ -167,8 +207,10 @@ def resolve_all(
         current: dict[int, str] = {record_id: golden_id for record_id, golden_id in session.execute(
             select(RecordLink.record_id, RecordLink.golden_id).where(RecordLink.valid_to.is_(None)))}
         retracted = set(current) - set(record_ids)
+        last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
+        content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                                  "resolution")
+                                  "resolution", content_changed)
         _rebuild_blocking_index(session, resolution.features, record_ids)
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         run = ResolutionRun(
@@ -193,9 +235,9 @@ def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.nda
 
 def _reconcile(
     clusters: dict[int, list[int]], record_ids: list[int], current: dict[int, str],
-) -> tuple[dict[str, list[int]], set[str], int, int]:
+) -> tuple[dict[str, list[int]], set[str], int, set[str]]:
     """Golden id per cluster: the most overlapped existing id, else a new one. Answers (assignment, created ids,
-    golden records merged away, golden records split)."""
+    how many golden records were merged away, the golden records split)."""
     overlaps: list[tuple[int, int, str]] = []  # (-overlap, representative, golden id): sorted, strongest first
     spread: dict[str, set[int]] = defaultdict(set)
     for representative, members in clusters.items():
@@ -219,13 +261,14 @@ def _reconcile(
             created.add(kept)
         assignment[kept] = members
     merged = sum(1 for golden_id in spread if golden_id not in taken)
-    split = sum(1 for golden_id, holders in spread.items() if len(holders) > 1 and golden_id in taken)
+    split = {golden_id for golden_id, holders in spread.items() if len(holders) > 1 and golden_id in taken}
     return assignment, created, merged, split
 
 
 def _retire(session: Session, current: dict[int, str], assignment: dict[str, list[int]], record_ids: list[int],
-            now: datetime) -> None:
-    """Golden records no cluster kept: merged into where most of their records went, or retired if none is left."""
+            now: datetime) -> tuple[dict[str, str], set[str]]:
+    """Golden records no cluster kept: merged into where most of their records went, or retired if none is left.
+    Answers (merged id -> survivor, retired ids)."""
     kept = set(assignment)
     destination: dict[str, Counter[str]] = defaultdict(Counter)
     golden_of_position = {p: g for g, members in assignment.items() for p in members}
@@ -235,10 +278,17 @@ def _retire(session: Session, current: dict[int, str], assignment: dict[str, lis
             continue
         position = position_of.get(record_id)
         destination[golden_id][golden_of_position[position] if position is not None else ""] += 1
+    merged: dict[str, str] = {}
+    retired: set[str] = set()
     for golden_id, targets in destination.items():
         target = next((t for t, _ in targets.most_common() if t), None)
         session.execute(update(GoldenRecord).where(GoldenRecord.id == golden_id).values(
             status=MERGED if target else RETIRED, merged_into=target, updated_at=now))
+        if target:
+            merged[golden_id] = target
+        else:
+            retired.add(golden_id)
+    return merged, retired
 
 
 def _rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
@@ -368,12 +418,16 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
     _replace_keys(session, changed_ids, list(changed_payloads), positions, keys)
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
-        _retire(session, current, {}, [], now)
+        merged_into, retired = _retire(session, current, {}, [], now)
+        _publish(session, GoldenChanges(
+            "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
+            tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset()))
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model)
-    applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online")
+    applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online",
+                              changed_ids)
 
     golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
     sizes = {golden: len(members) for golden, members in applied.assignment.items()}
@@ -395,6 +449,12 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
     return outcome, applied
 
 
+def _changed_since(session: Session, since: datetime) -> set[int]:
+    """Records with a version (tombstones included) stored since that instant."""
+    return set(session.scalars(
+        select(SourceRecordVersion.record_id).where(SourceRecordVersion.recorded_at >= since).distinct()))
+
+
 def resolve_since_last_run(sessions: sessionmaker[Session], now: datetime | None = None) -> ResolutionSummary | None:
     """The daily consolidation when a model and an earlier run exist: only the records with a version stored since
     the last run began, and the components they touch. Answers None when a full run is needed instead."""
@@ -405,8 +465,7 @@ def resolve_since_last_run(sessions: sessionmaker[Session], now: datetime | None
         since = session.scalar(select(func.max(ResolutionRun.started_at)))
         if model is None or since is None:
             return None
-        changed = set(session.scalars(
-            select(SourceRecordVersion.record_id).where(SourceRecordVersion.recorded_at >= since).distinct()))
+        changed = _changed_since(session, since)
         outcome, applied = _resolve_component(session, changed, now)
         possible = sum(1 for result in outcome.values() if result.decision == "possible")
         run = ResolutionRun(

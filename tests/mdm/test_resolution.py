@@ -75,11 +75,11 @@ def test_reconcile_keeps_ids_by_overlap(
     clusters: dict[int, list[int]], current: dict[int, str], kept: dict[str, list[int]], merged: int, split: int,
 ) -> None:
     record_ids = [10, 11, 12][: sum(map(len, clusters.values()))]
-    assignment, created, merged_count, split_count = _reconcile(clusters, record_ids, current)
+    assignment, created, merged_count, split_ids = _reconcile(clusters, record_ids, current)
     for golden_id, members in kept.items():
         assert assignment[golden_id] == members
     assert len(created) == len(assignment) - len(kept)
-    assert (merged_count, split_count) == (merged, split)
+    assert (merged_count, len(split_ids)) == (merged, split)
 
 
 def _record_id(sessions: sessionmaker[Session], system: str, source_record_id: str) -> int:
