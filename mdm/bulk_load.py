@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mdm.db import run_transaction
 from mdm.errors import FieldError
-from mdm.source_records import REJECTED, ingest_records
+from mdm.intake import IntakeResult, take_in
+from mdm.source_records import REJECTED, IngestResult, ingest_records
 
 # Each chunk is one transaction: a crash loses at most the chunk in flight, and a re-run of the same
 # file is idempotent (every record already stored answers "unchanged").
@@ -31,6 +32,8 @@ class LoadSummary:
     unchanged: int = 0
     rejected: int = 0
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Online loads only: how each stored record was resolved (linked / new / possible).
+    decisions: Counter[str] = field(default_factory=Counter)
 
     @property
     def stored(self) -> int:
@@ -81,15 +84,23 @@ def load_file(
     reject: Callable[[int, bytes, tuple[FieldError, ...]], None],
     progress: Callable[[int], None] = lambda _position: None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    online: bool = False,
 ) -> LoadSummary:
-    """Stream the file (never whole in memory); every rejected line goes to ``reject`` with its reasons."""
+    """Stream the file (never whole in memory); every rejected line goes to ``reject`` with its reasons.
+    ``online``: each chunk is resolved in its own transaction as it is stored, exactly as the API does."""
     summary = LoadSummary()
     stream, raw = _open(path)
     with stream, raw:
         for chunk in _chunks(_parse_lines(stream), chunk_size):
             parsed = [line for line in chunk if line.error is None]
-            store = partial(ingest_records, items=[line.value for line in parsed], source_systems=source_systems)
-            results = run_transaction(sessions, store)
+            items = [line.value for line in parsed]
+            results: Sequence[IngestResult | IntakeResult]
+            if online:
+                resolved = run_transaction(sessions, partial(take_in, items=items, source_systems=source_systems))
+                summary.decisions.update(result.decision for result in resolved if result.decision)
+                results = resolved
+            else:
+                results = run_transaction(sessions, partial(ingest_records, items=items, source_systems=source_systems))
             summary.read += len(chunk)
             for line in chunk:
                 if line.error is not None:

@@ -22,7 +22,7 @@ from mdm.db import make_engine, make_session_factory, transaction, upgrade_datab
 from mdm.errors import FieldError
 from mdm.models import SourceRecord
 from mdm.points_of_sale import import_points_of_sale
-from mdm.resolution import NothingToResolve, current_links, resolve_all, resolve_since_last_run
+from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
 
@@ -45,7 +45,7 @@ def migrate() -> None:
     click.echo("database is at the latest migration")
 
 
-def _run_load(path: Path, rejects_path: Path, chunk_size: int) -> LoadSummary:
+def _run_load(path: Path, rejects_path: Path, chunk_size: int, online: bool = False) -> LoadSummary:
     sessions = _sessions()
     rejects: IO[bytes] | None = None
 
@@ -66,7 +66,7 @@ def _run_load(path: Path, rejects_path: Path, chunk_size: int) -> LoadSummary:
             bar.update(position - bar.n)
 
         try:
-            summary = load_file(sessions, path, Config.SOURCE_SYSTEMS, reject, progress, chunk_size)
+            summary = load_file(sessions, path, Config.SOURCE_SYSTEMS, reject, progress, chunk_size, online)
         finally:
             if rejects is not None:
                 rejects.close()
@@ -76,6 +76,9 @@ def _run_load(path: Path, rejects_path: Path, chunk_size: int) -> LoadSummary:
         f"new versions {summary.updated:,})  unchanged {summary.unchanged:,}  rejected {summary.rejected:,}  "
         f"in {elapsed:.1f}s ({summary.read / elapsed if elapsed else 0:,.0f} records/s)"
     )
+    if summary.decisions:
+        click.echo("resolved online: " + "  ".join(
+            f"{decision} {summary.decisions[decision]:,}" for decision in ("linked", "new", "possible")))
     if summary.rejected:
         click.echo(f"rejected lines written to {rejects_path}; reasons:")
         for (field, rule), count in summary.reasons.most_common():
@@ -91,11 +94,15 @@ def _run_load(path: Path, rejects_path: Path, chunk_size: int) -> LoadSummary:
 @click.option("--chunk-size", default=DEFAULT_CHUNK_SIZE, show_default=True, help="Records per transaction.")
 @click.option("--workers", default=2, show_default=True, help="Processes that standardise records when resolving.")
 def load(path: Path, no_resolve: bool, rejects_path: Path | None, chunk_size: int, workers: int) -> None:
-    """Ingest a .jsonl or .jsonl.gz file of source records, then consolidate (unless --no-resolve)."""
+    """Ingest a .jsonl or .jsonl.gz file of source records and resolve them as they arrive, chunk by chunk, like
+    the API does. A hub without a match model yet stores the file first, then trains one on it and consolidates."""
     name = path.name.removesuffix(".gz").removesuffix(".jsonl")
-    _run_load(path, rejects_path or Path(f"{name}.rejects.jsonl"), chunk_size)
-    if not no_resolve:
-        _run_resolve(workers, retrain=False, full=False)
+    with _sessions()() as session:
+        online = not no_resolve and latest_model(session) is not None
+    _run_load(path, rejects_path or Path(f"{name}.rejects.jsonl"), chunk_size, online)
+    if not no_resolve and not online:
+        click.echo("no match model yet: training one on the loaded records, then consolidating")
+        _run_resolve(workers, retrain=False, full=True)
 
 
 def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:

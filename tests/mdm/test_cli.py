@@ -70,19 +70,25 @@ def test_point_of_sale_import_creates_then_updates(
 def test_load_resolves_then_links_export_and_evaluate(hub: CliRunner, tmp_path: Path) -> None:
     from benchmarks.synthetic import generate
 
-    generated = list(generate(800, seed=9))
+    generated = list(generate(1000, seed=9))
     feed, truth, links = tmp_path / "feed.jsonl", tmp_path / "truth.csv", tmp_path / "links.csv"
-    feed.write_bytes(b"".join(orjson.dumps(g.record) + b"\n" for g in generated))
+    feed.write_bytes(b"".join(orjson.dumps(g.record) + b"\n" for g in generated[:800]))
     truth.write_text("source_system,source_record_id,entity_id\n" + "".join(
         f"{g.record['source_system']},{g.record['source_record_id']},{g.entity_id}\n" for g in generated))
     loaded = hub.invoke(cli, ["load", str(feed), "--rejects", str(tmp_path / "r.jsonl"), "--workers", "1"])
     assert loaded.exit_code == 0, loaded.output
-    assert "resolved 800 records into" in loaded.output
+    assert "no match model yet" in loaded.output and "resolved 800 records into" in loaded.output
+    # With a model in place, the next file is resolved as it arrives, chunk by chunk.
+    feed.write_bytes(b"".join(orjson.dumps(g.record) + b"\n" for g in generated[800:]))
+    loaded = hub.invoke(cli, ["load", str(feed), "--rejects", str(tmp_path / "r.jsonl"), "--chunk-size", "50"])
+    assert loaded.exit_code == 0, loaded.output
+    online = dict(part.split() for part in loaded.output.split("resolved online: ")[1].splitlines()[0].split("  "))
+    assert sum(map(int, online.values())) == 200 and int(online["linked"]) > 0
     exported = hub.invoke(cli, ["export", "links", "--out", str(links)])
     assert exported.exit_code == 0, exported.output
     rows = links.read_text().splitlines()
-    assert rows[0] == "source_system,source_record_id,golden_id" and len(rows) == 801
-    assert len({row.rsplit(",", 1)[1] for row in rows[1:]}) < 800
+    assert rows[0] == "source_system,source_record_id,golden_id" and len(rows) == 1001
+    assert len({row.rsplit(",", 1)[1] for row in rows[1:]}) < 1000
     evaluated = hub.invoke(cli, ["evaluate", "--truth", str(truth)])
     assert evaluated.exit_code == 0, evaluated.output
     f1 = float(evaluated.output.split("F1 ")[1].split()[0])
