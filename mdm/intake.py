@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from mdm.errors import FieldError
-from mdm.resolution import resolve_changed
-from mdm.source_records import CREATED, DELETED, UPDATED, IngestResult, ingest_records, retract_record
+from mdm.resolution import golden_ids_of, resolve_changed
+from mdm.source_records import CREATED, DELETED, UNCHANGED, UPDATED, IngestResult, ingest_records, retract_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +30,17 @@ class IntakeResult:
 def _with_resolution(results: Sequence[IngestResult], session: Session) -> list[IntakeResult]:
     changed = {r.record_id for r in results if r.status in (CREATED, UPDATED, DELETED) and r.record_id is not None}
     resolved = resolve_changed(session, changed)
+    # A re-sent record changes nothing, but the sender still learns which client it belongs to.
+    standing = golden_ids_of(session, {r.record_id for r in results if r.status == UNCHANGED and r.record_id})
     answers = []
     for result in results:
         outcome = resolved.get(result.record_id) if result.record_id is not None else None
+        golden_id = outcome.golden_id if outcome else None
+        if result.record_id is not None and result.status == UNCHANGED:
+            golden_id = standing.get(result.record_id)
         answers.append(IntakeResult(
             result.index, result.status, result.source_system, result.source_record_id, result.version,
-            result.errors, outcome.golden_id if outcome else None, outcome.decision if outcome else None,
-            outcome.affected if outcome else (),
+            result.errors, golden_id, outcome.decision if outcome else None, outcome.affected if outcome else (),
         ))
     return answers
 

@@ -374,7 +374,8 @@ def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[in
     return links
 
 
-def _links_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
+def golden_ids_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
+    """The golden record each of these records belongs to now (records never resolved are absent)."""
     return _open_links(session, RecordLink.record_id, record_ids)
 
 
@@ -400,7 +401,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
     model = latest_model(session)
     if model is None or not changed_ids:
         return {}, None
-    changed_links = _links_of(session, changed_ids)
+    changed_links = golden_ids_of(session, changed_ids)
     changed_payloads = _payloads_of(session, changed_ids)
     positions: np.ndarray = np.zeros(0, dtype=np.int64)
     keys: list[str] = []
@@ -408,7 +409,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
         columns = standardise_columns(payload for _, payload in changed_payloads.values())
         positions, keys = key_texts(build_features(columns, overused=model.overused))
     candidates = _candidates_by_key(session, set(keys), {rule.name: rule.cap for rule in BLOCKING_RULES})
-    seed_goldens = set(changed_links.values()) | set(_links_of(session, candidates).values())
+    seed_goldens = set(changed_links.values()) | set(golden_ids_of(session, candidates).values())
     current = _members_of(session, seed_goldens)
     component = set(changed_payloads) | candidates | set(current)
     payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}

@@ -53,11 +53,12 @@ class IngestResultSchema(Schema):
     source_record_id = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
     errors = fields.List(fields.Nested(FieldErrorSchema))
-    golden_id = fields.String(allow_none=True, metadata={"description": "the client the record now belongs to"})
+    golden_id = fields.String(allow_none=True, metadata={
+        "description": "the client the record now belongs to (also for an unchanged re-send)"})
     decision = fields.String(allow_none=True, metadata={
         "enum": ["linked", "new", "possible", "retracted"],
         "description": "linked to other records, a new client, a new client with a possible match for a steward, "
-                       "or retracted; null until a match model has been trained",
+                       "or retracted; null for an unchanged re-send and until a match model has been trained",
     })
     affected_golden_ids = fields.List(fields.String(), metadata={"description": "golden records this changed"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,3 +91,65 @@ def test_post_answers_with_the_golden_record_once_a_model_exists(
     assert expected in body["affected_golden_ids"]
     deleted = client.delete("/api/v1/records/WEB/W-TWIN").get_json()
     assert (deleted["status"], deleted["decision"], deleted["golden_id"]) == ("deleted", "retracted", None)
+
+
+def _post(client: FlaskClient, record: dict[str, str]) -> dict[str, Any]:
+    response = client.post("/api/v1/records", json=record)
+    assert response.status_code in (200, 201), response.get_json()
+    answer: dict[str, Any] = response.get_json()
+    return answer
+
+
+def _holders(client: FlaskClient, golden_id: str) -> set[str]:
+    body = client.get(f"/api/v1/golden/{golden_id}").get_json()
+    return {x["source_record_id"] for x in body["xrefs"]}
+
+
+def test_golden_ids_stay_stable_through_merge_split_delete_and_resend(
+    client: FlaskClient, sessions: sessionmaker[Session],
+) -> None:
+    """One client known from two partial records, joined by a third that carries both sides' evidence."""
+    client.post("/api/v1/records/batch", json=[g.record for g in generate(600, seed=4)])
+    resolve_all(sessions)  # trains the model the online path uses
+    agent = {"source_system": "AGENT", "source_record_id": "X1", "party_type": "person",
+             "first_name": "Fatima Zahra", "last_name": "Bennani", "birth_date": "1987-05-14",
+             "phone": "0661234567", "city": "Rabat"}
+    office = {"source_system": "BGD", "source_record_id": "Y1", "party_type": "person",
+              "first_name": "Fatima-Zahra", "last_name": "Benani", "id_type": "CIN", "national_id": "BK482913",
+              "email": "fz.bennani@gmail.com", "city": "Sale"}
+    web = {"source_system": "WEB", "source_record_id": "Z1", "party_type": "person", "first_name": "Fatima Zahra",
+           "last_name": "Bennani", "birth_date": "14/05/1987", "phone": "+212661234567", "id_type": "CIN",
+           "national_id": "BK482913", "email": "fz.bennani@gmail.com", "city": "Rabat"}
+    first, second = _post(client, agent)["golden_id"], _post(client, office)["golden_id"]
+    assert first != second  # too little in common on their own
+
+    joined = _post(client, web)  # merge: the bridge joins both; one id survives, the other redirects to it
+    survivor = joined["golden_id"]
+    absorbed = ({first, second} - {survivor}).pop()
+    assert joined["decision"] == "linked" and set(joined["affected_golden_ids"]) == {first, second}
+    assert _holders(client, survivor) == {"X1", "Y1", "Z1"}
+    moved = client.get(f"/api/v1/golden/{absorbed}")
+    assert moved.status_code == 308 and moved.headers["Location"].endswith(f"/golden/{survivor}")
+
+    stranger = {**web, "first_name": "Karim", "last_name": "Tazi", "birth_date": "1970-01-02",
+                "phone": "0677000111", "national_id": "JA718245", "email": "k.tazi@yahoo.fr"}
+    split = _post(client, stranger)  # split: the bridge now describes someone else
+    assert split["status"] == "updated" and split["decision"] == "new"
+    assert split["golden_id"] not in {first, second}
+    parts = {_post(client, agent)["golden_id"], _post(client, office)["golden_id"]}
+    assert survivor in parts and len(parts) == 2 and absorbed not in parts  # a merged id is never reused
+    assert _holders(client, survivor) in ({"X1"}, {"Y1"})
+
+    gone = client.delete("/api/v1/records/WEB/Z1").get_json()  # delete: its client is retired, the others stay
+    assert gone["decision"] == "retracted" and gone["affected_golden_ids"] == [split["golden_id"]]
+    retired = client.get(f"/api/v1/golden/{split['golden_id']}").get_json()
+    assert retired["status"] == "retired" and retired["xrefs"] == []
+    assert {_post(client, agent)["golden_id"], _post(client, office)["golden_id"]} == parts
+
+    resent = _post(client, agent)  # re-send: nothing changes, and the answer still names the client
+    assert resent["status"] == "unchanged" and resent["golden_id"] in parts and resent["decision"] is None
+    revived = _post(client, web)  # the bridge comes back: the two parts join again under one of their ids
+    assert revived["status"] == "updated" and revived["golden_id"] in parts
+    assert _holders(client, revived["golden_id"]) == {"X1", "Y1", "Z1"}
+    other = (parts - {revived["golden_id"]}).pop()
+    assert client.get(f"/api/v1/golden/{other}").status_code == 308
