@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
-from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
+from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
 
@@ -171,6 +171,8 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
 
 # Addresses: word order and missing words (district, building) vary between captures of the same address.
 ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
+# Cities: known spellings and aliases are already one canonical name; what is left is typing (Casablnca, Mohamedia).
+CITY_LEVELS = exact_or_similar("city", ratio, (85,))
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
@@ -181,7 +183,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
     Comparison("address", PERSON, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
-    Comparison("city", PERSON, ("same", "different"), exact_or_else("city")),
+    Comparison("city", PERSON, ("same", "misspelt", "different"), CITY_LEVELS),
 )
 ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),
@@ -195,7 +197,7 @@ ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),
     Comparison("email", ORGANIZATION, ("exact", "different"), exact_or_else("email")),
     Comparison("address", ORGANIZATION, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
-    Comparison("city", ORGANIZATION, ("same", "different"), exact_or_else("city")),
+    Comparison("city", ORGANIZATION, ("same", "misspelt", "different"), CITY_LEVELS),
 )
 COMPARISONS: dict[int, tuple[Comparison, ...]] = {PERSON: PERSON_COMPARISONS, ORGANIZATION: ORGANIZATION_COMPARISONS}
 

@@ -97,7 +97,7 @@ CODED_FEATURES: dict[str, Extractor] = {
 }
 # Features also kept as text, for the comparisons that measure how close two values are.
 TEXT_FEATURES = ("name", "first_name", "family_name", "national_id", "typed_national_id", "email", "address",
-                 "birth_date", "ice_establishment")
+                 "birth_date", "ice_establishment", "city")
 
 # Placeholders by frequency: how many different names may share one value. Names stand in for clients, and
 # one client's records carry a few spellings (typos, a changed first name), hence caps above the handful of

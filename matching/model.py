@@ -59,6 +59,16 @@ class MatchModel:
     match_probability: float = DEFAULT_MATCH_PROBABILITY
     possible_probability: float = DEFAULT_POSSIBLE_PROBABILITY
 
+    def fits_comparisons(self) -> bool:
+        """Whether the model was trained on today's comparisons (same fields, same levels): a model trained before
+        a comparison changed cannot score with it and must be retrained."""
+        return all(
+            party in COMPARISONS
+            and party_model.comparisons == tuple(c.name for c in COMPARISONS[party])
+            and tuple(len(m) for m in party_model.m) == tuple(c.level_count for c in COMPARISONS[party])
+            for party, party_model in self.parties.items()
+        )
+
     def to_json(self) -> bytes:
         data = asdict(self)
         data["overused"] = sorted(self.overused)

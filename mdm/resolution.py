@@ -73,16 +73,21 @@ def new_golden_id() -> str:
 _MODELS: dict[str, MatchModel] = {}
 
 
+def _latest_version(session: Session) -> str | None:
+    return session.scalar(select(MatchModelVersion.version).order_by(MatchModelVersion.trained_at.desc()).limit(1))
+
+
 def latest_model(session: Session) -> MatchModel | None:
-    """The most recently trained model; parsed once per process and version (models are immutable)."""
-    version = session.scalar(
-        select(MatchModelVersion.version).order_by(MatchModelVersion.trained_at.desc()).limit(1))
+    """The most recently trained model; parsed once per process and version (models are immutable). A model
+    trained on other comparisons than today's counts as none: the next consolidation trains a new version."""
+    version = _latest_version(session)
     if version is None:
         return None
     if version not in _MODELS:
         parameters = session.scalar(select(MatchModelVersion.parameters).where(MatchModelVersion.version == version))
         _MODELS[version] = MatchModel.from_json(orjson.dumps(parameters))
-    return _MODELS[version]
+    model = _MODELS[version]
+    return model if model.fits_comparisons() else None
 
 
 def _current_payloads(session: Session, record_ids: list[int], party_types: list[str]) -> Iterator[str]:
@@ -102,10 +107,14 @@ def _current_payloads(session: Session, record_ids: list[int], party_types: list
 
 
 def _store_model(session: Session, model: MatchModel, records: int, now: datetime) -> None:
-    if session.get(MatchModelVersion, model.version) is None:
+    """Keep the model just used; one trained again with the same result becomes the latest once more."""
+    stored = session.get(MatchModelVersion, model.version)
+    if stored is None:
         session.add(MatchModelVersion(version=model.version, trained_at=now, trained_on_records=records,
                                       parameters=orjson.loads(model.to_json())))
-        session.flush()
+    elif model.version != _latest_version(session):
+        stored.trained_at = now
+    session.flush()
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,8 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"phone": "0600000000"}, "mobile", 0),
     ({"email": "nc@nc.com"}, "email", 0),
     ({"city": "Dar el Beida"}, "city", 1),
+    ({"city": "Casablnca"}, "city", 2),
+    ({"city": "Rabat"}, "city", 3),
 ])
 def test_person_levels(change: dict[str, Any], comparison: str, level: int) -> None:
     assert _levels(PERSON, {**PERSON, **change}, "person")[comparison] == level

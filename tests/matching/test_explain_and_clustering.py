@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,10 @@ def _features(*records: dict[str, Any]) -> Any:
 
 def _persons_model() -> MatchModel:
     # name, birth_date, national_id, mobile, landline, email, address, city
-    m = ((0, .9, .05, .03, .01, .01), (0, .9, .05, .03, .02), (0, .9, .08, .02), (0, .9, .1), (0, .9, .1),
-         (0, .9, .1), (0, .8, .1, .1), (0, .9, .1))
-    u = ((0, .001, .002, .01, .05, .937), (0, .0001, .001, .02, .9789), (0, .00001, .0001, .99989), (0, .0001, .9999),
-         (0, .001, .999), (0, .0001, .9999), (0, .0001, .001, .9989), (0, .1, .9))
+    m = ((0, .9, .05, .03, .01, .01), (0, .9, .05, .03, .02), (0, .9, .05, .03, .02), (0, .9, .1), (0, .9, .1),
+         (0, .9, .1), (0, .8, .1, .05, .05), (0, .85, .05, .1))
+    u = ((0, .001, .002, .01, .05, .937), (0, .0001, .001, .02, .9789), (0, .00001, .0001, .001, .99889),
+         (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999), (0, .0001, .001, .01, .9889), (0, .1, .01, .89))
     person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city"),
                         m, u, 1e-6, 1_000_000, {}, 1)
     return MatchModel("fs-test", {0: person})
@@ -81,3 +82,11 @@ def test_a_branch_never_joins_its_head_office() -> None:
     edges = np.array([[a, b] for a in range(4) for b in range(a + 1, 4)], dtype=np.int64)
     clustering = cluster_records(features, edges, np.full(len(edges), 25.0))
     assert clustering.cluster[0] == clustering.cluster[2] != clustering.cluster[1] == clustering.cluster[3]
+
+
+def test_a_model_trained_on_other_comparison_levels_does_not_fit() -> None:
+    model = _persons_model()
+    assert model.fits_comparisons()
+    person = model.parties[0]
+    older = replace(person, m=(*person.m[:-1], (0, .9, .1)), u=(*person.u[:-1], (0, .1, .9)))
+    assert not replace(model, parties={0: older}).fits_comparisons()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -213,3 +214,27 @@ def test_a_file_loaded_online_agrees_with_the_same_file_stored_then_resolved(
 
 def _no_rejects(number: int, text: bytes, errors: object) -> None:
     raise AssertionError(f"line {number} rejected: {errors}")
+
+
+def test_a_stored_model_from_older_comparisons_is_retrained_not_used(
+    sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str],
+) -> None:
+    from mdm.models import MatchModelVersion
+    from mdm.resolution import latest_model
+
+    first = resolve_all(sessions)
+    with transaction(sessions) as session:
+        stored = session.get(MatchModelVersion, first.model_version)
+        assert stored is not None and latest_model(session) is not None
+        parameters = orjson.loads(orjson.dumps(stored.parameters))
+        for party in parameters["parties"].values():  # as if trained when city had one level less
+            party["m"][-1], party["u"][-1] = party["m"][-1][:-1], party["u"][-1][:-1]
+        session.add(MatchModelVersion(version="fs-older", trained_at=stored.trained_at + timedelta(seconds=1),
+                                      trained_on_records=1, parameters=parameters))
+    with sessions() as session:
+        assert latest_model(session) is None
+    again = resolve_all(sessions)  # trains again: the same records give the same version, the latest once more
+    assert (again.model_version, again.links_changed) == (first.model_version, 0)
+    with sessions() as session:
+        model = latest_model(session)
+        assert model is not None and model.version == first.model_version
