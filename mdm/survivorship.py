@@ -13,11 +13,13 @@ current ones, or those current at a past date), and ``refresh_golden_attributes`
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import Counter, deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
@@ -33,12 +35,11 @@ from sqlalchemy.orm import Session
 from config import Config
 from matching.dates import choose_birth_dates, read_date
 from matching.identifiers import OTHER_ID_TYPE, parse_phone, split_phone_numbers, standardise_id_type
-from matching.junk import is_placeholder_birth_date, is_placeholder_phone
+from matching.junk import is_placeholder_birth_date, is_placeholder_phone, is_placeholder_text
 from matching.names import LEGAL_FORM_REFINES, choose_legal_form, standardise_civility, standardise_legal_form
 from matching.places import standardise_court, standardise_postal_code
 from matching.standardise import (
     JUNK,
-    read_address,
     read_city,
     read_company_name,
     read_email,
@@ -49,7 +50,7 @@ from matching.standardise import (
     read_rc_number,
     read_registry_number,
 )
-from matching.text import fold_text
+from matching.text import fold_text, split_words
 from mdm.clock import as_utc
 from mdm.models import GoldenRecord, RecordLink, SourceRecord, SourceRecordVersion
 
@@ -180,7 +181,6 @@ def _company_name(text: str) -> Reading:
     return Reading(fold_text(text), text, name.key or fold_text(text), len(name.tokens), VALID)
 
 
-@lru_cache(maxsize=1 << 16)
 def _birth_date(text: str, received_on: date) -> Reading:
     value, swapped = choose_birth_dates(read_date(text), received_on)
     if value is None:
@@ -230,10 +230,12 @@ def _email(text: str) -> Reading:
 
 @lru_cache(maxsize=1 << 16)
 def _address(text: str) -> Reading:
-    words, verdict = read_address(text)
-    if verdict == JUNK:
+    # Addresses are nearly all distinct: folding is enough to show and compare them, parsing would cost more.
+    shown = fold_text(text)
+    words = split_words(shown)
+    if is_placeholder_text(words):
         return Reading(text, text, text, 0, JUNK_VALUE)
-    return Reading(fold_text(text), text, " ".join(words), len(words), VALID)
+    return Reading(shown, text, shown, len(words), VALID)
 
 
 @lru_cache(maxsize=4096)
@@ -357,6 +359,10 @@ class SourceVersion:
     version: int
     received_at: datetime
     payload: Mapping[str, object]
+    recency: float = dataclass_field(init=False)  # lower is more recent, as every score
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recency", -self.received_at.timestamp())
 
 
 class Candidate(NamedTuple):
@@ -414,7 +420,7 @@ def _scores(reading: Reading, source: SourceVersion, rule: FieldRule, frequency:
         if criterion == TRUST:
             scores.append(_trust_rank(rule.trust, source.source_system))
         elif criterion == RECENCY:
-            scores.append(-source.received_at.timestamp())
+            scores.append(source.recency)
         elif criterion == COMPLETENESS:
             scores.append(-reading.completeness)
         else:
@@ -425,6 +431,9 @@ def _scores(reading: Reading, source: SourceVersion, rule: FieldRule, frequency:
 def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
     """The surviving candidate (junk never survives) and the criterion that set it apart from the best
     candidate with another value; None when every candidate is junk."""
+    if len(candidates) == 1:  # most fields of most golden records
+        reading, source = candidates[0]
+        return None if reading.quality == JUNK_VALUE else Chosen(reading, source, SINGLE)
     eligible = [candidate for candidate in candidates if candidate.reading.quality != JUNK_VALUE]
     if len(eligible) <= 1:
         return Chosen(eligible[0].reading, eligible[0].source, SINGLE) if eligible else None
@@ -531,6 +540,13 @@ def expand(stored: Mapping[str, Any] | None) -> dict[str, Attribute]:
     return attributes
 
 
+def attributes_of(versions: Iterable[SourceVersion], party_type: str,
+                  rules: Mapping[str, FieldRule] | None = None) -> dict[str, Attribute]:
+    """The golden attributes, with provenance, that these versions give. Lineage answers "attributes as of a past
+    date" with the versions current at that date."""
+    return expand(survive(versions, party_type, rules).stored())
+
+
 # ---------------------------------------------------------------- persistence
 
 _golden_table = cast(Table, GoldenRecord.__table__)
@@ -619,14 +635,20 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
         for chunk in chunks:
             write(_survive_rows((rules, _version_rows(session, chunk))))
         return written
-    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
-        pending: deque[AsyncResult[list[tuple[str, dict[str, Any]]]]] = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(_survive_rows, ((rules, _version_rows(session, chunk)),)))
-            if len(pending) > WORKERS:
+    # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
+    # instead of being copied into every worker; the workers make no reference cycles and run without it.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
+            pending: deque[AsyncResult[list[tuple[str, dict[str, Any]]]]] = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_survive_rows, ((rules, _version_rows(session, chunk)),)))
+                if len(pending) > WORKERS:
+                    write(pending.popleft().get())
+            while pending:
                 write(pending.popleft().get())
-        while pending:
-            write(pending.popleft().get())
+    finally:
+        gc.unfreeze()
     return written
 
 

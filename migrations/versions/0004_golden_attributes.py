@@ -20,7 +20,7 @@ PAYLOAD = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postg
 
 
 def upgrade() -> None:
-    # Existing golden records get theirs at the next resolve, which fills every active one still without any.
+    # Existing golden records get theirs at the next full resolve, which fills every active one still without any.
     with op.batch_alter_table("golden_record") as batch:
         batch.add_column(sa.Column("attributes", PAYLOAD, nullable=True))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mdm.survivorship import DEFAULT_RULES, SourceVersion, rules_with, survive
+from mdm.survivorship import DEFAULT_RULES, Attribute, SourceVersion, attributes_of, rules_with, survive
 
 _ids = count(1)
 
@@ -159,3 +159,14 @@ def test_stored_form_points_each_field_at_its_source_version() -> None:
     assert stored["fields"]["first_name"] == {"value": "AMINE", "raw": "Amine", "source": 0, "rule": "trust"}
     assert stored["fields"]["email"] == {"value": "amine@gmail.com", "raw": "amine@gmail.com", "source": 1,
                                          "rule": "recency"}
+
+
+def test_attributes_as_of_a_past_date_are_survivorship_over_the_versions_then_current() -> None:
+    first = version("AGENT", OLD, record_id="AG7", email="karim.old@menara.ma", first_name="Karim")
+    second = SourceVersion("AGENT", "AG7", 2, datetime(2024, 5, 1, tzinfo=UTC),
+                           {**first.payload, "email": "karim.new@gmail.com"})
+    web = version("WEB", MID, record_id="W7", email="karim.web@gmail.com")
+    assert attributes_of([first, web], "person", DEFAULT_RULES)["email"] == Attribute(
+        "karim.web@gmail.com", "karim.web@gmail.com", "WEB", "W7", 1, datetime(2021, 5, 1, 10, tzinfo=UTC), "recency")
+    assert attributes_of([second, web], "person", DEFAULT_RULES)["email"] == Attribute(
+        "karim.new@gmail.com", "karim.new@gmail.com", "AGENT", "AG7", 2, datetime(2024, 5, 1, tzinfo=UTC), "recency")
