@@ -143,6 +143,9 @@ def configured_rules() -> dict[str, FieldRule]:
     return rules_with(Config.SURVIVORSHIP)
 
 
+configured_rules()  # a bad MDM_SURVIVORSHIP stops the hub when it starts, not at its first write
+
+
 # ---------------------------------------------------------------- readings
 
 
