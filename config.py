@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,6 +21,19 @@ def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in raw.split(",") if part.strip())
 
 
+def _env_json(name: str) -> dict[str, object]:
+    raw = os.environ.get(name)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a JSON object of field rules")
+    return value
+
+
 class Config:
     """Production defaults; every value can be overridden by an environment variable."""
 
@@ -28,6 +42,9 @@ class Config:
     # A batch of 1,000 typical records is about 600 kB; 16 MB leaves room without inviting abuse.
     MAX_CONTENT_LENGTH = int(os.environ.get("MDM_MAX_BODY_BYTES", 16 * 1024 * 1024))
     BATCH_MAX_ITEMS = int(os.environ.get("MDM_BATCH_MAX_ITEMS", 5000))
+    # Survivorship rules replacing the defaults of the fields named, e.g.
+    # {"phone": {"criteria": ["trust", "recency"], "trust": ["WEB", "AGENT"]}} (see mdm.survivorship).
+    SURVIVORSHIP = _env_json("MDM_SURVIVORSHIP")
 
     API_TITLE = "Client master-data hub"
     API_VERSION = "v1"

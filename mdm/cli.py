@@ -20,6 +20,7 @@ from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.errors import FieldError
+from mdm.golden_records import count_active, export_golden_records
 from mdm.models import SourceRecord
 from mdm.points_of_sale import import_points_of_sale
 from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
@@ -154,6 +155,25 @@ def export_links_command(out: Path) -> None:
             writer.writerow(row)
             count += 1
     click.echo(f"{count:,} links written to {out}")
+
+
+@export.command("golden")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_golden_command(out: Path) -> None:
+    """One JSON object per active golden record: attributes with provenance, and cross-references."""
+    started = time.perf_counter()
+    sessions = _sessions()
+    with sessions() as session:
+        total = count_active(session)
+    count = 0
+    with sessions() as session, out.open("wb") as target, tqdm(
+            total=total, unit=" golden", desc="golden records", disable=not sys.stderr.isatty(),
+            file=sys.stderr) as bar:
+        for golden in export_golden_records(session):
+            target.write(orjson.dumps(golden) + b"\n")
+            count += 1
+            bar.update()
+    click.echo(f"{count:,} golden records written to {out} in {time.perf_counter() - started:.1f}s")
 
 
 @cli.command()

@@ -1,19 +1,25 @@
-"""Golden records as users read them: identity, status, and the cross-reference to every source record."""
+"""Golden records as users read them: identity, status, surviving attributes with their provenance, every
+candidate value, and the cross-reference to every source record."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc
 from mdm.errors import MdmError, NotFound
 from mdm.models import GoldenRecord, RecordLink, SourceRecord
+from mdm.survivorship import Attribute, Quality, Value, expand, golden_survivorship
 
 # A merge chain longer than this would be a data error, not history.
 MAX_REDIRECTS = 50
+ACTIVE = "active"
+EXPORT_CHUNK = 2000
 
 
 class MovedPermanently(MdmError):
@@ -40,12 +46,27 @@ class CrossReference:
 
 
 @dataclass(frozen=True, slots=True)
+class CandidateValue:
+    """A value one linked record's current version offers for a field, chosen or not."""
+
+    value: Value
+    raw: Value
+    quality: Quality
+    source_system: str
+    source_record_id: str
+    version: int
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class GoldenView:
     id: str
     party_type: str
     status: str
     created_at: datetime
     updated_at: datetime
+    attributes: dict[str, Attribute]
+    candidates: dict[str, list[CandidateValue]]
     xrefs: tuple[CrossReference, ...]
 
 
@@ -61,6 +82,43 @@ def _survivor(session: Session, golden: GoldenRecord) -> str:
     raise RuntimeError(f"golden record {golden.id} has a broken or circular merge chain")
 
 
+def cross_references(session: Session, golden_ids: list[str]) -> dict[str, list[CrossReference]]:
+    """The current cross-references of these golden records (one query: pass at most a few thousand ids)."""
+    rows = session.execute(
+        select(RecordLink.golden_id, SourceRecord.source_system, SourceRecord.source_record_id,
+               SourceRecord.point_of_sale_code, SourceRecord.product_line, RecordLink.valid_from,
+               RecordLink.model_version, RecordLink.probability, RecordLink.cause)
+        .join(RecordLink, RecordLink.record_id == SourceRecord.id)
+        .where(RecordLink.golden_id.in_(golden_ids), RecordLink.valid_to.is_(None))
+        .order_by(RecordLink.golden_id, SourceRecord.source_system, SourceRecord.source_record_id)
+    )
+    found: dict[str, list[CrossReference]] = {}
+    for golden_id, system, record_id, point_of_sale, product_line, since, model, probability, cause in rows:
+        found.setdefault(golden_id, []).append(
+            CrossReference(system, record_id, point_of_sale, product_line, as_utc(since), model, probability, cause))
+    return found
+
+
+def count_active(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == ACTIVE)) or 0
+
+
+def export_golden_records(session: Session) -> Iterator[dict[str, Any]]:
+    """Every active golden record with its attributes (and their provenance) and cross-references, streamed in id
+    order; the values are ready for orjson (dataclasses and aware datetimes)."""
+    rows = session.execute(
+        select(GoldenRecord.id, GoldenRecord.party_type, GoldenRecord.status, GoldenRecord.created_at,
+               GoldenRecord.updated_at, GoldenRecord.attributes)
+        .where(GoldenRecord.status == ACTIVE).order_by(GoldenRecord.id).execution_options(yield_per=EXPORT_CHUNK)
+    )
+    for batch in rows.partitions():
+        xrefs = cross_references(session, [row.id for row in batch])
+        for golden_id, party_type, status, created_at, updated_at, attributes in batch:
+            yield {"id": golden_id, "party_type": party_type, "status": status, "created_at": as_utc(created_at),
+                   "updated_at": as_utc(updated_at), "attributes": expand(attributes),
+                   "xrefs": xrefs.get(golden_id, [])}
+
+
 def get_golden_record(session: Session, golden_id: str) -> GoldenView:
     """The golden record and its current cross-references; a merged id raises ``MovedPermanently``."""
     golden = session.get(GoldenRecord, golden_id)
@@ -68,17 +126,12 @@ def get_golden_record(session: Session, golden_id: str) -> GoldenView:
         raise NotFound(f"no golden record {golden_id!r}")
     if golden.merged_into is not None:
         raise MovedPermanently(golden_id, _survivor(session, golden))
-    rows = session.execute(
-        select(SourceRecord.source_system, SourceRecord.source_record_id, SourceRecord.point_of_sale_code,
-               SourceRecord.product_line, RecordLink.valid_from, RecordLink.model_version, RecordLink.probability,
-               RecordLink.cause)
-        .join(RecordLink, RecordLink.record_id == SourceRecord.id)
-        .where(RecordLink.golden_id == golden_id, RecordLink.valid_to.is_(None))
-        .order_by(SourceRecord.source_system, SourceRecord.source_record_id)
-    )
-    xrefs = tuple(
-        CrossReference(system, record_id, point_of_sale, product_line, as_utc(since), model, probability, cause)
-        for system, record_id, point_of_sale, product_line, since, model, probability, cause in rows
-    )
+    xrefs = tuple(cross_references(session, [golden_id]).get(golden_id, ()))
+    # Candidates are computed on read from the immutable versions; only the chosen attributes are stored.
+    candidates = {
+        field: [CandidateValue(c.reading.value, c.reading.raw, c.reading.quality, c.source.source_system,
+                               c.source.source_record_id, c.source.version, c.source.received_at) for c in found]
+        for field, found in golden_survivorship(session, golden.id, golden.party_type).candidates.items()
+    }
     return GoldenView(golden.id, golden.party_type, golden.status, as_utc(golden.created_at),
-                      as_utc(golden.updated_at), xrefs)
+                      as_utc(golden.updated_at), expand(golden.attributes), candidates, xrefs)

@@ -118,6 +118,8 @@ class GoldenRecord(Base):
     party_type: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # active | merged | retired
     merged_into: Mapped[str | None] = mapped_column(ForeignKey("golden_record.id"))
+    # The surviving attributes with their provenance (mdm.survivorship); candidates are computed on read.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(Payload)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -38,6 +38,7 @@ from mdm.models import (
     SourceRecord,
     SourceRecordVersion,
 )
+from mdm.survivorship import refresh_golden_attributes
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
 GOLDEN_PREFIX = "GC-"
@@ -196,6 +197,7 @@ def _publish(session: Session, changes: GoldenChanges) -> None:
     for start in range(0, len(ordered), 5000):
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
+    refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
 
 
 def resolve_all(

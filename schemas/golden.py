@@ -14,10 +14,43 @@ class CrossReferenceSchema(Schema):
     cause = fields.String()
 
 
+_VALUE = ("text, or an object for the fields kept together: identity_document {id_type, national_id}, "
+          "trade_register {rc_number, rc_court}")
+
+
+class ProvenanceSchema(Schema):
+    source_system = fields.String()
+    source_record_id = fields.String()
+    version = fields.Integer(metadata={"description": "the source record version the value comes from"})
+    received_at = fields.DateTime()
+
+
+class AttributeSchema(ProvenanceSchema):
+    value = fields.Raw(metadata={"description": f"the surviving value in display form: {_VALUE}"})
+    raw = fields.Raw(metadata={"description": "the value as the source sent it"})
+    rule = fields.String(metadata={
+        "description": "what decided: a criterion of the field's rule, 'validity' (a well-formed value beat a "
+                       "malformed one), 'single' (one candidate), 'agreement' (all candidates agree once "
+                       "standardised; the criteria chose which one to show) or 'tie_break'",
+        "enum": ["trust", "recency", "completeness", "frequency", "validity", "single", "agreement", "tie_break"]})
+
+
+class CandidateSchema(ProvenanceSchema):
+    value = fields.Raw(metadata={"description": f"the value in display form: {_VALUE}"})
+    raw = fields.Raw()
+    quality = fields.String(metadata={"enum": ["valid", "invalid", "junk"],
+                                      "description": "junk (a placeholder) never survives; invalid only when "
+                                                     "nothing well-formed is on offer"})
+
+
 class GoldenRecordSchema(Schema):
     id = fields.String(metadata={"example": "GC-3F9A1C07B24D5E8"})
     party_type = fields.String()
     status = fields.String(metadata={"enum": ["active", "retired"]})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    attributes = fields.Dict(keys=fields.String(), values=fields.Nested(AttributeSchema), metadata={
+        "description": "the surviving value of each field, with its provenance and the rule that chose it"})
+    candidates = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(CandidateSchema)), metadata={
+        "description": "every value the linked records' current versions offer, per field"})
     xrefs = fields.List(fields.Nested(CrossReferenceSchema))

@@ -1,0 +1,659 @@
+"""Survivorship: a golden record's attributes, chosen field by field from its records' current versions.
+
+Every source record version says something about each field; what it says is read once into a ``Reading``
+(display value, raw value, standardised key, completeness, quality). Placeholders are readings of quality
+``junk`` and never survive; a malformed value survives only when no well-formed one exists. Among the rest, the
+field's rule orders the candidates by its criteria in turn (source trust, recency, completeness, frequency of
+the standardised value) and a total tie-break (key, source, record id), so the order records come in never
+changes the result. The chosen value keeps its provenance and the criterion that decided it.
+
+The attributes are a pure function of the versions: ``survive`` answers them for any list of versions (the
+current ones, or those current at a past date), and ``refresh_golden_attributes`` stores them for golden records.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date, datetime
+from functools import lru_cache
+from itertools import groupby
+from multiprocessing.pool import AsyncResult
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple, cast
+
+import orjson
+from sqlalchemy import Table, Text, bindparam, select, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session
+
+from config import Config
+from matching.dates import choose_birth_dates, read_date
+from matching.identifiers import OTHER_ID_TYPE, parse_phone, split_phone_numbers, standardise_id_type
+from matching.junk import is_placeholder_birth_date, is_placeholder_phone, is_placeholder_text
+from matching.names import LEGAL_FORM_REFINES, choose_legal_form, standardise_civility, standardise_legal_form
+from matching.places import standardise_court, standardise_postal_code
+from matching.standardise import (
+    JUNK,
+    read_city,
+    read_company_name,
+    read_email,
+    read_ice,
+    read_identity_document,
+    read_person_name,
+    read_present_fields,
+    read_rc_number,
+    read_registry_number,
+)
+from matching.text import fold_text, split_words
+from mdm.clock import as_utc
+from mdm.models import GoldenRecord, RecordLink, SourceRecord, SourceRecordVersion
+
+Value = str | dict[str, str | None]
+"""A field's value: text, or the parts of a field kept together (identity document, trade register)."""
+Quality = Literal["valid", "invalid", "junk"]
+VALID: Quality = "valid"
+INVALID: Quality = "invalid"
+JUNK_VALUE: Quality = "junk"
+
+TRUST, RECENCY, COMPLETENESS, FREQUENCY = "trust", "recency", "completeness", "frequency"
+CRITERIA = (TRUST, RECENCY, COMPLETENESS, FREQUENCY)
+# Names of the deciding rule besides the criteria: one candidate only, candidates that all agree in standardised
+# form, a well-formed value beating a malformed one, and the final tie-break when every criterion ties.
+SINGLE, AGREEMENT, VALIDITY, TIE_BREAK = "single", "agreement", "validity", "tie_break"
+CHUNK = 5000
+# Processes that compute attributes when many golden records are refreshed at once.
+WORKERS = min(4, os.cpu_count() or 1)
+
+PERSON_FIELDS = ("civility", "first_name", "last_name", "full_name", "birth_date", "identity_document", "phone",
+                 "phone_alt", "email", "address_line", "city", "postal_code")
+ORGANIZATION_FIELDS = ("company_name", "trade_name", "legal_form", "ice", "trade_register", "tax_id",
+                       "professional_tax_number", "contact_person", "phone", "phone_alt", "email", "address_line",
+                       "city", "postal_code")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """How one field's value is chosen: the criteria in order, and the source systems from most to least trusted
+    (a source not listed ranks after every listed one)."""
+
+    criteria: tuple[str, ...]
+    trust: tuple[str, ...] = ()
+
+
+# Banks check identity documents when they open an account; clients type their own name on the web.
+IDENTITY_TRUST = ("BGD", "BANCASSURANCE", "AGENT", "COURTIER", "WEB")
+COMPANY_TRUST = ("BANCASSURANCE", "BGD", "COURTIER", "AGENT", "WEB")
+_NAME_RULE = FieldRule((TRUST, COMPLETENESS, FREQUENCY, RECENCY), IDENTITY_TRUST)
+_CONTACT_RULE = FieldRule((RECENCY, TRUST), IDENTITY_TRUST)
+_ADDRESS_RULE = FieldRule((RECENCY, COMPLETENESS))
+_COMPANY_NAME_RULE = FieldRule((TRUST, COMPLETENESS, FREQUENCY, RECENCY), COMPANY_TRUST)
+_REGISTRY_RULE = FieldRule((TRUST, FREQUENCY, COMPLETENESS, RECENCY), COMPANY_TRUST)
+# An RC number is only unique within its court: one without its court identifies nobody.
+
+DEFAULT_RULES: dict[str, FieldRule] = {
+    "civility": FieldRule((FREQUENCY, TRUST, RECENCY), IDENTITY_TRUST),
+    "first_name": _NAME_RULE,
+    "last_name": _NAME_RULE,
+    "full_name": _NAME_RULE,
+    "birth_date": FieldRule((COMPLETENESS, TRUST, FREQUENCY, RECENCY), IDENTITY_TRUST),
+    "identity_document": FieldRule((TRUST, COMPLETENESS, RECENCY), IDENTITY_TRUST),
+    "phone": _CONTACT_RULE,
+    "phone_alt": _CONTACT_RULE,
+    "email": _CONTACT_RULE,
+    "address_line": _ADDRESS_RULE,
+    "city": _ADDRESS_RULE,
+    "postal_code": _ADDRESS_RULE,
+    "company_name": _COMPANY_NAME_RULE,
+    "trade_name": _COMPANY_NAME_RULE,
+    "legal_form": FieldRule((TRUST, COMPLETENESS, RECENCY), COMPANY_TRUST),
+    "ice": _REGISTRY_RULE,
+    "trade_register": FieldRule((COMPLETENESS, TRUST, FREQUENCY, RECENCY), COMPANY_TRUST),
+    "tax_id": _REGISTRY_RULE,
+    "professional_tax_number": _REGISTRY_RULE,
+    "contact_person": FieldRule((RECENCY, COMPLETENESS)),
+}
+"""The default rule of every field; ``MDM_SURVIVORSHIP`` (JSON) replaces the rule of the fields it names."""
+
+
+def rules_with(overrides: Mapping[str, Any] | None) -> dict[str, FieldRule]:
+    """The default rules with some fields' rules replaced: ``{"phone": {"criteria": ["trust", "recency"],
+    "trust": ["WEB", "AGENT"]}}``. An unknown field or criterion is refused (ValueError naming it)."""
+    rules = dict(DEFAULT_RULES)
+    for field, given in (overrides or {}).items():
+        if field not in DEFAULT_RULES:
+            raise ValueError(f"survivorship rule for unknown field {field!r}; fields: {', '.join(DEFAULT_RULES)}")
+        if not isinstance(given, Mapping) or not isinstance(given.get("criteria"), list):
+            raise ValueError(f"survivorship rule for {field!r} needs a list of criteria")
+        criteria = tuple(str(criterion) for criterion in given["criteria"])
+        unknown = [criterion for criterion in criteria if criterion not in CRITERIA]
+        if unknown:
+            raise ValueError(f"survivorship rule for {field!r}: unknown criteria {unknown}; known: {list(CRITERIA)}")
+        trust = tuple(str(system).upper() for system in given.get("trust") or ())
+        rules[field] = FieldRule(criteria, trust)
+    return rules
+
+
+def configured_rules() -> dict[str, FieldRule]:
+    return rules_with(Config.SURVIVORSHIP)
+
+
+configured_rules()  # a bad MDM_SURVIVORSHIP stops the hub when it starts, not at its first write
+
+
+# ---------------------------------------------------------------- readings
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one record says about one field: the display value, the raw value it came from, the standardised key
+    (equal keys agree), how complete it is (higher is fuller) and its quality."""
+
+    value: Value
+    raw: Value
+    key: str
+    completeness: int
+    quality: Quality
+
+
+@lru_cache(maxsize=1024)
+def _civility(text: str) -> Reading:
+    code = standardise_civility(text)
+    return Reading(code, text, code, 1, VALID) if code else Reading(text, text, text, 0, INVALID)
+
+
+@lru_cache(maxsize=1 << 16)
+def _person_name(text: str) -> Reading:
+    name, verdict = read_person_name(text)
+    if verdict == JUNK:
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    value = " ".join(name.tokens)
+    return Reading(value, text, " ".join(name.keys) or value, len(name.tokens), VALID)
+
+
+@lru_cache(maxsize=1 << 16)
+def _company_name(text: str) -> Reading:
+    name, verdict = read_company_name(text)
+    if verdict == JUNK:
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    return Reading(fold_text(text), text, name.key or fold_text(text), len(name.tokens), VALID)
+
+
+def _birth_date(text: str, received_on: date) -> Reading:
+    value, swapped = choose_birth_dates(read_date(text), received_on)
+    if value is None:
+        if text.isdigit() and len(text) == 4 and 1900 < int(text) <= received_on.year:
+            return Reading(text, text, text, 1, VALID)  # only the year is known
+        return Reading(text, text, text, 0, INVALID)
+    if is_placeholder_birth_date(value, received_on):
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    # A date whose day and month may be swapped is shown as written: the ISO form would pretend to know.
+    return Reading(text if swapped else value.isoformat(), text, value.isoformat(), 2 if swapped else 3, VALID)
+
+
+@lru_cache(maxsize=1 << 16)
+def _identity_document(type_text: str | None, number_text: str) -> Reading:
+    declared = standardise_id_type(type_text) if type_text else None
+    id_type, number, verdict = read_identity_document(declared, number_text)
+    raw: Value = {"id_type": type_text, "national_id": number_text}
+    if verdict == JUNK or number is None:
+        return Reading(raw, raw, number_text, 0, JUNK_VALUE)
+    typed = id_type is not None and id_type != OTHER_ID_TYPE
+    return Reading({"id_type": id_type, "national_id": number}, raw, f"{id_type}:{number}", int(typed),
+                   INVALID if verdict else VALID)
+
+
+@lru_cache(maxsize=1 << 17)
+def _phones(text: str) -> tuple[Reading, ...]:
+    readings: list[Reading] = []
+    for part in split_phone_numbers(text):
+        raw = part.strip()
+        if is_placeholder_phone(part):
+            readings.append(Reading(raw, raw, raw, 0, JUNK_VALUE))
+        elif phone := parse_phone(part):
+            readings.append(Reading(phone.number, raw, phone.number, 1, VALID if phone.allocated else INVALID))
+        else:
+            readings.append(Reading(raw, raw, raw, 0, INVALID))
+    return tuple(readings)
+
+
+@lru_cache(maxsize=1 << 16)
+def _email(text: str) -> Reading:
+    mailbox, verdict = read_email(text)
+    shown = text.lower()
+    if verdict == JUNK:
+        return Reading(shown, text, shown, 0, JUNK_VALUE)
+    return Reading(shown, text, mailbox or shown, 1, INVALID if mailbox is None else VALID)
+
+
+@lru_cache(maxsize=1 << 16)
+def _address(text: str) -> Reading:
+    # Addresses are nearly all distinct: folding is enough to show and compare them, parsing would cost more.
+    shown = fold_text(text)
+    words = split_words(shown)
+    if is_placeholder_text(words):
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    return Reading(shown, text, shown, len(words), VALID)
+
+
+@lru_cache(maxsize=4096)
+def _city(text: str) -> Reading:
+    code, verdict = read_city(text)
+    if verdict == JUNK or code is None:
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    return Reading(code.replace("_", " "), text, code, 1, VALID)
+
+
+@lru_cache(maxsize=4096)
+def _postal_code(text: str) -> Reading:
+    code = standardise_postal_code(text)
+    return Reading(code, text, code, 1, VALID) if code else Reading(text, text, text, 0, INVALID)
+
+
+@lru_cache(maxsize=4096)
+def _legal_form(declared_text: str | None, company_text: str | None) -> Reading:
+    declared = standardise_legal_form(declared_text) if declared_text else None
+    in_name = read_company_name(company_text)[0].legal_form if company_text else None
+    form = choose_legal_form(declared, in_name)
+    raw = declared_text or company_text or ""
+    if form is None:
+        return Reading(raw, raw, raw, 0, INVALID)
+    return Reading(form, raw, form, 2 if form in LEGAL_FORM_REFINES else 1, VALID)  # SARLAU says more than SARL
+
+
+@lru_cache(maxsize=1 << 16)
+def _ice(text: str) -> Reading:
+    ice, malformed, verdict = read_ice(text)
+    if verdict == JUNK:
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    if ice is None:
+        return Reading(malformed or text, text, malformed or text, 0, INVALID)
+    return Reading(ice.number, text, ice.number, 1, VALID if ice.checksum_ok else INVALID)
+
+
+@lru_cache(maxsize=1 << 16)
+def _trade_register(number_text: str, court_text: str | None) -> Reading:
+    number, court_in_number, verdict = read_rc_number(number_text)
+    court = (standardise_court(court_text) if court_text else None) or court_in_number
+    raw: Value = {"rc_number": number_text, "rc_court": court_text}
+    if verdict == JUNK:
+        return Reading(raw, raw, number_text, 0, JUNK_VALUE)
+    shown = number or number_text
+    return Reading({"rc_number": shown, "rc_court": court}, raw, f"{court}:{shown}", int(court is not None),
+                   INVALID if number is None else VALID)
+
+
+@lru_cache(maxsize=1 << 16)
+def _registry_number(text: str) -> Reading:
+    number, verdict = read_registry_number(text)
+    if verdict == JUNK:
+        return Reading(text, text, text, 0, JUNK_VALUE)
+    return Reading(number, text, number, 1, VALID) if number else Reading(text, text, text, 0, INVALID)
+
+
+_TEXT_FIELDS = {
+    "person": (("civility", _civility), ("first_name", _person_name), ("last_name", _person_name),
+               ("full_name", _person_name), ("address_line", _address), ("city", _city), ("email", _email),
+               ("postal_code", _postal_code)),
+    "organization": (("company_name", _company_name), ("trade_name", _company_name),
+                     ("tax_id", _registry_number), ("professional_tax_number", _registry_number), ("ice", _ice),
+                     ("contact_person", _person_name), ("address_line", _address), ("city", _city),
+                     ("email", _email), ("postal_code", _postal_code)),
+}
+
+
+def _text(payload: Mapping[str, object], field: str) -> str | None:
+    """The stripped text of a present field: "", None and an absent key all mean missing."""
+    value = payload.get(field)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    return read_present_fields({field: value}).get(field)  # a number sent unquoted is still its digits
+
+
+def read_fields(payload: Mapping[str, object], party_type: str, received_on: date,
+                ) -> tuple[list[tuple[str, Reading]], tuple[Reading, ...]]:
+    """What a payload says: one reading per field, and every phone number (the record's main one first).
+    ``received_on`` is the day the version was received: a birth date on or after it is a placeholder."""
+    found: list[tuple[str, Reading]] = []
+    organization = party_type == "organization"
+    get = payload.get
+    for field, reader in _TEXT_FIELDS["organization" if organization else "person"]:
+        value = get(field)
+        if value is not None and (text := value.strip() if isinstance(value, str) else _text(payload, field)):
+            found.append((field, reader(text)))
+    if organization:
+        declared, company = _text(payload, "legal_form"), _text(payload, "company_name")
+        if declared or company:
+            legal_form = _legal_form(declared, company)
+            if declared or legal_form.quality == VALID:
+                found.append(("legal_form", legal_form))
+        if text := _text(payload, "rc_number"):
+            found.append(("trade_register", _trade_register(text, _text(payload, "rc_court"))))
+    else:
+        if text := _text(payload, "birth_date"):
+            found.append(("birth_date", _birth_date(text, received_on)))
+        if text := _text(payload, "national_id"):
+            found.append(("identity_document", _identity_document(_text(payload, "id_type"), text)))
+    phones: tuple[Reading, ...] = ()
+    if text := _text(payload, "phone"):
+        phones = _phones(text)
+    if text := _text(payload, "phone_alt"):
+        phones += _phones(text)
+    return found, phones
+
+
+# ---------------------------------------------------------------- choice
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SourceVersion:
+    """One record version as survivorship sees it: where it comes from and what it says (each version is one
+    object, compared by identity: its payload is a mapping). ``received_at`` is aware (UTC)."""
+
+    source_system: str
+    source_record_id: str
+    version: int
+    received_at: datetime
+    payload: Mapping[str, object]
+    recency: float = dataclass_field(init=False)  # lower is more recent, as every score
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recency", -self.received_at.timestamp())
+
+
+class Candidate(NamedTuple):
+    """A value one version offers for a field, with where it comes from."""
+
+    reading: Reading
+    source: SourceVersion
+
+
+class Chosen(NamedTuple):
+    """The value a field survives with, its source version and the criterion that decided it."""
+
+    reading: Reading
+    source: SourceVersion
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Survivorship:
+    """A golden record's attributes and, per field, every value its versions offer (junk included)."""
+
+    attributes: dict[str, Chosen]
+    candidates: dict[str, list[Candidate]]
+
+    def stored(self) -> dict[str, Any]:
+        """The compact form kept on the golden record: each source version once, fields pointing at them."""
+        index: dict[SourceVersion, int] = {}
+        for chosen in self.attributes.values():
+            index.setdefault(chosen.source, 0)
+        sources = sorted(index, key=_source_order)
+        for position, source in enumerate(sources):
+            index[source] = position
+        return {
+            "sources": [{"source_system": s.source_system, "source_record_id": s.source_record_id,
+                         "version": s.version, "received_at": s.received_at.isoformat()} for s in sources],
+            "fields": {field: {"value": chosen.reading.value, "raw": chosen.reading.raw,
+                               "source": index[chosen.source], "rule": chosen.rule}
+                       for field, chosen in self.attributes.items()},
+        }
+
+
+def _source_order(source: SourceVersion) -> tuple[str, str, int]:
+    return source.source_system, source.source_record_id, source.version
+
+
+@lru_cache(maxsize=1024)
+def _trust_rank(trust: tuple[str, ...], source_system: str) -> int:
+    return trust.index(source_system) if source_system in trust else len(trust)
+
+
+def _scores(reading: Reading, source: SourceVersion, rule: FieldRule, frequency: Counter[str]) -> list[float]:
+    """Lower is better, criterion by criterion, after validity."""
+    scores: list[float] = [reading.quality != VALID]
+    for criterion in rule.criteria:
+        if criterion == TRUST:
+            scores.append(_trust_rank(rule.trust, source.source_system))
+        elif criterion == RECENCY:
+            scores.append(source.recency)
+        elif criterion == COMPLETENESS:
+            scores.append(-reading.completeness)
+        else:
+            scores.append(-frequency[reading.key])
+    return scores
+
+
+def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
+    """The surviving candidate (junk never survives) and the criterion that set it apart from the best
+    candidate with another value; None when every candidate is junk."""
+    if len(candidates) == 1:  # most fields of most golden records
+        reading, source = candidates[0]
+        return None if reading.quality == JUNK_VALUE else Chosen(reading, source, SINGLE)
+    eligible = [candidate for candidate in candidates if candidate.reading.quality != JUNK_VALUE]
+    if len(eligible) <= 1:
+        return Chosen(eligible[0].reading, eligible[0].source, SINGLE) if eligible else None
+    frequency: Counter[str] = Counter()
+    if FREQUENCY in rule.criteria:
+        # One vote per record and standardised value: a record listing a number twice does not count twice.
+        frequency.update(key for _, _, key in {(c.source.source_system, c.source.source_record_id, c.reading.key)
+                                                for c in eligible})
+    # The tie-break (key, source, record id, version) makes the order candidates come in irrelevant.
+    ranked = [(_scores(reading, source, rule, frequency), reading.key, source.source_system,
+               source.source_record_id, source.version, position)
+              for position, (reading, source) in enumerate(eligible)]
+    best = min(ranked)
+    winner = eligible[best[5]]
+    rival = min((entry for entry in ranked if entry[1] != best[1]), default=None)
+    if rival is None:
+        return Chosen(winner.reading, winner.source, AGREEMENT)
+    for position, (mine, theirs) in enumerate(zip(best[0], rival[0], strict=True)):
+        if mine != theirs:
+            return Chosen(winner.reading, winner.source, VALIDITY if position == 0 else rule.criteria[position - 1])
+    return Chosen(winner.reading, winner.source, TIE_BREAK)
+
+
+def survive(versions: Iterable[SourceVersion], party_type: str,
+            rules: Mapping[str, FieldRule] | None = None) -> Survivorship:
+    """The golden attributes these versions give (the current ones, or those current at a past date)."""
+    rules = rules or configured_rules()
+    candidates: dict[str, list[Candidate]] = {}
+    phones: list[tuple[SourceVersion, tuple[Reading, ...]]] = []
+    for source in sorted(versions, key=_source_order):
+        found, numbers = read_fields(source.payload, party_type, source.received_at.date())
+        for field, reading in found:
+            if field in candidates:
+                candidates[field].append(Candidate(reading, source))
+            else:
+                candidates[field] = [Candidate(reading, source)]
+        if numbers:
+            phones.append((source, numbers))
+    attributes: dict[str, Chosen] = {}
+    for field in ORGANIZATION_FIELDS if party_type == "organization" else PERSON_FIELDS:
+        if field == "phone":
+            _choose_phones(phones, rules, candidates, attributes)
+        elif field in candidates and (field != "full_name" or not ("first_name" in attributes
+                                                                   or "last_name" in attributes)):
+            # A single name field stands in only when no record splits the name.
+            chosen = choose(candidates[field], rules[field])
+            if chosen is not None:
+                attributes[field] = chosen
+    return Survivorship(attributes, candidates)
+
+
+def _choose_phones(phones: list[tuple[SourceVersion, tuple[Reading, ...]]], rules: Mapping[str, FieldRule],
+                   candidates: dict[str, list[Candidate]], attributes: dict[str, Chosen]) -> None:
+    """The main phone among each record's first usable number; the other phone among every other number."""
+    if not phones:
+        return
+    main: list[Candidate] = []
+    others: list[Candidate] = []
+    for source, readings in phones:
+        usable = next((r for r in readings if r.quality != JUNK_VALUE), readings[0])
+        main.append(Candidate(usable, source))
+        others.extend(Candidate(reading, source) for reading in readings if reading is not usable)
+    candidates["phone"] = main
+    chosen = choose(main, rules["phone"])
+    if chosen is not None:
+        attributes["phone"] = chosen
+        others.extend(c for c in main if c.reading.key != chosen.reading.key)
+        others = [c for c in others if c.reading.key != chosen.reading.key]
+    if others:
+        others.sort(key=lambda c: _source_order(c.source))
+        candidates["phone_alt"] = others
+        alternative = choose(others, rules["phone_alt"])
+        if alternative is not None:
+            attributes["phone_alt"] = alternative
+
+
+# ---------------------------------------------------------------- reading the stored attributes
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A surviving value as users read it, with its provenance."""
+
+    value: Value
+    raw: Value
+    source_system: str
+    source_record_id: str
+    version: int
+    received_at: datetime
+    rule: str
+
+
+def expand(stored: Mapping[str, Any] | None) -> dict[str, Attribute]:
+    """The stored compact form as attributes with their provenance."""
+    if not stored:
+        return {}
+    sources = stored["sources"]
+    attributes: dict[str, Attribute] = {}
+    for field, chosen in stored["fields"].items():
+        source = sources[chosen["source"]]
+        attributes[field] = Attribute(chosen["value"], chosen["raw"], source["source_system"],
+                                      source["source_record_id"], source["version"],
+                                      datetime.fromisoformat(source["received_at"]), chosen["rule"])
+    return attributes
+
+
+def attributes_of(versions: Iterable[SourceVersion], party_type: str,
+                  rules: Mapping[str, FieldRule] | None = None) -> dict[str, Attribute]:
+    """The golden attributes, with provenance, that these versions give. Lineage answers "attributes as of a past
+    date" with the versions current at that date."""
+    return expand(survive(versions, party_type, rules).stored())
+
+
+# ---------------------------------------------------------------- persistence
+
+_golden_table = cast(Table, GoldenRecord.__table__)
+
+
+VersionRow = tuple[str, str, str, str, int, datetime, str]
+"""(golden id, party type, source system, source record id, version, received_at, payload as JSON text)."""
+
+
+def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
+    """The current version of every live record linked to these (at most ``CHUNK``) golden records."""
+    rows = session.execute(
+        select(RecordLink.golden_id, GoldenRecord.party_type, SourceRecord.source_system,
+               SourceRecord.source_record_id, SourceRecordVersion.version, SourceRecordVersion.received_at,
+               sql_cast(SourceRecordVersion.payload, Text))
+        .join(GoldenRecord, GoldenRecord.id == RecordLink.golden_id)
+        .join(SourceRecord, SourceRecord.id == RecordLink.record_id)
+        .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
+              & (SourceRecordVersion.version == SourceRecord.current_version))
+        .where(RecordLink.golden_id.in_(golden_ids), RecordLink.valid_to.is_(None),
+               SourceRecord.is_deleted.is_(False))
+        .order_by(RecordLink.golden_id)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _source_version(row: VersionRow) -> SourceVersion:
+    return SourceVersion(row[2], row[3], row[4], as_utc(row[5]), orjson.loads(row[6]))
+
+
+def current_versions(session: Session, golden_ids: Collection[str]) -> Iterator[tuple[str, str, SourceVersion]]:
+    """(golden id, party type, current version) of every live record linked to these golden records, in golden id
+    order, queried in slices."""
+    ordered = sorted(golden_ids)
+    for start in range(0, len(ordered), CHUNK):
+        for row in _version_rows(session, ordered[start:start + CHUNK]):
+            yield row[0], row[1], _source_version(row)
+
+
+def golden_survivorship(session: Session, golden_id: str, party_type: str) -> Survivorship:
+    """Survivorship over one golden record's current versions, computed now (candidates included)."""
+    return survive([version for _, _, version in current_versions(session, [golden_id])], party_type)
+
+
+def _survive_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]]) -> list[tuple[str, dict[str, Any]]]:
+    """The stored attributes of the golden records whose version rows these are (rows grouped by golden id)."""
+    rules, rows = task
+    return [(golden_id, survive([_source_version(row) for row in group], party_type, rules).stored())
+            for (golden_id, party_type), group in groupby(rows, key=itemgetter(0, 1))]
+
+
+def recompute(session: Session, golden_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The stored form of these golden records' attributes, computed from scratch."""
+    rules = configured_rules()
+    ordered = sorted(golden_ids)
+    computed: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ordered), CHUNK):
+        computed.update(_survive_rows((rules, _version_rows(session, ordered[start:start + CHUNK]))))
+    return computed
+
+
+def refresh_golden_attributes(session: Session, golden_ids: Collection[str], backfill: bool = False) -> int:
+    """Store the attributes of these golden records, from their records' current versions. ``backfill`` adds the
+    active golden records that have none yet (created before survivorship existed). Answers how many were written.
+
+    Many golden records are computed in worker processes, chunk by chunk, while this process reads the next
+    chunk and writes the last one: the database is only ever used from here.
+    """
+    wanted = set(golden_ids)
+    if backfill:
+        wanted.update(session.scalars(select(GoldenRecord.id).where(
+            GoldenRecord.status == "active", GoldenRecord.attributes.is_(None))))
+    ordered = sorted(wanted)
+    chunks = [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+    rules = configured_rules()
+    written = 0
+
+    def write(computed: list[tuple[str, dict[str, Any]]]) -> None:
+        nonlocal written
+        if computed:
+            session.connection().execute(_UPDATE_ATTRIBUTES, [{"golden_id": golden_id, "attributes": attributes}
+                                                              for golden_id, attributes in computed])
+            written += len(computed)
+
+    if len(chunks) < 2 or WORKERS < 2:
+        for chunk in chunks:
+            write(_survive_rows((rules, _version_rows(session, chunk))))
+        return written
+    # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
+    # instead of being copied into every worker; the workers make no reference cycles and run without it.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
+            pending: deque[AsyncResult[list[tuple[str, dict[str, Any]]]]] = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_survive_rows, ((rules, _version_rows(session, chunk)),)))
+                if len(pending) > WORKERS:
+                    write(pending.popleft().get())
+            while pending:
+                write(pending.popleft().get())
+    finally:
+        gc.unfreeze()
+    return written
+
+
+_UPDATE_ATTRIBUTES = (update(_golden_table).where(_golden_table.c.id == bindparam("golden_id"))
+                      .values(attributes=bindparam("attributes")))
