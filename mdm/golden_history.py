@@ -7,11 +7,12 @@ merged (into its survivor) or retired. Records are named ``SOURCE_SYSTEM:source_
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.events import (
@@ -103,11 +104,10 @@ def _records(session: Session, record_ids: Collection[int]) -> tuple[dict[int, s
     """Each record's name (``SOURCE_SYSTEM:source_record_id``) and current version number."""
     names: dict[int, str] = {}
     versions: dict[int, int] = {}
-    ordered = sorted(record_ids)
-    for start in range(0, len(ordered), _CHUNK):
-        for record_id, system, source_record_id, version in session.execute(
-            select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id,
-                   SourceRecord.current_version).where(SourceRecord.id.in_(ordered[start:start + _CHUNK]))):
+    for ids in _slices(record_ids):
+        rows = session.execute(select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id,
+                                      SourceRecord.current_version).where(_among(session, SourceRecord.id, ids)))
+        for record_id, system, source_record_id, version in rows:
             names[record_id] = f"{system}:{source_record_id}"
             versions[record_id] = version
     return names, versions
@@ -116,9 +116,21 @@ def _records(session: Session, record_ids: Collection[int]) -> tuple[dict[int, s
 def _golden_of(session: Session, record_ids: Collection[int]) -> dict[int, str]:
     """The golden record each of these records is linked to now (records without a link are left out)."""
     found: dict[int, str] = {}
+    for ids in _slices(record_ids):
+        rows = session.execute(select(RecordLink.record_id, RecordLink.golden_id)
+                               .where(_among(session, RecordLink.record_id, ids), RecordLink.valid_to.is_(None)))
+        found.update({record_id: golden_id for record_id, golden_id in rows})
+    return found
+
+
+def _slices(record_ids: Collection[int]) -> Iterator[list[int]]:
     ordered = sorted(record_ids)
     for start in range(0, len(ordered), _CHUNK):
-        found.update({record_id: golden_id for record_id, golden_id in session.execute(
-            select(RecordLink.record_id, RecordLink.golden_id)
-            .where(RecordLink.record_id.in_(ordered[start:start + _CHUNK]), RecordLink.valid_to.is_(None)))})
-    return found
+        yield ordered[start:start + _CHUNK]
+
+
+def _among(session: Session, column: InstrumentedAttribute[int], ids: list[int]) -> ColumnElement[bool]:
+    # PostgreSQL takes the ids as one array parameter: an IN list of thousands of parameters costs more to build.
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
+    return column.in_(ids)
