@@ -124,7 +124,7 @@ class GoldenChanges:
     split: frozenset[str]  # golden records whose records went to several clusters (they keep the largest part)
     relinked: tuple[tuple[int, str | None, str | None], ...]  # (record id, golden before, golden after)
     refreshed: frozenset[str]
-    revised: frozenset[int]  # records with a new version (online: the records whose change triggered it)
+    revised: frozenset[int]  # records with a new version (all on a first run; online: the ones that triggered it)
 
 
 @dataclass(frozen=True, slots=True)
