@@ -33,8 +33,9 @@ def members_by_golden(sessions: sessionmaker[Session]) -> dict[str, list[Key]]:
 
 
 def pick(members: dict[str, list[Key]], size: int, avoid: set[str]) -> str:
-    """A golden record with at least ``size`` records (exactly one when size is 1), not among ``avoid``."""
-    return next(golden for golden, keys in sorted(members.items())
+    """A golden record with at least ``size`` records (exactly one when size is 1), not among ``avoid``. Chosen by
+    its records, not by its id (ids are random), so every run picks the same client."""
+    return next(golden for golden, keys in sorted(members.items(), key=lambda item: sorted(item[1]))
                 if golden not in avoid and (len(keys) >= size if size > 1 else len(keys) == 1))
 
 
