@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from config import Config
 from matching.evaluate import evaluate_clusters
+from mdm.audit import verify_chain
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
@@ -174,6 +175,22 @@ def export_golden_command(out: Path) -> None:
             count += 1
             bar.update()
     click.echo(f"{count:,} golden records written to {out} in {time.perf_counter() - started:.1f}s")
+
+
+@cli.group()
+def audit() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit with status 1 at the first event that does not hold."""
+    with _sessions()() as session:
+        verdict = verify_chain(session)
+    if not verdict.intact:
+        click.echo(f"audit chain broken at event {verdict.first_broken}: {verdict.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {verdict.events:,} events")
 
 
 @cli.command()

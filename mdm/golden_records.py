@@ -119,13 +119,19 @@ def export_golden_records(session: Session) -> Iterator[dict[str, Any]]:
                    "xrefs": xrefs.get(golden_id, [])}
 
 
-def get_golden_record(session: Session, golden_id: str) -> GoldenView:
-    """The golden record and its current cross-references; a merged id raises ``MovedPermanently``."""
+def find_golden_record(session: Session, golden_id: str) -> GoldenRecord:
+    """The golden record under this id: ``NotFound`` if none, ``MovedPermanently`` if it was merged."""
     golden = session.get(GoldenRecord, golden_id)
     if golden is None:
         raise NotFound(f"no golden record {golden_id!r}")
     if golden.merged_into is not None:
         raise MovedPermanently(golden_id, _survivor(session, golden))
+    return golden
+
+
+def get_golden_record(session: Session, golden_id: str) -> GoldenView:
+    """The golden record and its current cross-references; a merged id raises ``MovedPermanently``."""
+    golden = find_golden_record(session, golden_id)
     xrefs = tuple(cross_references(session, [golden_id]).get(golden_id, ()))
     # Candidates are computed on read from the immutable versions; only the chosen attributes are stored.
     candidates = {

@@ -1,4 +1,4 @@
-"""Persistence model (SQLAlchemy 2): points of sale, source records and their append-only versions."""
+"""Persistence model (SQLAlchemy 2): source records and versions, golden records and links, audit trail, outbox."""
 
 from __future__ import annotations
 
@@ -171,3 +171,44 @@ class BlockingKey(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
     key: Mapped[str] = mapped_column(String(400))
+
+
+class AuditChainHead(Base):
+    """The last link of the audit chain (one row). Appending locks it, so concurrent writers extend one chain,
+    and an event deleted from the end of the chain is still noticed."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """One append-only entry of the audit trail; its hash covers its fields and the previous entry's hash."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_golden_id_sequence", "golden_id", "sequence"),)
+
+    # The position in the chain: gapless, in commit order.
+    sequence: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    golden_id: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    cause: Mapped[dict[str, Any]] = mapped_column(Payload)
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(Payload)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEvent(Base):
+    """A lifecycle notification for other systems, written in the transaction that made the change."""
+
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(32))
+    golden_id: Mapped[str | None] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(Payload)

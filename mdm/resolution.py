@@ -29,6 +29,7 @@ from matching.pipeline import BatchResolution, resolve_batch, standardise_column
 from mdm.clock import utc_now
 from mdm.db import bulk_insert, transaction
 from mdm.errors import MdmError
+from mdm.golden_history import record_golden_changes
 from mdm.models import (
     BlockingKey,
     GoldenRecord,
@@ -133,6 +134,7 @@ class GoldenChanges:
     split: frozenset[str]  # golden records whose records went to several clusters (they keep the largest part)
     relinked: tuple[tuple[int, str | None, str | None], ...]  # (record id, golden before, golden after)
     refreshed: frozenset[str]
+    revised: frozenset[int]  # records with a new version (all on a first run; online: the ones that triggered it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +188,8 @@ def _apply_clusters(
         touched.update(golden_of[record_id] for record_id in content_changed if record_id in golden_of)
     refreshed = frozenset(touched & set(assignment))
     changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
-                            frozenset(retired), frozenset(split), relinked, refreshed)
+                            frozenset(retired), frozenset(split), relinked, refreshed,
+                            frozenset(record_ids if content_changed is None else content_changed))
     _publish(session, changes)
     return _Applied(assignment, created, merged, len(split), changed, changes)
 
@@ -198,6 +201,7 @@ def _publish(session: Session, changes: GoldenChanges) -> None:
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
+    record_golden_changes(session, changes)
 
 
 def resolve_all(
@@ -433,7 +437,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
         merged_into, retired = _retire(session, current, {}, [], now)
         _publish(session, GoldenChanges(
             "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
-            tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset()))
+            tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset(),
+            frozenset(retracted)))
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]

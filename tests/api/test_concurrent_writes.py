@@ -1,11 +1,22 @@
-"""Concurrent batches that create and change the same records all succeed, and every version is kept once."""
+"""Concurrent writers: batches that create and change the same records all succeed and every version is kept
+once; online writers extend one audit chain."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from flask import Flask
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mdm.audit import AuditEntry, ChainVerdict, append_events, verify_chain
+from mdm.clock import utc_now
+from mdm.db import transaction
+from mdm.models import AuditEvent, OutboxEvent
+from tests.golden_scenarios import consolidate
 
 
 def _batch(round_number: int, writer: int) -> list[dict[str, Any]]:
@@ -47,3 +58,72 @@ def test_overlapping_batches_from_two_writers(app: Flask) -> None:
     # one version per round: the second writer's identical content is "unchanged", never a duplicate
     assert [v["version"] for v in versions] == list(range(1, rounds + 1))
     assert [v["payload"]["phone"] for v in versions] == [f"06610000{r:02d}" for r in range(rounds)]
+
+
+def _stranger(writer: int, number: int) -> dict[str, Any]:
+    return {"source_system": "WEB", "source_record_id": f"W{writer}-{number}", "party_type": "person",
+            "first_name": ["Zineb", "Othmane"][writer - 1], "last_name": f"Client{writer}x{number}q",
+            "birth_date": f"19{60 + number}-0{writer}-1{number % 10}", "national_id": f"Z{writer}{number:05d}",
+            "id_type": "CIN"}
+
+
+def test_two_online_writers_extend_one_audit_chain(app: Flask, sessions: sessionmaker[Session]) -> None:
+    consolidate(sessions, records=300)
+    with sessions() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    rounds = 8
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, str | None]] = []
+    failures: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        client = app.test_client()
+        try:
+            for number in range(rounds):
+                barrier.wait(timeout=30)
+                response = client.post("/api/v1/records", json=_stranger(writer, number))
+                answers.append((response.status_code, response.get_json()["golden_id"]))
+        except BaseException as error:
+            failures.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=write, args=(writer,)) for writer in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert sorted(status for status, _ in answers) == [201] * (2 * rounds)
+    with sessions() as session:
+        assert verify_chain(session) == ChainVerdict(True, before + 2 * rounds)
+        created = list(session.scalars(select(AuditEvent.golden_id).where(AuditEvent.sequence > before)
+                                       .order_by(AuditEvent.sequence)))
+        outbox = list(session.scalars(select(OutboxEvent.golden_id).order_by(OutboxEvent.id)))
+    assert sorted(created) == sorted(golden for _, golden in answers)
+    assert outbox[-2 * rounds:] == created  # the outbox follows the same commit order
+
+
+def test_a_second_appender_waits_for_the_first_to_commit(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design")
+    entry = AuditEntry("golden.created", "GC-A", "hub", {"kind": "online"}, None, {"joined": ["WEB:1"]})
+    with transaction(sessions) as session:
+        append_events(session, [entry], utc_now())  # the chain head exists from now on
+    appended = threading.Event()
+    with transaction(sessions) as first:
+        append_events(first, [replace(entry, golden_id="GC-B")], utc_now())
+
+        def second_writer() -> None:
+            with transaction(sessions) as second:
+                append_events(second, [replace(entry, golden_id="GC-C")], utc_now())
+            appended.set()
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        assert not appended.wait(timeout=1)  # blocked on the chain head while the first transaction is open
+    thread.join(timeout=30)
+    assert appended.is_set()
+    with sessions() as session:
+        assert verify_chain(session) == ChainVerdict(True, 3)
+        assert list(session.scalars(select(AuditEvent.golden_id).order_by(AuditEvent.sequence))) == [
+            "GC-A", "GC-B", "GC-C"]

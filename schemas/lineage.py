@@ -1,0 +1,49 @@
+"""A golden record's lineage as of an instant."""
+
+from marshmallow import Schema, fields
+
+
+class LineageQuerySchema(Schema):
+    as_of = fields.String(metadata={
+        "description": "ISO 8601 date (the end of that day, UTC) or date-time; default: now",
+        "example": "2026-03-31"})
+
+
+class VersionAsOfSchema(Schema):
+    number = fields.Integer()
+    received_at = fields.DateTime()
+    recorded_at = fields.DateTime()
+    content_hash = fields.String()
+    is_tombstone = fields.Boolean()
+    payload = fields.Dict(allow_none=True)
+
+
+class LinkAsOfSchema(Schema):
+    source_system = fields.String()
+    source_record_id = fields.String()
+    valid_from = fields.DateTime()
+    valid_to = fields.DateTime(allow_none=True)
+    model_version = fields.String(allow_none=True)
+    probability = fields.Float(allow_none=True)
+    cause = fields.String()
+    version = fields.Nested(VersionAsOfSchema, allow_none=True,
+                            metadata={"description": "the version of the record that was current at as_of"})
+
+
+class AuditEventSchema(Schema):
+    sequence = fields.Integer()
+    occurred_at = fields.DateTime()
+    kind = fields.String()
+    actor = fields.String()
+    cause = fields.Dict()
+    model_version = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class LineageSchema(Schema):
+    id = fields.String()
+    as_of = fields.DateTime()
+    party_type = fields.String()
+    status = fields.String(metadata={"enum": ["active", "merged", "retired"]})
+    links = fields.List(fields.Nested(LinkAsOfSchema))
+    events = fields.List(fields.Nested(AuditEventSchema), metadata={"description": "its audit trail up to as_of"})
