@@ -16,6 +16,7 @@ from mdm.events import GOLDEN_MERGED, GOLDEN_RETIRED
 from mdm.golden_records import find_golden_record
 from mdm.models import AuditEvent, RecordLink, SourceRecord, SourceRecordVersion
 from mdm.resolution import ACTIVE, MERGED, RETIRED
+from mdm.survivorship import Attribute, SourceVersion, attributes_of
 
 # The status an audit event leaves its golden record in (any other change leaves it active).
 _STATUS_AFTER = {GOLDEN_MERGED: MERGED, GOLDEN_RETIRED: RETIRED}
@@ -63,9 +64,10 @@ class Lineage:
     as_of: datetime
     party_type: str
     status: str
+    # What survivorship made of the versions current then: the same rules as today's golden record.
+    attributes: dict[str, Attribute]
     links: tuple[LinkAsOf, ...]
     events: tuple[AuditEventView, ...]
-    # attributes_as_of: the survivorship of ``links``' versions belongs here, next to the links it derives from.
 
 
 def parse_as_of(text: str | None) -> datetime:
@@ -106,7 +108,12 @@ def get_lineage(session: Session, golden_id: str, as_of: datetime) -> Lineage:
         .order_by(SourceRecord.source_system, SourceRecord.source_record_id)
     ).all()
     versions = _versions_as_of(session, [link.record_id for link, _, _ in links], as_of)
-    return Lineage(golden.id, as_of, golden.party_type, status, tuple(
+    attributes = attributes_of([
+        SourceVersion(system, source_record_id, version.number, version.received_at, version.payload)
+        for link, system, source_record_id in links
+        if (version := versions.get(link.record_id)) is not None and version.payload is not None
+    ], golden.party_type)
+    return Lineage(golden.id, as_of, golden.party_type, status, attributes, tuple(
         LinkAsOf(system, source_record_id, as_utc(link.valid_from),
                  None if link.valid_to is None else as_utc(link.valid_to), link.model_version, link.probability,
                  link.cause, versions.get(link.record_id))

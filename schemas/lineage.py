@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from schemas.golden import AttributeSchema
+
 
 class LineageQuerySchema(Schema):
     as_of = fields.String(metadata={
@@ -45,5 +47,7 @@ class LineageSchema(Schema):
     as_of = fields.DateTime()
     party_type = fields.String()
     status = fields.String(metadata={"enum": ["active", "merged", "retired"]})
+    attributes = fields.Dict(keys=fields.String(), values=fields.Nested(AttributeSchema), metadata={
+        "description": "the golden attributes (survivorship with today's rules) of the versions current at as_of"})
     links = fields.List(fields.Nested(LinkAsOfSchema))
     events = fields.List(fields.Nested(AuditEventSchema), metadata={"description": "its audit trail up to as_of"})

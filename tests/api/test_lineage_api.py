@@ -107,3 +107,14 @@ def test_bad_or_impossible_requests_are_problems(
     assert detail in body["detail"]
     if field is not None:
         assert [error["field"] for error in body["errors"]] == [field]
+
+
+def test_attributes_as_of_derive_from_the_versions_current_then(client: FlaskClient, history: dict[str, Any]) -> None:
+    for golden in (history["source"], history["target"]):  # as of now: exactly today's golden record
+        today = client.get(f"/api/v1/golden/{golden}").get_json()["attributes"]
+        assert _lineage(client, golden)["attributes"] == today and today
+    before = _lineage(client, history["source"], "2026-01-20")
+    cited = {(a["source_system"], a["source_record_id"], a["version"]) for a in before["attributes"].values()}
+    linked_then = {key: link["version"]["number"] for key, link in _linked(before).items()}
+    assert cited and all(linked_then.get((system, record)) == version for system, record, version in cited)
+    assert all(a["received_at"] <= before["as_of"] for a in before["attributes"].values())
