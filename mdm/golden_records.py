@@ -61,13 +61,19 @@ def _survivor(session: Session, golden: GoldenRecord) -> str:
     raise RuntimeError(f"golden record {golden.id} has a broken or circular merge chain")
 
 
-def get_golden_record(session: Session, golden_id: str) -> GoldenView:
-    """The golden record and its current cross-references; a merged id raises ``MovedPermanently``."""
+def require_active_golden(session: Session, golden_id: str) -> GoldenRecord:
+    """The golden record that answers for this id: ``NotFound`` if unknown, ``MovedPermanently`` if merged."""
     golden = session.get(GoldenRecord, golden_id)
     if golden is None:
         raise NotFound(f"no golden record {golden_id!r}")
     if golden.merged_into is not None:
         raise MovedPermanently(golden_id, _survivor(session, golden))
+    return golden
+
+
+def get_golden_record(session: Session, golden_id: str) -> GoldenView:
+    """The golden record and its current cross-references; a merged id raises ``MovedPermanently``."""
+    golden = require_active_golden(session, golden_id)
     rows = session.execute(
         select(SourceRecord.source_system, SourceRecord.source_record_id, SourceRecord.point_of_sale_code,
                SourceRecord.product_line, RecordLink.valid_from, RecordLink.model_version, RecordLink.probability,

@@ -38,6 +38,7 @@ from mdm.models import (
     SourceRecord,
     SourceRecordVersion,
 )
+from mdm.movements import refresh_movements
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
 GOLDEN_PREFIX = "GC-"
@@ -187,6 +188,7 @@ def _publish(session: Session, changes: GoldenChanges) -> None:
     for start in range(0, len(ordered), 5000):
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
+    refresh_movements(session, changes)
 
 
 def resolve_all(
