@@ -25,14 +25,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Date, Table, any_, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from matching.standardise import read_city
-from mdm.clock import as_utc
 from mdm.db import bulk_insert
 from mdm.golden_records import require_active_golden
 from mdm.models import PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
@@ -93,12 +93,15 @@ class _Track:
 def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
     """The stints of one client, from the observations of all its records (every version), in any order."""
     ordered = sorted(observations, key=lambda o: (o.day, o.version_id))
+    if len(ordered) == 1:  # most clients: one record, one stint
+        return [_stint(ordered[0], None, INITIAL)]
     # Where each network is last seen for this client: a track whose network sends again later was not left.
     last_seen_at = {o.network: position for position, o in enumerate(ordered)}
     residence = _residences(ordered)
     tracks: list[_Track] = []
+    holding: dict[str, _Track] = {}  # point of sale -> the track whose current stint is there
     for position, observation in enumerate(ordered):
-        holder = next((t for t in tracks if t.stints[-1].point_of_sale == observation.point_of_sale), None)
+        holder = holding.get(observation.point_of_sale)
         if holder is None:
             # One line of service per network; another network takes over a line whose network fell silent.
             same_network = [t for t in tracks if t.stints[-1].network == observation.network]
@@ -106,10 +109,12 @@ def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
                                     and _carries(t, observation.product_line)]
             if left:
                 holder = max(left, key=lambda t: t.last_position)
+                del holding[holder.stints[-1].point_of_sale]
                 _move(holder, observation, residence[holder.last_position][0], residence[position][1])
             else:
                 holder = _Track([_stint(observation, None, INITIAL)])
                 tracks.append(holder)
+            holding[observation.point_of_sale] = holder
         holder.stints[-1].last_seen_date = observation.day
         holder.product_lines.add(observation.product_line)
         holder.last_position = position
@@ -223,10 +228,10 @@ def refresh_movements(session: Session, changes: GoldenChanges) -> list[Movement
     for chunk in _chunks(involved):
         for version_id, point, origin in session.execute(
                 select(PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale,
-                       PointOfSaleStint.from_point_of_sale).where(PointOfSaleStint.golden_id.in_(chunk))):
+                       PointOfSaleStint.from_point_of_sale).where(_one_of(session, PointOfSaleStint.golden_id, chunk))):
             known.add((version_id, origin))
             touched.update(code for code in (point, origin) if code)
-        session.execute(delete(PointOfSaleStint).where(PointOfSaleStint.golden_id.in_(chunk)))
+        session.execute(delete(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.golden_id, chunk)))
     fresh = {golden_id: derive_stints(observations)
              for golden_id, observations in _observations(session, sorted(changes.refreshed)).items()}
     touched.update(code for stints in fresh.values() for s in stints
@@ -251,29 +256,46 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start:start + _CHUNK]
 
 
+def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``; PostgreSQL takes the values as one array parameter, cheaper than thousands."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list[Observation]]:
     """Every version with a point of sale of every record currently linked to these golden records."""
-    found: dict[str, list[Observation]] = defaultdict(list)
+    rows: list[Any] = []  # (golden id, version id, day received, point of sale, product line, city)
     for chunk in _chunks(golden_ids):
-        rows = session.execute(
-            select(RecordLink.golden_id, SourceRecordVersion.id, SourceRecordVersion.received_at,
-                   SourceRecordVersion.point_of_sale_code,
-                   func.coalesce(PointOfSale.network, SourceRecord.source_system), SourceRecordVersion.product_line,
+        rows.extend(session.execute(
+            select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
+                   SourceRecordVersion.point_of_sale_code, SourceRecordVersion.product_line,
                    SourceRecordVersion.payload["city"].as_string())
             .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
-            .join(SourceRecord, SourceRecord.id == RecordLink.record_id)
-            .outerjoin(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
-            .where(RecordLink.golden_id.in_(chunk), RecordLink.valid_to.is_(None),
+            .where(_one_of(session, RecordLink.golden_id, chunk), RecordLink.valid_to.is_(None),
                    SourceRecordVersion.is_tombstone.is_(False), SourceRecordVersion.point_of_sale_code.is_not(None))
-        )
-        for golden_id, version_id, received_at, point, network, line, city in rows:
-            found[golden_id].append(Observation(_day(received_at), version_id, cast(str, point), network, line,
-                                                read_city(city)[0] if city else None))
+        ))
+    # Every point of sale a record names exists (created on first sight), with the network it belongs to.
+    codes = sorted({row[3] for row in rows})
+    network_of: dict[str, str] = {}
+    for chunk in _chunks(codes):
+        network_of.update({code: network for code, network in session.execute(
+            select(PointOfSale.code, PointOfSale.network).where(_one_of(session, PointOfSale.code, chunk)))})
+    found: dict[str, list[Observation]] = defaultdict(list)
+    for golden_id, version_id, day, point, line, city in rows:
+        found[golden_id].append(Observation(day, version_id, point, network_of[point], line, _city(city)))
     return found
 
 
-def _day(moment: datetime) -> date:
-    return as_utc(moment).astimezone(UTC).date()
+def _city(text: str | None) -> str | None:
+    return read_city(text)[0] if text else None
+
+
+def _utc_day(session: Session, moment: Any) -> Any:
+    """The UTC calendar day of a timestamp, computed by the database (SQLite stores UTC without a zone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", moment), type_=Date)
+    return func.date(moment, type_=Date)
 
 
 def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> None:
@@ -286,11 +308,11 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     for chunk in _chunks(ordered):
         last_seen.update({point: day for point, day in session.execute(
             select(PointOfSaleStint.point_of_sale, func.max(PointOfSaleStint.last_seen_date))
-            .where(PointOfSaleStint.point_of_sale.in_(chunk)).group_by(PointOfSaleStint.point_of_sale))})
+            .where(_one_of(session, PointOfSaleStint.point_of_sale, chunk)).group_by(PointOfSaleStint.point_of_sale))})
         for stint_id, golden_id, point, origin, start, reason in session.execute(  # origin: never None here
                 select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
                        PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
-                .where(PointOfSaleStint.from_point_of_sale.in_(chunk))):
+                .where(_one_of(session, PointOfSaleStint.from_point_of_sale, chunk))):
             stored[stint_id] = reason
             moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, start))
     for golden_id, stints in fresh.items():
@@ -306,10 +328,10 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     now_transfers = sorted(i for i, reason in stored.items() if reason != PORTFOLIO_TRANSFER and i in transfers)
     no_longer = sorted(i for i, reason in stored.items() if reason == PORTFOLIO_TRANSFER and i not in transfers)
     for chunk in _chunks(now_transfers):
-        session.execute(update(PointOfSaleStint).where(PointOfSaleStint.id.in_(chunk))
+        session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
                         .values(reason=PORTFOLIO_TRANSFER))
     for chunk in _chunks(no_longer):
-        session.execute(update(PointOfSaleStint).where(PointOfSaleStint.id.in_(chunk))
+        session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
                         .values(reason=PointOfSaleStint.history_reason))
 
 
