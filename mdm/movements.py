@@ -309,12 +309,12 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
         last_seen.update({point: day for point, day in session.execute(
             select(PointOfSaleStint.point_of_sale, func.max(PointOfSaleStint.last_seen_date))
             .where(_one_of(session, PointOfSaleStint.point_of_sale, chunk)).group_by(PointOfSaleStint.point_of_sale))})
-        for stint_id, golden_id, point, origin, start, reason in session.execute(  # origin: never None here
+        for stint_id, golden_id, point, origin, start, reason in session.execute(
                 select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
                        PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
                 .where(_one_of(session, PointOfSaleStint.from_point_of_sale, chunk))):
             stored[stint_id] = reason
-            moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, start))
+            moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, start))  # origin is in the chunk
     for golden_id, stints in fresh.items():
         for s in stints:
             if s.last_seen_date > last_seen.get(s.point_of_sale, date.min):
