@@ -12,6 +12,7 @@ each step, the movement history of every golden record rebuilt on its own (as a 
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.synthetic import Stint, generate, iter_stints, list_points_of_sale
 from config import DEFAULT_SOURCE_SYSTEMS
@@ -106,6 +108,23 @@ def report_movements(truth: list[Found], detected: list[Found]) -> None:
         print(f"{true_reason[:19]:<20}" + "".join(f"{confusion[(true_reason, found)]:>19,}" for found in labels))
 
 
+def time_one_at_a_time(sessions: sessionmaker[Session], golden_ids: list[str], model_version: str,
+                       samples: int = 300) -> None:
+    """The online case: one golden record refreshed in its own transaction, as after one POST /records."""
+    chosen = random.Random(1).sample(golden_ids, min(samples, len(golden_ids)))
+    seconds = []
+    for golden_id in chosen:
+        with transaction(sessions) as session:
+            one = frozenset({golden_id})
+            started = time.perf_counter()
+            refresh_movements(session, GoldenChanges("online", model_version, utc_now(), frozenset(), {},
+                                                     frozenset(), frozenset(), (), one))
+            seconds.append(time.perf_counter() - started)
+    seconds.sort()
+    print(f"one golden record refreshed: p50 {seconds[len(seconds) // 2] * 1000:.1f} ms  "
+          f"p95 {seconds[int(len(seconds) * 0.95)] * 1000:.1f} ms  ({len(seconds)} samples)")
+
+
 def run(records: int, seed: int, database_url: str | None, workers: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_movements_"))
     url = database_url or f"sqlite:///{folder / 'movements.sqlite3'}"
@@ -140,6 +159,7 @@ def run(records: int, seed: int, database_url: str | None, workers: int) -> None
         rebuilt = time.perf_counter() - started
     print(f"movement history of {len(golden_ids):,} golden records rebuilt in {rebuilt:.1f} s "
           f"({len(moves):,} movements)")
+    time_one_at_a_time(sessions, sorted(golden_ids), summary.model_version)
 
     with sessions() as session:
         golden_of = {(system, record_id): golden for system, record_id, golden in current_links(session)}
