@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -181,8 +182,12 @@ class PointOfSaleStint(Base):
     __tablename__ = "point_of_sale_stint"
     __table_args__ = (
         Index("ix_point_of_sale_stint_golden_id", "golden_id"),
-        Index("ix_point_of_sale_stint_point_of_sale", "point_of_sale"),
-        Index("ix_point_of_sale_stint_from_point_of_sale", "from_point_of_sale"),
+        # The portfolio-transfer rule reads a point of sale's last observation and the moves out of it since.
+        Index("ix_point_of_sale_stint_point_of_sale", "point_of_sale", "last_seen_date"),
+        Index("ix_point_of_sale_stint_from_point_of_sale", "from_point_of_sale", "start_date"),
+        Index("ix_point_of_sale_stint_transferred", "from_point_of_sale",
+              sqlite_where=text("reason = 'portfolio_transfer'"),
+              postgresql_where=text("reason = 'portfolio_transfer'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

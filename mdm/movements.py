@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Date, Table, any_, bindparam, delete, func, select, text, update
+from sqlalchemy import Date, Table, any_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -56,6 +55,7 @@ HANDOVER_DAYS = 30
 TRANSFER_WINDOW_DAYS = 90
 
 _CHUNK = 5000
+_ROUTES_PER_QUERY = 200  # points of sale whose moves one query reads: one condition each
 _stint_table = cast(Table, PointOfSaleStint.__table__)
 
 
@@ -222,36 +222,22 @@ class Movement:
 def refresh_movements(session: Session, changes: GoldenChanges) -> list[Movement]:
     """Rebuild the stints of the refreshed golden records, drop those of merged and retired ones, relabel the
     portfolio transfers of every point of sale involved; answers the moves that were not known before."""
-    with _custom_plans(session):
-        return _refresh(session, changes)
-
-
-@contextmanager
-def _custom_plans(session: Session) -> Iterator[None]:
-    """PostgreSQL plans each query for its own array of ids. After a few runs of one prepared statement it may
-    switch to a generic plan blind to the array's size, which for the observations' join is a scan of every
-    version: seconds per chunk instead of milliseconds. The setting is restored afterwards."""
-    if session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    previous = session.scalar(text("SELECT current_setting('plan_cache_mode')"))
-    session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
-    yield
-    session.execute(text("SELECT set_config('plan_cache_mode', :previous, true)"), {"previous": previous})
-
-
-def _refresh(session: Session, changes: GoldenChanges) -> list[Movement]:
+    if session.get_bind().dialect.name == "postgresql":
+        # Each query here takes an array of ids whose size varies. After a few runs of one prepared statement
+        # PostgreSQL may keep a generic plan blind to that size, which for the observations' join scans every
+        # version: seconds per chunk instead of milliseconds. Custom plans are what unprepared queries get anyway.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     gone = set(changes.merged) | set(changes.retired)
     involved = sorted(changes.refreshed | gone)
     known: set[tuple[int, str | None]] = set()
     touched: set[str] = set()
     for chunk in _chunks(involved):
         for version_id, point, origin in session.execute(
-                select(PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale,
-                       PointOfSaleStint.from_point_of_sale).where(_one_of(session, PointOfSaleStint.golden_id, chunk))):
+                delete(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.golden_id, chunk))
+                .returning(PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale,
+                           PointOfSaleStint.from_point_of_sale)):
             known.add((version_id, origin))
             touched.update(code for code in (point, origin) if code)
-        session.execute(delete(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.golden_id, chunk)))
     fresh = {golden_id: derive_stints(observations)
              for golden_id, observations in _observations(session, sorted(changes.refreshed)).items()}
     touched.update(code for stints in fresh.values() for s in stints
@@ -285,25 +271,21 @@ def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
 
 def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list[Observation]]:
     """Every version with a point of sale of every record currently linked to these golden records."""
-    rows: list[Any] = []  # (golden id, version id, day received, point of sale, product line, city)
+    rows: list[Any] = []  # (golden id, version id, day received, point of sale, network, product line, city)
     for chunk in _chunks(golden_ids):
         rows.extend(session.execute(
             select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
-                   SourceRecordVersion.point_of_sale_code, SourceRecordVersion.product_line,
+                   SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
                    SourceRecordVersion.payload["city"].as_string())
             .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
+            # Every point of sale a record names exists (created on first sight), with the network it belongs to.
+            .join(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
             .where(_one_of(session, RecordLink.golden_id, chunk), RecordLink.valid_to.is_(None),
-                   SourceRecordVersion.is_tombstone.is_(False), SourceRecordVersion.point_of_sale_code.is_not(None))
+                   SourceRecordVersion.is_tombstone.is_(False))
         ))
-    # Every point of sale a record names exists (created on first sight), with the network it belongs to.
-    codes = sorted({row[3] for row in rows})
-    network_of: dict[str, str] = {}
-    for chunk in _chunks(codes):
-        network_of.update({code: network for code, network in session.execute(
-            select(PointOfSale.code, PointOfSale.network).where(_one_of(session, PointOfSale.code, chunk)))})
     found: dict[str, list[Observation]] = defaultdict(list)
-    for golden_id, version_id, day, point, line, city in rows:
-        found[golden_id].append(Observation(day, version_id, point, network_of[point], line, _city(city)))
+    for golden_id, version_id, day, point, network, line, city in rows:
+        found[golden_id].append(Observation(day, version_id, point, network, line, _city(city)))
     return found
 
 
@@ -320,27 +302,37 @@ def _utc_day(session: Session, moment: Any) -> Any:
 
 def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> None:
     """Decide the portfolio transfers out of these points of sale over every client's moves: set the final reason
-    of the fresh stints, and update the stored stints of other clients whose label changes."""
-    last_seen: dict[str, date] = {}
-    stored: dict[int, str] = {}  # stint id -> reason
-    moves: list[MoveOut] = []
+    of the fresh stints, and update the stored stints of other clients whose label changes. Reads, per point of
+    sale, its last observation and only the moves the rule can use (those since it fell silent, and those labelled
+    transfers), so a busy point of sale costs no more than a quiet one."""
     ordered = sorted(points)
+    last_seen: dict[str, date] = {}
+    latest = (select(func.max(PointOfSaleStint.last_seen_date))
+              .where(PointOfSaleStint.point_of_sale == PointOfSale.code).scalar_subquery())
     for chunk in _chunks(ordered):
         last_seen.update({point: day for point, day in session.execute(
-            select(PointOfSaleStint.point_of_sale, func.max(PointOfSaleStint.last_seen_date))
-            .where(_one_of(session, PointOfSaleStint.point_of_sale, chunk)).group_by(PointOfSaleStint.point_of_sale))})
-        for stint_id, golden_id, point, origin, start, reason in session.execute(
-                select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
-                       PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
-                .where(_one_of(session, PointOfSaleStint.from_point_of_sale, chunk))):
-            stored[stint_id] = reason
-            moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, start))  # origin is in the chunk
+            select(PointOfSale.code, latest).where(_one_of(session, PointOfSale.code, chunk))) if day is not None})
+    moves: list[MoveOut] = []
     for golden_id, stints in fresh.items():
         for s in stints:
             if s.last_seen_date > last_seen.get(s.point_of_sale, date.min):
                 last_seen[s.point_of_sale] = s.last_seen_date
             if s.from_point_of_sale is not None:
                 moves.append(MoveOut(s, golden_id, s.from_point_of_sale, s.point_of_sale, s.start_date))
+    stored: dict[int, str] = {}  # stint id -> reason
+    for start in range(0, len(ordered), _ROUTES_PER_QUERY):
+        chunk = ordered[start:start + _ROUTES_PER_QUERY]
+        since_silent = [(PointOfSaleStint.from_point_of_sale == point)
+                        & (PointOfSaleStint.start_date >= last_seen[point] - timedelta(days=HANDOVER_DAYS))
+                        for point in chunk if point in last_seen]
+        labelled = _one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
+            PointOfSaleStint.reason == PORTFOLIO_TRANSFER)
+        for stint_id, golden_id, point, origin, day, reason in session.execute(
+                select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
+                       PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
+                .where(or_(labelled, *since_silent))):
+            stored[stint_id] = reason
+            moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, day))  # origin is in the chunk
     transfers = portfolio_transfers(moves, last_seen)
     for stints in fresh.values():
         for s in stints:

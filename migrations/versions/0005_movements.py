@@ -35,11 +35,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_point_of_sale_stint")),
     )
     op.create_index("ix_point_of_sale_stint_golden_id", "point_of_sale_stint", ["golden_id"])
-    op.create_index("ix_point_of_sale_stint_point_of_sale", "point_of_sale_stint", ["point_of_sale"])
-    op.create_index("ix_point_of_sale_stint_from_point_of_sale", "point_of_sale_stint", ["from_point_of_sale"])
+    op.create_index("ix_point_of_sale_stint_point_of_sale", "point_of_sale_stint", ["point_of_sale", "last_seen_date"])
+    op.create_index("ix_point_of_sale_stint_from_point_of_sale", "point_of_sale_stint",
+                    ["from_point_of_sale", "start_date"])
+    transferred = sa.text("reason = 'portfolio_transfer'")
+    op.create_index("ix_point_of_sale_stint_transferred", "point_of_sale_stint", ["from_point_of_sale"],
+                    sqlite_where=transferred, postgresql_where=transferred)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_point_of_sale_stint_transferred", table_name="point_of_sale_stint")
     op.drop_index("ix_point_of_sale_stint_from_point_of_sale", table_name="point_of_sale_stint")
     op.drop_index("ix_point_of_sale_stint_point_of_sale", table_name="point_of_sale_stint")
     op.drop_index("ix_point_of_sale_stint_golden_id", table_name="point_of_sale_stint")
