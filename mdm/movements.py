@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from matching.standardise import read_city
 from mdm.db import bulk_insert
 from mdm.golden_records import require_active_golden
-from mdm.models import PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
+from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
 
 if TYPE_CHECKING:
     from mdm.resolution import GoldenChanges
@@ -271,22 +271,32 @@ def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
 
 def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list[Observation]]:
     """Every version with a point of sale of every record currently linked to these golden records."""
-    rows: list[Any] = []  # (golden id, version id, day received, point of sale, network, product line, city)
-    for chunk in _chunks(golden_ids):
-        rows.extend(session.execute(
-            select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
-                   SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
-                   SourceRecordVersion.payload["city"].as_string())
-            .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
-            # Every point of sale a record names exists (created on first sight), with the network it belongs to.
-            .join(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
-            .where(_one_of(session, RecordLink.golden_id, chunk), RecordLink.valid_to.is_(None),
-                   SourceRecordVersion.is_tombstone.is_(False))
-        ))
+    query = (
+        select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
+               SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
+               SourceRecordVersion.payload["city"].as_string())
+        .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
+        # Every point of sale a record names exists (created on first sight), with the network it belongs to.
+        .join(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
+        .where(RecordLink.valid_to.is_(None), SourceRecordVersion.is_tombstone.is_(False))
+    )
     found: dict[str, list[Observation]] = defaultdict(list)
+    if len(golden_ids) > _CHUNK and len(golden_ids) * 2 > (session.scalar(
+            select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0):
+        # Most golden records (a full run): one pass over every current link beats chunks of index lookups.
+        wanted = set(golden_ids)
+        _collect(found, (row for row in session.execute(query.execution_options(yield_per=50_000))
+                         if row[0] in wanted))
+    else:
+        for chunk in _chunks(golden_ids):
+            _collect(found, session.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))))
+    return found
+
+
+def _collect(found: dict[str, list[Observation]], rows: Iterable[Any]) -> None:
+    """Rows of (golden id, version id, day received, point of sale, network, product line, city) as observations."""
     for golden_id, version_id, day, point, network, line, city in rows:
         found[golden_id].append(Observation(day, version_id, point, network, line, _city(city)))
-    return found
 
 
 def _city(text: str | None) -> str | None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import DEFAULT_SOURCE_SYSTEMS
+from mdm import movements
 from mdm.clock import utc_now
 from mdm.db import transaction
 from mdm.intake import take_in, take_out
@@ -188,7 +189,11 @@ def _history(sessions: sessionmaker[Session], golden_id: str) -> list[tuple[obje
                 for s in movement_history(session, golden_id).stints]
 
 
-def test_resolution_records_stints_and_the_transfer_of_a_closed_agency(sessions: sessionmaker[Session]) -> None:
+@pytest.mark.parametrize("chunk", [5000, 2], ids=["by chunks of ids", "one pass over every link"])
+def test_resolution_records_stints_and_the_transfer_of_a_closed_agency(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, chunk: int,
+) -> None:
+    monkeypatch.setattr(movements, "_CHUNK", chunk)  # below the refreshed count, a full run reads links in one pass
     golden = load_moving_clients(sessions)
     assert len(set(golden.values())) == len(golden)
     for number, name in enumerate(TRANSFERRED):
