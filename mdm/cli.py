@@ -23,6 +23,7 @@ from mdm.db import make_engine, make_session_factory, transaction, upgrade_datab
 from mdm.errors import FieldError
 from mdm.golden_records import count_active, export_golden_records
 from mdm.models import SourceRecord
+from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
 from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
 
@@ -191,6 +192,23 @@ def audit_verify() -> None:
         click.echo(f"audit chain broken at event {verdict.first_broken}: {verdict.problem}", err=True)
         sys.exit(1)
     click.echo(f"audit chain intact: {verdict.events:,} events")
+
+
+@export.command("movements")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_movements_command(out: Path) -> None:
+    """One row per point-of-sale stint of every golden record (end date exclusive, empty while current)."""
+    with _sessions()() as session, out.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(["golden_id", "network", "point_of_sale", "start_date", "end_date", "reason",
+                         "source_system", "source_record_id"])
+        count = 0
+        for golden_id, stint in stint_rows(session):
+            writer.writerow([golden_id, stint.network, stint.point_of_sale, stint.start_date.isoformat(),
+                             stint.end_date.isoformat() if stint.end_date else "", stint.reason,
+                             stint.source_system, stint.source_record_id])
+            count += 1
+    click.echo(f"{count:,} stints written to {out}")
 
 
 @cli.command()

@@ -22,8 +22,9 @@ from mdm.models import OutboxEvent
 
 GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED = "golden.created", "golden.updated", "golden.merged"
 GOLDEN_SPLIT, GOLDEN_RETIRED = "golden.split", "golden.retired"
+CLIENT_MOVED = "client.moved"
 EVENT_TYPES = frozenset({GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED, GOLDEN_SPLIT, GOLDEN_RETIRED,
-                         "client.moved", "task.created", "task.decided"})
+                         CLIENT_MOVED, "task.created", "task.decided"})
 _outbox_table = cast(Table, OutboxEvent.__table__)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -212,3 +214,35 @@ class OutboxEvent(Base):
     golden_id: Mapped[str | None] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(Payload)
+
+
+class PointOfSaleStint(Base):
+    """A period during which one point of sale served a client (a golden record), derived from its records.
+
+    A derived table, rebuilt from the links and versions it names: no foreign keys, whose per-row checks would
+    cost more than the rebuild of a million records' stints itself."""
+
+    __tablename__ = "point_of_sale_stint"
+    __table_args__ = (
+        Index("ix_point_of_sale_stint_golden_id", "golden_id"),
+        # The portfolio-transfer rule reads a point of sale's last observation and the moves out of it since.
+        Index("ix_point_of_sale_stint_point_of_sale", "point_of_sale", "last_seen_date"),
+        Index("ix_point_of_sale_stint_from_point_of_sale", "from_point_of_sale", "start_date"),
+        Index("ix_point_of_sale_stint_transferred", "from_point_of_sale",
+              sqlite_where=text("reason = 'portfolio_transfer'"),
+              postgresql_where=text("reason = 'portfolio_transfer'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    golden_id: Mapped[str] = mapped_column(String(32))
+    network: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str] = mapped_column(String(64))
+    # The point of sale this stint took over from (None for a client's first one in a line of service).
+    from_point_of_sale: Mapped[str | None] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)  # exclusive; None while current
+    last_seen_date: Mapped[date] = mapped_column(Date)  # the stint's latest observation
+    reason: Mapped[str] = mapped_column(String(32))
+    # What the client's own history says; ``reason`` overrides it when many clients moved together.
+    history_reason: Mapped[str] = mapped_column(String(32))
+    evidence_version_id: Mapped[int] = mapped_column(BigId)  # the record version that opened the stint

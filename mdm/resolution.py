@@ -39,6 +39,7 @@ from mdm.models import (
     SourceRecord,
     SourceRecordVersion,
 )
+from mdm.movements import announce_moves, refresh_movements
 from mdm.survivorship import refresh_golden_attributes
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
@@ -201,7 +202,9 @@ def _publish(session: Session, changes: GoldenChanges) -> None:
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
+    moves = refresh_movements(session, changes)
     record_golden_changes(session, changes)
+    announce_moves(session, moves, changes.now)
 
 
 def resolve_all(

@@ -54,3 +54,24 @@ class GoldenRecordSchema(Schema):
     candidates = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(CandidateSchema)), metadata={
         "description": "every value the linked records' current versions offer, per field"})
     xrefs = fields.List(fields.Nested(CrossReferenceSchema))
+
+
+class StintSchema(Schema):
+    network = fields.String()
+    point_of_sale = fields.String()
+    from_point_of_sale = fields.String(allow_none=True, metadata={"description": "the point of sale it took over "
+                                                                                 "from; null for a first one"})
+    start_date = fields.Date(metadata={"description": "date of the stint's first record"})
+    end_date = fields.Date(allow_none=True, metadata={"description": "exclusive; null while current"})
+    reason = fields.String(metadata={"enum": ["initial", "agent_change", "channel_switch", "relocation",
+                                              "portfolio_transfer"]})
+    source_system = fields.String(metadata={"description": "the record that opened the stint"})
+    source_record_id = fields.String()
+    version = fields.Integer(metadata={"description": "the version of that record that named this point of sale"})
+
+
+class MovementHistorySchema(Schema):
+    golden_id = fields.String()
+    current_points_of_sale = fields.List(fields.String(), metadata={"description": "two when two networks serve "
+                                                                                  "the client at once"})
+    stints = fields.List(fields.Nested(StintSchema), metadata={"description": "oldest first"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 from pathlib import Path
 
@@ -98,3 +99,32 @@ def test_load_resolves_then_links_export_and_evaluate(hub: CliRunner, tmp_path: 
 def test_resolving_an_empty_hub_says_so(hub: CliRunner) -> None:
     result = hub.invoke(cli, ["resolve"])
     assert result.exit_code == 0 and "no live record" in result.output
+
+
+def test_export_movements_writes_one_row_per_stint(
+    hub: CliRunner, sessions: sessionmaker[Session], tmp_path: Path,
+) -> None:
+    from tests.movement_clients import TRANSFERRED, TWO_NETWORKS, load_moving_clients
+
+    golden = load_moving_clients(sessions)
+    out = tmp_path / "movements.csv"
+    result = hub.invoke(cli, ["export", "movements", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as source:
+        rows = list(csv.DictReader(source))
+    assert f"{len(rows):,} stints written" in result.output
+    assert list(rows[0]) == ["golden_id", "network", "point_of_sale", "start_date", "end_date", "reason",
+                             "source_system", "source_record_id"]
+    name = TRANSFERRED[2]
+    assert [row for row in rows if row["golden_id"] == golden[name]] == [
+        {"golden_id": golden[name], "network": "AGENT", "point_of_sale": "ZAGT1", "start_date": "2021-01-12",
+         "end_date": "2022-03-03", "reason": "initial", "source_system": "AGENT", "source_record_id": f"ZA-{name}-1"},
+        {"golden_id": golden[name], "network": "AGENT", "point_of_sale": "ZAGT2", "start_date": "2022-03-03",
+         "end_date": "", "reason": "portfolio_transfer", "source_system": "AGENT",
+         "source_record_id": f"ZA-{name}-2"},
+    ]
+    concurrent = [row for row in rows if row["golden_id"] == golden[TWO_NETWORKS]]
+    assert [(row["network"], row["end_date"], row["reason"]) for row in concurrent] == [
+        ("AGENT", "", "initial"), ("BANCASSURANCE", "", "initial")]
+    assert all(row["reason"] in {"initial", "agent_change", "channel_switch", "relocation", "portfolio_transfer"}
+               for row in rows)

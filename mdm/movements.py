@@ -1,0 +1,419 @@
+"""Movements: which points of sale serve each client, and since when, derived from the records' dated observations.
+
+Every version of every record of a golden record is an observation: on the day it was received, this point of sale
+(of this network) sent the client, for this product line, living in this city. Ordered by date, the observations
+form lines of service (tracks), each a series of stints at one point of sale:
+
+- an observation at a point of sale a track already holds is further evidence of that stint;
+- one at another point of sale of the same network moves that network's track: an ``agent_change``, or a
+  ``relocation`` when the client's address moved to another city;
+- one from another network takes over a track whose network sends nothing more for this client, for a product
+  line that track carried: a ``channel_switch``;
+- otherwise two networks serve the client at once (savings at a bank branch, motor insurance with an agent):
+  the observation opens a concurrent track (``initial``).
+
+A ``portfolio_transfer`` is told apart across clients: many clients of one point of sale that stopped sending
+anything reappearing at the same successor within weeks of each other. It is recomputed for every point of sale
+a refresh touches, so a client's move is relabelled when others join (or leave) the pattern.
+
+The stints of the golden records a resolution refreshed are rebuilt set-wise in its transaction (deleted and
+inserted); those of merged and retired golden records are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Date, Table, any_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from matching.standardise import read_city
+from mdm.db import bulk_insert
+from mdm.events import CLIENT_MOVED, NewEvent, emit_many
+from mdm.golden_records import find_golden_record
+from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
+
+if TYPE_CHECKING:
+    from mdm.resolution import GoldenChanges
+
+INITIAL, AGENT_CHANGE, CHANNEL_SWITCH = "initial", "agent_change", "channel_switch"
+RELOCATION, PORTFOLIO_TRANSFER = "relocation", "portfolio_transfer"
+REASONS = (INITIAL, AGENT_CHANGE, CHANNEL_SWITCH, RELOCATION, PORTFOLIO_TRANSFER)
+
+# Two clients of one agency choosing the same new agency within weeks happens by chance in a town with two
+# agencies; three or more while the old one falls silent is a portfolio changing hands.
+MIN_TRANSFERRED_CLIENTS = 3
+# A closing point of sale may still send its backlog for a few weeks while its successor already re-registers
+# the clients: moves that early still belong to the handover.
+HANDOVER_DAYS = 30
+# A successor re-registers a closed portfolio over weeks, so its clients' moves bunch within a quarter: short
+# beside the years that usually separate two records of one client, so unrelated moves rarely bunch like that.
+TRANSFER_WINDOW_DAYS = 90
+
+_CHUNK = 5000
+_ROUTES_PER_QUERY = 200  # points of sale whose moves one query reads: one condition each
+_stint_table = cast(Table, PointOfSaleStint.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One record version's word on a client: on this day this point of sale sent it."""
+
+    day: date
+    version_id: int  # global and increasing: orders observations received on the same day
+    point_of_sale: str
+    network: str
+    product_line: str | None = None
+    client_city: str | None = None  # the client's address city, standardised
+
+
+@dataclass(slots=True, eq=False)  # identity: a stint is one line of the history, found again by reference
+class Stint:
+    network: str
+    point_of_sale: str
+    from_point_of_sale: str | None
+    start_date: date
+    last_seen_date: date
+    history_reason: str
+    evidence_version_id: int
+    end_date: date | None = None
+    reason: str = ""  # the final reason: the history's, or a portfolio transfer seen across clients
+
+
+@dataclass(slots=True)
+class _Track:
+    stints: list[Stint]
+    product_lines: set[str | None] = field(default_factory=set)
+    last_position: int = 0
+
+
+def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
+    """The stints of one client, from the observations of all its records (every version), in any order."""
+    ordered = sorted(observations, key=lambda o: (o.day, o.version_id))
+    if len(ordered) == 1:  # most clients: one record, one stint
+        return [_stint(ordered[0], None, INITIAL)]
+    # Where each network is last seen for this client: a track whose network sends again later was not left.
+    last_seen_at = {o.network: position for position, o in enumerate(ordered)}
+    residence = _residences(ordered)
+    tracks: list[_Track] = []
+    holding: dict[str, _Track] = {}  # point of sale -> the track whose current stint is there
+    for position, observation in enumerate(ordered):
+        holder = holding.get(observation.point_of_sale)
+        if holder is None:
+            # One line of service per network; another network takes over a line whose network fell silent.
+            same_network = [t for t in tracks if t.stints[-1].network == observation.network]
+            left = same_network or [t for t in tracks if last_seen_at[t.stints[-1].network] < position
+                                    and _carries(t, observation.product_line)]
+            if left:
+                holder = max(left, key=lambda t: t.last_position)
+                del holding[holder.stints[-1].point_of_sale]
+                _move(holder, observation, residence[holder.last_position][0], residence[position][1])
+            else:
+                holder = _Track([_stint(observation, None, INITIAL)])
+                tracks.append(holder)
+            holding[observation.point_of_sale] = holder
+        holder.stints[-1].last_seen_date = observation.day
+        holder.product_lines.add(observation.product_line)
+        holder.last_position = position
+    return sorted((stint for track in tracks for stint in track.stints),
+                  key=lambda s: (s.start_date, s.evidence_version_id))
+
+
+def _residences(ordered: Sequence[Observation]) -> list[tuple[str | None, str | None]]:
+    """Per observation, the client's city as last known up to it, and as first known from it on."""
+    up_to: list[str | None] = []
+    known = None
+    for observation in ordered:
+        known = observation.client_city or known
+        up_to.append(known)
+    from_on: list[str | None] = []
+    known = None
+    for observation in reversed(ordered):
+        known = observation.client_city or known
+        from_on.append(known)
+    return list(zip(up_to, reversed(from_on), strict=True))
+
+
+def _carries(track: _Track, product_line: str | None) -> bool:
+    """Whether a newcomer from another network may take over this line of service: only for a product line it
+    carried. A new network for another product (savings at a bank beside motor insurance with an agent) is a
+    contract beside the old one, even if the old network happens to send nothing more."""
+    return product_line is None or None in track.product_lines or product_line in track.product_lines
+
+
+def _move(track: _Track, observation: Observation, city_before: str | None, city_after: str | None) -> None:
+    """The track leaves its point of sale for the observation's. The client's own address tells a relocation:
+    the city of a point of sale is no evidence, a client may pick an agent in the next town without moving."""
+    previous = track.stints[-1]
+    if previous.network != observation.network:
+        reason = CHANNEL_SWITCH
+    elif city_before and city_after and city_before != city_after:
+        reason = RELOCATION
+    else:
+        reason = AGENT_CHANGE
+    previous.end_date = observation.day
+    track.stints.append(_stint(observation, previous.point_of_sale, reason))
+
+
+def _stint(observation: Observation, from_point_of_sale: str | None, reason: str) -> Stint:
+    return Stint(observation.network, observation.point_of_sale, from_point_of_sale, observation.day,
+                 observation.day, reason, observation.version_id, reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOut:
+    """A client's move away from a point of sale, as the portfolio-transfer rule sees it."""
+
+    key: Any
+    golden_id: str
+    from_point_of_sale: str
+    to_point_of_sale: str
+    day: date
+
+
+def portfolio_transfers(moves: Iterable[MoveOut], last_seen: Mapping[str, date]) -> set[Any]:
+    """The keys of the moves that belong to a portfolio transfer.
+
+    A point of sale P hands its portfolio to S when, once P has fallen silent (from ``HANDOVER_DAYS`` before its
+    last observation on), at least ``MIN_TRANSFERRED_CLIENTS`` of its clients reappear at S within
+    ``TRANSFER_WINDOW_DAYS`` of each other. Every move from P to S since P fell silent is then a transfer, also
+    those of clients seen again at S only later.
+    """
+    by_route: dict[tuple[str, str], list[MoveOut]] = defaultdict(list)
+    for move in moves:
+        silent_after = last_seen.get(move.from_point_of_sale)
+        if silent_after is not None and move.day >= silent_after - timedelta(days=HANDOVER_DAYS):
+            by_route[(move.from_point_of_sale, move.to_point_of_sale)].append(move)
+    transfers: set[Any] = set()
+    for route in by_route.values():
+        if _bunched(route):
+            transfers.update(move.key for move in route)
+    return transfers
+
+
+def _bunched(moves: list[MoveOut]) -> bool:
+    """Whether enough distinct clients made these moves within one window."""
+    moves.sort(key=lambda m: m.day)
+    for first, move in enumerate(moves):
+        window_end = move.day + timedelta(days=TRANSFER_WINDOW_DAYS)
+        clients = {m.golden_id for m in moves[first:] if m.day <= window_end}
+        if len(clients) >= MIN_TRANSFERRED_CLIENTS:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A new move of a client, as a refresh found it (what a ``client.moved`` event tells)."""
+
+    golden_id: str
+    network: str
+    from_point_of_sale: str
+    to_point_of_sale: str
+    date: date
+    reason: str
+    evidence_version_id: int
+
+
+def announce_moves(session: Session, moves: Sequence[Movement], now: datetime) -> None:
+    """One ``client.moved`` event per new move, in the caller's transaction."""
+    emit_many(session, [
+        NewEvent(CLIENT_MOVED, move.golden_id, {
+            "network": move.network, "from_point_of_sale": move.from_point_of_sale,
+            "to_point_of_sale": move.to_point_of_sale, "date": move.date.isoformat(), "reason": move.reason,
+            "evidence_version_id": move.evidence_version_id})
+        for move in moves
+    ], now)
+
+
+def refresh_movements(session: Session, changes: GoldenChanges) -> list[Movement]:
+    """Rebuild the stints of the refreshed golden records, drop those of merged and retired ones, relabel the
+    portfolio transfers of every point of sale involved; answers the moves that were not known before."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Each query here takes an array of ids whose size varies. After a few runs of one prepared statement
+        # PostgreSQL may keep a generic plan blind to that size, which for the observations' join scans every
+        # version: seconds per chunk instead of milliseconds. Custom plans are what unprepared queries get anyway.
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    gone = set(changes.merged) | set(changes.retired)
+    involved = sorted(changes.refreshed | gone)
+    known: set[tuple[int, str | None]] = set()
+    touched: set[str] = set()
+    for chunk in _chunks(involved):
+        for version_id, point, origin in session.execute(
+                delete(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.golden_id, chunk))
+                .returning(PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale,
+                           PointOfSaleStint.from_point_of_sale)):
+            known.add((version_id, origin))
+            touched.update(code for code in (point, origin) if code)
+    fresh = {golden_id: derive_stints(observations)
+             for golden_id, observations in _observations(session, sorted(changes.refreshed)).items()}
+    touched.update(code for stints in fresh.values() for s in stints
+                   for code in (s.point_of_sale, s.from_point_of_sale) if code)
+    _relabel(session, touched, fresh)
+    bulk_insert(session, _stint_table, [
+        {"golden_id": golden_id, "network": s.network, "point_of_sale": s.point_of_sale,
+         "from_point_of_sale": s.from_point_of_sale, "start_date": s.start_date, "end_date": s.end_date,
+         "last_seen_date": s.last_seen_date, "reason": s.reason, "history_reason": s.history_reason,
+         "evidence_version_id": s.evidence_version_id}
+        for golden_id, stints in fresh.items() for s in stints
+    ])
+    return sorted((Movement(golden_id, s.network, s.from_point_of_sale, s.point_of_sale, s.start_date, s.reason,
+                            s.evidence_version_id)
+                   for golden_id, stints in fresh.items() for s in stints
+                   if s.from_point_of_sale is not None and (s.evidence_version_id, s.from_point_of_sale) not in known),
+                  key=lambda m: (m.golden_id, m.date, m.evidence_version_id))
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``; PostgreSQL takes the values as one array parameter, cheaper than thousands."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list[Observation]]:
+    """Every version with a point of sale of every record currently linked to these golden records."""
+    query = (
+        select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
+               SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
+               SourceRecordVersion.payload["city"].as_string())
+        .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
+        # Every point of sale a record names exists (created on first sight), with the network it belongs to.
+        .join(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
+        .where(RecordLink.valid_to.is_(None), SourceRecordVersion.is_tombstone.is_(False))
+    )
+    found: dict[str, list[Observation]] = defaultdict(list)
+    if len(golden_ids) > _CHUNK and len(golden_ids) * 2 > (session.scalar(
+            select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0):
+        # Most golden records (a full run): one pass over every current link beats chunks of index lookups.
+        wanted = set(golden_ids)
+        _collect(found, (row for row in session.execute(query.execution_options(yield_per=50_000))
+                         if row[0] in wanted))
+    else:
+        for chunk in _chunks(golden_ids):
+            _collect(found, session.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))))
+    return found
+
+
+def _collect(found: dict[str, list[Observation]], rows: Iterable[Any]) -> None:
+    """Rows of (golden id, version id, day received, point of sale, network, product line, city) as observations."""
+    for golden_id, version_id, day, point, network, line, city in rows:
+        found[golden_id].append(Observation(day, version_id, point, network, line, _city(city)))
+
+
+def _city(text: str | None) -> str | None:
+    return read_city(text)[0] if text else None
+
+
+def _utc_day(session: Session, moment: Any) -> Any:
+    """The UTC calendar day of a timestamp, computed by the database (SQLite stores UTC without a zone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", moment), type_=Date)
+    return func.date(moment, type_=Date)
+
+
+def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> None:
+    """Decide the portfolio transfers out of these points of sale over every client's moves: set the final reason
+    of the fresh stints, and update the stored stints of other clients whose label changes. Reads, per point of
+    sale, its last observation and only the moves the rule can use (those since it fell silent, and those labelled
+    transfers), so a busy point of sale costs no more than a quiet one."""
+    ordered = sorted(points)
+    last_seen: dict[str, date] = {}
+    latest = (select(func.max(PointOfSaleStint.last_seen_date))
+              .where(PointOfSaleStint.point_of_sale == PointOfSale.code).scalar_subquery())
+    for chunk in _chunks(ordered):
+        last_seen.update({point: day for point, day in session.execute(
+            select(PointOfSale.code, latest).where(_one_of(session, PointOfSale.code, chunk))) if day is not None})
+    moves: list[MoveOut] = []
+    for golden_id, stints in fresh.items():
+        for s in stints:
+            if s.last_seen_date > last_seen.get(s.point_of_sale, date.min):
+                last_seen[s.point_of_sale] = s.last_seen_date
+            if s.from_point_of_sale is not None:
+                moves.append(MoveOut(s, golden_id, s.from_point_of_sale, s.point_of_sale, s.start_date))
+    stored: dict[int, str] = {}  # stint id -> reason
+    for start in range(0, len(ordered), _ROUTES_PER_QUERY):
+        chunk = ordered[start:start + _ROUTES_PER_QUERY]
+        since_silent = [(PointOfSaleStint.from_point_of_sale == point)
+                        & (PointOfSaleStint.start_date >= last_seen[point] - timedelta(days=HANDOVER_DAYS))
+                        for point in chunk if point in last_seen]
+        labelled = _one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
+            PointOfSaleStint.reason == PORTFOLIO_TRANSFER)
+        for stint_id, golden_id, point, origin, day, reason in session.execute(
+                select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
+                       PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
+                .where(or_(labelled, *since_silent))):
+            stored[stint_id] = reason
+            moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, day))  # origin is in the chunk
+    transfers = portfolio_transfers(moves, last_seen)
+    for stints in fresh.values():
+        for s in stints:
+            s.reason = PORTFOLIO_TRANSFER if s in transfers else s.history_reason
+    now_transfers = sorted(i for i, reason in stored.items() if reason != PORTFOLIO_TRANSFER and i in transfers)
+    no_longer = sorted(i for i, reason in stored.items() if reason == PORTFOLIO_TRANSFER and i not in transfers)
+    for chunk in _chunks(now_transfers):
+        session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
+                        .values(reason=PORTFOLIO_TRANSFER))
+    for chunk in _chunks(no_longer):
+        session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
+                        .values(reason=PointOfSaleStint.history_reason))
+
+
+@dataclass(frozen=True, slots=True)
+class StintView:
+    network: str
+    point_of_sale: str
+    from_point_of_sale: str | None
+    start_date: date
+    end_date: date | None
+    reason: str
+    source_system: str
+    source_record_id: str
+    version: int  # of the source record: the version that opened the stint
+
+
+@dataclass(frozen=True, slots=True)
+class MovementHistory:
+    golden_id: str
+    current_points_of_sale: tuple[str, ...]
+    stints: tuple[StintView, ...]
+
+
+def _stint_views() -> Any:
+    return (
+        select(PointOfSaleStint.golden_id, PointOfSaleStint.network, PointOfSaleStint.point_of_sale,
+               PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.end_date,
+               PointOfSaleStint.reason, SourceRecord.source_system, SourceRecord.source_record_id,
+               SourceRecordVersion.version)
+        .join(SourceRecordVersion, SourceRecordVersion.id == PointOfSaleStint.evidence_version_id)
+        .join(SourceRecord, SourceRecord.id == SourceRecordVersion.record_id)
+    )
+
+
+def movement_history(session: Session, golden_id: str) -> MovementHistory:
+    """The point-of-sale history of a golden record, oldest first; a merged id raises ``MovedPermanently``."""
+    find_golden_record(session, golden_id)
+    rows = session.execute(_stint_views().where(PointOfSaleStint.golden_id == golden_id)
+                           .order_by(PointOfSaleStint.start_date, PointOfSaleStint.evidence_version_id))
+    stints = tuple(StintView(*row[1:]) for row in rows)
+    current = tuple(sorted({s.point_of_sale for s in stints if s.end_date is None}))
+    return MovementHistory(golden_id, current, stints)
+
+
+def stint_rows(session: Session) -> Iterator[tuple[str, StintView]]:
+    """(golden id, stint) of every client, streamed in golden id and date order."""
+    rows = session.execute(_stint_views()
+                           .order_by(PointOfSaleStint.golden_id, PointOfSaleStint.start_date,
+                                     PointOfSaleStint.evidence_version_id)
+                           .execution_options(yield_per=10_000))
+    return ((row[0], StintView(*row[1:])) for row in rows)

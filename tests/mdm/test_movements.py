@@ -1,0 +1,265 @@
+"""Movements: stints derived from a client's dated observations, and portfolio transfers seen across clients."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import DEFAULT_SOURCE_SYSTEMS
+from mdm import movements
+from mdm.clock import utc_now
+from mdm.db import transaction
+from mdm.intake import take_in, take_out
+from mdm.models import OutboxEvent, PointOfSaleStint
+from mdm.movements import (
+    HANDOVER_DAYS,
+    MIN_TRANSFERRED_CLIENTS,
+    TRANSFER_WINDOW_DAYS,
+    MoveOut,
+    Observation,
+    derive_stints,
+    movement_history,
+    portfolio_transfers,
+    refresh_movements,
+)
+from mdm.resolution import GoldenChanges
+from mdm.source_records import ingest_records
+from tests.movement_clients import TRANSFERRED, TWO_NETWORKS, load_moving_clients, person
+
+NETWORKS = {"AGT": "AGENT", "BQ": "BANCASSURANCE", "CRT": "COURTIER", "WEB": "WEB"}
+
+
+def seen(day: str, point: str, version: int, line: str | None = None, city: str | None = "RABAT") -> Observation:
+    """The client, living in ``city``, sent by ``point`` for ``line`` on ``day``."""
+    return Observation(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city)
+
+
+def d(day: str) -> date:
+    return date.fromisoformat(day)
+
+
+# Each case: observations (any order) -> stints as (point, from, start, end, reason, evidence version).
+CASES = {
+    "single record is an initial stint": (
+        [seen("2020-03-01", "AGT1", 1)],
+        [("AGT1", None, d("2020-03-01"), None, "initial", 1)],
+    ),
+    "further records at the same point of sale extend the stint": (
+        [seen("2020-03-01", "AGT1", 1), seen("2021-05-01", "AGT1", 2)],
+        [("AGT1", None, d("2020-03-01"), None, "initial", 1)],
+    ),
+    "a new agent of the same network in the same city": (
+        [seen("2020-03-01", "AGT1", 1), seen("2021-05-01", "AGT2", 2)],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "agent_change", 2)],
+    ),
+    "the client's address moved to another city": (
+        [seen("2020-03-01", "AGT1", 1), seen("2021-05-01", "AGT3", 2, city="FES")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT3", "AGT1", d("2021-05-01"), None, "relocation", 2)],
+    ),
+    "a new network while the old one stops sending": (
+        [seen("2020-03-01", "AGT1", 1), seen("2020-09-01", "AGT1", 2), seen("2021-05-01", "BQ1", 3),
+         seen("2022-01-01", "BQ1", 4)],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("BQ1", "AGT1", d("2021-05-01"), None, "channel_switch", 3)],
+    ),
+    "two networks that keep sending serve the client at once": (
+        [seen("2020-03-01", "AGT1", 1), seen("2020-06-01", "BQ1", 2), seen("2021-01-01", "AGT1", 3),
+         seen("2021-02-01", "BQ1", 4)],
+        [("AGT1", None, d("2020-03-01"), None, "initial", 1),
+         ("BQ1", None, d("2020-06-01"), None, "initial", 2)],
+    ),
+    "a newer version of one record names another point of sale": (
+        [seen("2020-03-01", "AGT1", 10), seen("2020-03-01", "AGT2", 11)],
+        [("AGT1", None, d("2020-03-01"), d("2020-03-01"), "initial", 10),
+         ("AGT2", "AGT1", d("2020-03-01"), None, "agent_change", 11)],
+    ),
+    "observations are ordered by date, not by arrival": (
+        [seen("2021-05-01", "AGT2", 1), seen("2020-03-01", "AGT1", 2)],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 2),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "agent_change", 1)],
+    ),
+    "of two concurrent tracks, the one whose network stops is the one that switches": (
+        [seen("2020-01-01", "AGT1", 1), seen("2020-02-01", "BQ1", 2), seen("2020-06-01", "AGT1", 3),
+         seen("2021-01-01", "CRT1", 4), seen("2021-06-01", "BQ1", 5)],
+        [("AGT1", None, d("2020-01-01"), d("2021-01-01"), "initial", 1),
+         ("BQ1", None, d("2020-02-01"), None, "initial", 2),
+         ("CRT1", "AGT1", d("2021-01-01"), None, "channel_switch", 4)],
+    ),
+    "a new agent in another town is no relocation while the client stays": (
+        [seen("2020-03-01", "AGT1", 1), seen("2021-05-01", "AGT3", 2, city=None), seen("2021-06-01", "AGT3", 3)],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT3", "AGT1", d("2021-05-01"), None, "agent_change", 2)],
+    ),
+    "the address that tells a relocation may come on a later record": (
+        [seen("2020-03-01", "AGT1", 1), seen("2021-05-01", "AGT3", 2, city=None),
+         seen("2021-06-01", "AGT3", 3, city="FES")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT3", "AGT1", d("2021-05-01"), None, "relocation", 2)],
+    ),
+    "the track of the same network moves, not another network's": (
+        [seen("2020-01-01", "BQ1", 1), seen("2020-02-01", "AGT1", 2), seen("2021-01-01", "AGT3", 5),
+         seen("2021-06-01", "BQ1", 6)],
+        [("BQ1", None, d("2020-01-01"), None, "initial", 1),
+         ("AGT1", None, d("2020-02-01"), d("2021-01-01"), "initial", 2),
+         ("AGT3", "AGT1", d("2021-01-01"), None, "agent_change", 5)],
+    ),
+    "between networks the product line tells which contract moved": (
+        [seen("2020-01-01", "AGT1", 1, "EPARGNE"), seen("2020-02-01", "CRT1", 2, "DOMMAGE"),
+         seen("2020-03-01", "AGT1", 3, "EPARGNE"), seen("2020-04-01", "CRT1", 4, "DOMMAGE"),
+         seen("2021-01-01", "WEB1", 5, "EPARGNE")],
+        [("AGT1", None, d("2020-01-01"), d("2021-01-01"), "initial", 1),
+         ("CRT1", None, d("2020-02-01"), None, "initial", 2),
+         ("WEB1", "AGT1", d("2021-01-01"), None, "channel_switch", 5)],
+    ),
+    "within a network a move back is one more move": (
+        [seen("2020-01-01", "AGT1", 1), seen("2021-01-01", "AGT2", 2), seen("2022-01-01", "AGT1", 3)],
+        [("AGT1", None, d("2020-01-01"), d("2021-01-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-01-01"), d("2022-01-01"), "agent_change", 2),
+         ("AGT1", "AGT2", d("2022-01-01"), None, "agent_change", 3)],
+    ),
+    "a new network for another product line while the old one falls silent is a contract beside it": (
+        [seen("2020-01-01", "AGT1", 1, "DOMMAGE"), seen("2021-01-01", "BQ1", 2, "EPARGNE")],
+        [("AGT1", None, d("2020-01-01"), None, "initial", 1),
+         ("BQ1", None, d("2021-01-01"), None, "initial", 2)],
+    ),
+}
+
+
+@pytest.mark.parametrize(("observations", "expected"), CASES.values(), ids=CASES.keys())
+def test_stints_of_one_client(observations: list[Observation], expected: list[tuple[object, ...]]) -> None:
+    stints = derive_stints(observations)
+    assert [(s.point_of_sale, s.from_point_of_sale, s.start_date, s.end_date, s.history_reason,
+             s.evidence_version_id) for s in stints] == expected
+
+
+def test_a_stint_remembers_its_last_observation() -> None:
+    first, second = derive_stints([seen("2020-01-01", "AGT1", 1), seen("2020-07-01", "AGT1", 2),
+                                   seen("2021-01-01", "BQ1", 3)])
+    assert (first.last_seen_date, second.last_seen_date) == (d("2020-07-01"), d("2021-01-01"))
+
+
+CLOSED_ON = d("2022-03-10")
+
+
+def moves(successor: str, days: list[int], origin: str = "AGT1") -> list[MoveOut]:
+    """One client per day offset (from the day the origin was last seen) moving origin -> successor."""
+    return [MoveOut(f"{successor}-{n}", f"GC-{successor}-{n}", origin, successor, CLOSED_ON + timedelta(days=offset))
+            for n, offset in enumerate(days)]
+
+
+TRANSFERS = {
+    "many clients reappear at one successor right after the closure": (
+        moves("AGT2", [3, 10, 25]), {"AGT2-0", "AGT2-1", "AGT2-2"}),
+    "too few clients is a coincidence": (moves("AGT2", [3, 10]), set()),
+    "the handover may start a little before the last record": (
+        moves("AGT2", [-HANDOVER_DAYS, 1, 2]), {"AGT2-0", "AGT2-1", "AGT2-2"}),
+    "moves long before the point of sale fell silent are ordinary": (
+        moves("AGT2", [-400, 1, 2, 5]), {"AGT2-1", "AGT2-2", "AGT2-3"}),
+    "the clients may reappear long after the agency's last record": (
+        moves("AGT2", [400, 420, 430]), {"AGT2-0", "AGT2-1", "AGT2-2"}),
+    "moves spread beyond the window do not make a transfer": (
+        moves("AGT2", [1, TRANSFER_WINDOW_DAYS + 1, TRANSFER_WINDOW_DAYS + 40]), set()),
+    "a client seen at the successor only later still followed the portfolio": (
+        moves("AGT2", [1, 2, 3, 700]), {"AGT2-0", "AGT2-1", "AGT2-2", "AGT2-3"}),
+    "clients scattering to several points of sale are not a transfer": (
+        moves("AGT2", [1, 2]) + moves("AGT3", [3, 4]), set()),
+    "only the moves to the successor are labelled": (
+        moves("AGT2", [1, 2, 3]) + moves("CRT1", [4]), {"AGT2-0", "AGT2-1", "AGT2-2"}),
+}
+
+
+@pytest.mark.parametrize(("leaving", "expected"), TRANSFERS.values(), ids=TRANSFERS.keys())
+def test_portfolio_transfers(leaving: list[MoveOut], expected: set[str]) -> None:
+    assert portfolio_transfers(leaving, {"AGT1": CLOSED_ON}) == expected
+
+
+def test_one_client_moving_many_times_is_not_many_clients() -> None:
+    same_client = [MoveOut(n, "GC-ONE", "AGT1", "AGT2", CLOSED_ON + timedelta(days=n)) for n in range(1, 6)]
+    assert MIN_TRANSFERRED_CLIENTS > 1 and portfolio_transfers(same_client, {"AGT1": CLOSED_ON}) == set()
+
+
+def _history(sessions: sessionmaker[Session], golden_id: str) -> list[tuple[object, ...]]:
+    with sessions() as session:
+        return [(s.point_of_sale, s.from_point_of_sale, s.start_date, s.end_date, s.reason, s.source_record_id)
+                for s in movement_history(session, golden_id).stints]
+
+
+@pytest.mark.parametrize("chunk", [5000, 2], ids=["by chunks of ids", "one pass over every link"])
+def test_resolution_records_stints_and_the_transfer_of_a_closed_agency(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, chunk: int,
+) -> None:
+    monkeypatch.setattr(movements, "_CHUNK", chunk)  # below the refreshed count, a full run reads links in one pass
+    golden = load_moving_clients(sessions)
+    assert len(set(golden.values())) == len(golden)
+    for number, name in enumerate(TRANSFERRED):
+        moved = d(f"2022-03-0{number + 1}")
+        assert _history(sessions, golden[name]) == [
+            ("ZAGT1", None, d(f"2021-01-1{number}"), moved, "initial", f"ZA-{name}-1"),
+            ("ZAGT2", "ZAGT1", moved, None, "portfolio_transfer", f"ZA-{name}-2"),
+        ]
+    with sessions() as session:
+        both = movement_history(session, golden[TWO_NETWORKS])
+    assert both.current_points_of_sale == ("ZAGT3", "ZBQ1")
+    assert [(s.point_of_sale, s.reason, s.end_date) for s in both.stints] == [
+        ("ZAGT3", "initial", None), ("ZBQ1", "initial", None)]
+
+
+def test_an_online_record_from_the_old_agency_undoes_the_transfer(sessions: sessionmaker[Session]) -> None:
+    golden = load_moving_clients(sessions)
+    straggler = person(7, "NIEMINEN", "AGENT", "ZA-N-1", "ZAGT1", "2022-06-01")
+    with transaction(sessions) as session:
+        take_in(session, [straggler], DEFAULT_SOURCE_SYSTEMS)
+    # The agency still sends months after its clients left: each of them changed agent on their own.
+    for name in TRANSFERRED:
+        assert [reason for *_, reason, _ in _history(sessions, golden[name])] == ["initial", "agent_change"]
+    with transaction(sessions) as session:
+        take_out(session, "AGENT", "ZA-N-1")
+    assert all(_history(sessions, golden[name])[-1][4] == "portfolio_transfer" for name in TRANSFERRED)
+
+
+def test_a_refresh_answers_the_moves_it_found_once(sessions: sessionmaker[Session]) -> None:
+    golden = load_moving_clients(sessions)
+    client = golden[TWO_NETWORKS]
+    moved = person(5, TWO_NETWORKS, "BANCASSURANCE", "ZB-K-1", "ZBQ2", "2021-09-01", "EPARGNE")
+    changes = GoldenChanges("online", None, utc_now(), frozenset(), {}, frozenset(), frozenset(), (),
+                            frozenset({client}), frozenset())
+    with transaction(sessions) as session:
+        ingest_records(session, [moved], DEFAULT_SOURCE_SYSTEMS)  # a new version of the bank's record
+        found = refresh_movements(session, changes)
+    assert [(m.golden_id, m.network, m.from_point_of_sale, m.to_point_of_sale, m.date, m.reason) for m in found] == [
+        (client, "BANCASSURANCE", "ZBQ1", "ZBQ2", d("2021-09-01"), "agent_change")]
+    with transaction(sessions) as session:
+        assert refresh_movements(session, changes) == []
+    with sessions() as session:
+        assert movement_history(session, client).current_points_of_sale == ("ZAGT3", "ZBQ2")
+
+
+def test_merged_and_retired_golden_records_lose_their_stints(sessions: sessionmaker[Session]) -> None:
+    golden = load_moving_clients(sessions)
+    absorbed, emptied = golden[TWO_NETWORKS], golden[TRANSFERRED[0]]
+    with transaction(sessions) as session:
+        refresh_movements(session, GoldenChanges("resolution", None, utc_now(), frozenset(), {absorbed: "GC-X"},
+                                                 frozenset({emptied}), frozenset(), (), frozenset(), frozenset()))
+    with sessions() as session:
+        left = set(session.scalars(select(PointOfSaleStint.golden_id).distinct()))
+    assert absorbed not in left and emptied not in left and golden[TRANSFERRED[1]] in left
+
+
+def test_an_online_move_is_announced_as_a_client_moved_event(sessions: sessionmaker[Session]) -> None:
+    golden = load_moving_clients(sessions)
+    client = golden[TWO_NETWORKS]
+    moved = person(5, TWO_NETWORKS, "BANCASSURANCE", "ZB-K-1", "ZBQ2", "2021-09-01", "EPARGNE")
+    with transaction(sessions) as session:
+        (answer,) = take_in(session, [moved], DEFAULT_SOURCE_SYSTEMS)
+    assert answer.golden_id == client
+    with sessions() as session:
+        announced = session.scalars(select(OutboxEvent).where(
+            OutboxEvent.type == "client.moved", OutboxEvent.golden_id == client).order_by(OutboxEvent.id)).all()
+    assert announced[-1].payload == {
+        "network": "BANCASSURANCE", "from_point_of_sale": "ZBQ1", "to_point_of_sale": "ZBQ2", "date": "2021-09-01",
+        "reason": "agent_change", "evidence_version_id": announced[-1].payload["evidence_version_id"]}
