@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -169,3 +170,28 @@ class BlockingKey(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
     key: Mapped[str] = mapped_column(String(400))
+
+
+class SearchTerm(Base):
+    """The search index: what a live record is looked up by (name words, identifiers, phones, e-mail, city).
+
+    Derived data, rebuilt by each full consolidation and kept in step online; no foreign key, so a rebuild of
+    millions of rows costs no per-row check."""
+
+    __tablename__ = "search_term"
+    # The key is the row on SQLite (no rowid table beside it): one B-tree by record, one by term.
+    __table_args__ = (Index("ix_search_term_term", "term", "record_id"), {"sqlite_with_rowid": False})
+
+    record_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class SearchNameVariant(Base):
+    """Each name word of the index under its spelling variants (one letter left out), so that a query word one
+    edit away (a typo, Mhamed for Mohamed) finds the words it may stand for. Only grows online; rebuilt in full."""
+
+    __tablename__ = "search_name_variant"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    variant: Mapped[str] = mapped_column(Text, primary_key=True)
+    word: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -12,7 +12,7 @@ from mdm.db import downgrade_database, make_engine, upgrade_database
 from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_schema, postgres_schema_url
 
 TABLES = {"point_of_sale", "source_record", "source_record_version", "golden_record", "record_link",
-          "match_model", "resolution_run", "blocking_key"}
+          "match_model", "resolution_run", "blocking_key", "search_term", "search_name_variant"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
