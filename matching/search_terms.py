@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
-from matching.identifiers import OTHER_ID_TYPE, compact_identifier, standardise_id_type
+from matching.identifiers import OTHER_ID_TYPE, REGISTRY_LABEL_WORDS, compact_identifier, standardise_id_type
 from matching.junk import is_placeholder_document_number
 from matching.names import adjacent_word_keys, name_word_keys, parse_company_name
 from matching.standardise import (
@@ -174,20 +174,23 @@ def name_similarity(query: NameQuery, words: Collection[str], company_key: str |
 
 def identifier_terms(text: str) -> tuple[tuple[str, ...], Verdict]:
     """Terms for an identifier typed in any format a source uses: a national id (CIN, CNIE, passport…, with or
-    without its type in front), an ICE, an RC, IF or taxe professionnelle number. A number alone may be any of
-    them; a CIN-shaped value (letters, then digits) is only a national id."""
-    words = split_words(fold_text(text))
+    without its type in front), an ICE, an RC, IF or taxe professionnelle number (with or without its label).
+    A number alone may be any of them; a CIN-shaped value (letters, then digits) is only a national id."""
+    words = split_words(fold_text(text).replace(".", ""))
     if not words:
         return (), "invalid"
-    id_type = standardise_id_type(words[0]) if len(words) > 1 else OTHER_ID_TYPE
+    registry_label = len(words) > 1 and words[0] in REGISTRY_LABEL_WORDS
+    id_type = standardise_id_type(words[0]) if len(words) > 1 and not registry_label else OTHER_ID_TYPE
     number_text = " ".join(words[1:]) if id_type != OTHER_ID_TYPE else text
-    typed_id, number, verdict = read_identity_document(None if id_type == OTHER_ID_TYPE else id_type, number_text)
     terms: dict[str, None] = {}
-    if number:
-        terms[NATIONAL_ID + number] = None
-        compact = compact_identifier(number_text)
-        if compact != number and not is_placeholder_document_number(compact):
-            terms[NATIONAL_ID + compact] = None
+    typed_id, verdict = None, None
+    if not registry_label:
+        typed_id, number, verdict = read_identity_document(None if id_type == OTHER_ID_TYPE else id_type, number_text)
+        if number:
+            terms[NATIONAL_ID + number] = None
+            compact = compact_identifier(number_text)
+            if compact != number and not is_placeholder_document_number(compact):
+                terms[NATIONAL_ID + compact] = None
     if typed_id != "CIN" and id_type == OTHER_ID_TYPE:
         ice, _, ice_verdict = read_ice(text)
         if ice:

@@ -39,7 +39,7 @@ from matching.search_terms import (
     spelling_variants,
 )
 from matching.standardise import JUNK, PARTY_TYPES, Verdict, read_present_fields
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert, bulk_insert_columns
 from mdm.errors import FieldError, InvalidInput
 from mdm.models import GoldenRecord, RecordLink, SearchNameVariant, SearchTerm, SourceRecord, SourceRecordVersion
 
@@ -96,12 +96,7 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
 def _insert_terms(session: Session, features: FeatureTable, record_ids: Sequence[int]) -> None:
     ids = np.asarray(record_ids, dtype=np.int64)
     for positions, terms in record_terms(features):
-        owners = ids[positions].tolist()
-        for start in range(0, len(terms), 200_000):  # bounded batches of row dicts
-            bulk_insert(session, _term_table, [
-                {"record_id": owner, "term": term}
-                for owner, term in zip(owners[start:start + 200_000], terms[start:start + 200_000], strict=True)
-            ])
+        bulk_insert_columns(session, _term_table, {"record_id": ids[positions].tolist(), "term": terms})
 
 
 def _variant_rows(words: Iterable[str]) -> list[dict[str, str]]:

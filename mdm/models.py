@@ -179,11 +179,13 @@ class SearchTerm(Base):
     millions of rows costs no per-row check."""
 
     __tablename__ = "search_term"
-    # The key is the row on SQLite (no rowid table beside it): one B-tree by record, one by term.
-    __table_args__ = (Index("ix_search_term_term", "term", "record_id"), {"sqlite_with_rowid": False})
+    # No key constraint: a bare index by record (for replacing a record's terms) is far cheaper to fill than one
+    # over (record, term), and a duplicate term would be harmless.
+    __table_args__ = (Index("ix_search_term_term", "term", "record_id"), Index("ix_search_term_record_id", "record_id"))
+    __mapper_args__ = {"primary_key": ("record_id", "term")}  # noqa: RUF012 - read once by the mapper
 
-    record_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
-    term: Mapped[str] = mapped_column(Text, primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigId)
+    term: Mapped[str] = mapped_column(Text)
 
 
 class SearchNameVariant(Base):

@@ -21,12 +21,11 @@ BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     op.create_table(
         "search_term",
-        sa.Column("record_id", BIG_ID, autoincrement=False, nullable=False),
+        sa.Column("record_id", BIG_ID, nullable=False),
         sa.Column("term", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("record_id", "term", name=op.f("pk_search_term")),
-        sqlite_with_rowid=False,
     )
     op.create_index("ix_search_term_term", "search_term", ["term", "record_id"])
+    op.create_index("ix_search_term_record_id", "search_term", ["record_id"])
     op.create_table(
         "search_name_variant",
         sa.Column("variant", sa.Text(), nullable=False),
@@ -38,5 +37,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("search_name_variant")
+    op.drop_index("ix_search_term_record_id", table_name="search_term")
     op.drop_index("ix_search_term_term", table_name="search_term")
     op.drop_table("search_term")
