@@ -94,9 +94,17 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
 
 
 def _insert_terms(session: Session, features: FeatureTable, record_ids: Sequence[int]) -> None:
+    """Inserted in blocks of about 200,000 rows: one statement for a few records online, bounded memory in batch."""
     ids = np.asarray(record_ids, dtype=np.int64)
+    owners: list[int] = []
+    texts: list[str] = []
     for positions, terms in record_terms(features):
-        bulk_insert_columns(session, _term_table, {"record_id": ids[positions].tolist(), "term": terms})
+        owners += ids[positions].tolist()
+        texts += terms
+        if len(texts) >= 200_000:
+            bulk_insert_columns(session, _term_table, {"record_id": owners, "term": texts})
+            owners, texts = [], []
+    bulk_insert_columns(session, _term_table, {"record_id": owners, "term": texts})
 
 
 def _variant_rows(words: Iterable[str]) -> list[dict[str, str]]:
