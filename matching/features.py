@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matching.names import adjacent_word_keys, name_word_keys
 from matching.standardise import StandardisedRecord
 
 Codes = npt.NDArray[np.int64]
@@ -63,6 +64,16 @@ def _phones(record: StandardisedRecord) -> tuple[str, ...]:
     return record.mobile_phones + record.fixed_phones
 
 
+def _company_words(record: StandardisedRecord) -> str | None:
+    keys = name_word_keys(record.company_name_tokens) + name_word_keys(record.trade_name_tokens)
+    return " ".join(dict.fromkeys(keys)) or None
+
+
+def _company_word_pairs(record: StandardisedRecord) -> str | None:
+    keys = adjacent_word_keys(record.company_name_tokens) + adjacent_word_keys(record.trade_name_tokens)
+    return " ".join(dict.fromkeys(keys)) or None
+
+
 # Every coded feature: name -> how to read it from a standardised record.
 CODED_FEATURES: dict[str, Extractor] = {
     "name": _name,
@@ -94,6 +105,9 @@ CODED_FEATURES: dict[str, Extractor] = {
     "rc_number": lambda r: r.rc_number,
     "tax_id": lambda r: r.tax_id,
     "professional_tax_number": lambda r: r.professional_tax_number,
+    # What a company is looked up by (the search index), word by word: the matcher compares "name" only.
+    "company_words": _company_words,
+    "company_word_pairs": _company_word_pairs,
 }
 # Features also kept as text, for the comparisons that measure how close two values are.
 TEXT_FEATURES = ("name", "first_name", "family_name", "national_id", "typed_national_id", "email", "address",

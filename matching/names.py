@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from matching.text import fold_text, split_words
 
@@ -163,9 +164,25 @@ def parse_person_name(raw: str) -> PersonName:
         head += 1
     words = words[head:]
     units = group_name_units(words)
-    # A lone letter (M ALAMI) is an initial or a civility: too little to carry a key.
-    keys = tuple(key for unit in units if len(key := transliteration_key(unit)) > 1)
-    return PersonName(tokens=words, units=units, keys=keys, civility=civility)
+    return PersonName(tokens=words, units=units, keys=unit_keys(units), civility=civility)
+
+
+def unit_keys(units: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the transliteration key of each name unit; a lone letter (M ALAMI) is an initial or a civility,
+    too little to carry a key."""
+    return tuple(key for unit in units if len(key := transliteration_key(unit)) > 1)
+
+
+@lru_cache(maxsize=1 << 16)
+def name_word_keys(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the keys of the name units of any name's words: what a person or a company is looked up by."""
+    return unit_keys(group_name_units(tokens))
+
+
+@lru_cache(maxsize=1 << 16)
+def adjacent_word_keys(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the key of each two adjacent words written as one, so that AL BARAKA and ALBARAKA meet."""
+    return tuple(transliteration_key(left + right) for left, right in pairwise(tokens))
 
 
 def sort_name_keys(keys: tuple[str, ...]) -> str | None:

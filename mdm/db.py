@@ -101,6 +101,43 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
+_COPY_SPECIALS = ("\\", "\t", "\r", "\n")
+
+
+def _copy_text(values: Sequence[Any]) -> list[str]:
+    """Values as COPY text fields; only a block that holds a special character pays for escaping."""
+    texts = [str(value) for value in values]
+    block = "".join(texts)
+    if any(special in block for special in _COPY_SPECIALS):
+        return [text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+                for text in texts]
+    return texts
+
+
+def bulk_insert_columns(session: Session, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Insert many rows given column by column (no row objects: millions of short rows are cheap): COPY text on
+    PostgreSQL, the driver's executemany on SQLite. Values are ints or text, never None."""
+    names = list(columns)
+    if not names or not len(columns[names[0]]):
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        quote = connection.dialect.identifier_preparer.quote
+        connection.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})", list(zip(*columns.values(), strict=True)))
+        return
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    fields = [_copy_text(values) for values in columns.values()]
+    try:
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write("".join("\t".join(row) + "\n" for row in zip(*fields, strict=True)))
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
 # Unique violation, serialization failure, deadlock: another transaction won a race; running again succeeds.
 _RACE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -246,3 +247,30 @@ class PointOfSaleStint(Base):
     # What the client's own history says; ``reason`` overrides it when many clients moved together.
     history_reason: Mapped[str] = mapped_column(String(32))
     evidence_version_id: Mapped[int] = mapped_column(BigId)  # the record version that opened the stint
+
+
+class SearchTerm(Base):
+    """The search index: what a live record is looked up by (name words, identifiers, phones, e-mail, city).
+
+    Derived data, rebuilt by each full consolidation and kept in step online; no foreign key, so a rebuild of
+    millions of rows costs no per-row check."""
+
+    __tablename__ = "search_term"
+    # No key constraint: a bare index by record (for replacing a record's terms) is far cheaper to fill than one
+    # over (record, term), and a duplicate term would be harmless.
+    __table_args__ = (Index("ix_search_term_term", "term", "record_id"), Index("ix_search_term_record_id", "record_id"))
+    __mapper_args__ = {"primary_key": ("record_id", "term")}  # noqa: RUF012 - read once by the mapper
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    term: Mapped[str] = mapped_column(Text)
+
+
+class SearchNameVariant(Base):
+    """Each name word of the index under its spelling variants (one letter left out), so that a query word one
+    edit away (a typo, Mhamed for Mohamed) finds the words it may stand for. Only grows online; rebuilt in full."""
+
+    __tablename__ = "search_name_variant"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    variant: Mapped[str] = mapped_column(Text, primary_key=True)
+    word: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -30,6 +30,7 @@ from mdm.clock import utc_now
 from mdm.db import bulk_insert, transaction
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
+from mdm.golden_search import rebuild_search_index, replace_search_terms
 from mdm.models import (
     BlockingKey,
     GoldenRecord,
@@ -230,6 +231,7 @@ def resolve_all(
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                                   "resolution", content_changed)
         _rebuild_blocking_index(session, resolution.features, record_ids)
+        rebuild_search_index(session, resolution.features, record_ids)
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         run = ResolutionRun(
             started_at=now, finished_at=utc_now(), model_version=resolution.model.version, records=len(record_ids),
@@ -423,9 +425,11 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
     changed_payloads = _payloads_of(session, changed_ids)
     positions: np.ndarray = np.zeros(0, dtype=np.int64)
     keys: list[str] = []
+    features = None
     if changed_payloads:
         columns = standardise_columns(payload for _, payload in changed_payloads.values())
-        positions, keys = key_texts(build_features(columns, overused=model.overused))
+        features = build_features(columns, overused=model.overused)
+        positions, keys = key_texts(features)
     candidates = _candidates_by_key(session, set(keys), {rule.name: rule.cap for rule in BLOCKING_RULES})
     seed_goldens = set(changed_links.values()) | set(golden_ids_of(session, candidates).values())
     current = _members_of(session, seed_goldens)
@@ -435,6 +439,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
     retracted = changed_ids - set(payloads)
     current.update(changed_links)
     _replace_keys(session, changed_ids, list(changed_payloads), positions, keys)
+    replace_search_terms(session, changed_ids, list(changed_payloads), features)
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
         merged_into, retired = _retire(session, current, {}, [], now)

@@ -7,14 +7,16 @@ from typing import Any
 
 from flask import redirect, request, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 from sqlalchemy.orm import Session
 
 from mdm.api.problems import PROBLEM_JSON
 from mdm.golden_records import MovedPermanently, get_golden_record
+from mdm.golden_search import read_search_query, search_golden_records
 from mdm.lineage import get_lineage, parse_as_of
 from mdm.movements import movement_history
 from mdm.web import unit_of_work
-from schemas.golden import GoldenRecordSchema, MovementHistorySchema
+from schemas.golden import GoldenRecordSchema, GoldenSearchQuerySchema, GoldenSearchSchema, MovementHistorySchema
 from schemas.lineage import LineageQuerySchema, LineageSchema
 from schemas.problems import ProblemSchema
 
@@ -32,6 +34,18 @@ def _read_or_redirect(endpoint: str, golden_id: str, read: Callable[[Session, st
         if request.query_string:
             location = f"{location}?{request.query_string.decode()}"
         return redirect(location, code=308)
+
+
+@blp.get("")
+@blp.arguments(GoldenSearchQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, GoldenSearchSchema)
+@blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def search(query: dict[str, Any]) -> Any:
+    """Find clients by name (fuzzy), identifier, phone, e-mail and city; active golden records, best first,
+    each with the criteria that matched on which source record."""
+    search_query = read_search_query(query)
+    with unit_of_work() as session:
+        return search_golden_records(session, search_query)
 
 
 @blp.get("/<golden_id>")
