@@ -35,7 +35,8 @@ def _run(url: str, feed: Path, truth: Path, folder: Path) -> None:
     print(f"load --no-resolve    {elapsed:7.1f} s   peak RSS {rss:6,.0f} MB")
     for label in ("resolve --full (1st)", "resolve --full (2nd)"):
         elapsed, rss, output = run_measured([PYTHON, "-m", "mdm", "resolve", "--full"], env)
-        print(f"{label} {elapsed:7.1f} s   peak RSS {rss:6,.0f} MB   {output.strip().splitlines()[-1]}")
+        summary = [line.strip() for line in output.strip().splitlines()[-2:]]
+        print(f"{label} {elapsed:7.1f} s   peak RSS {rss:6,.0f} MB\n    " + "\n    ".join(summary))
     elapsed, _, output = run_measured([PYTHON, "-m", "mdm", "evaluate", "--truth", str(truth)], env)
     print(f"evaluate             {elapsed:7.1f} s")
     print("    " + "\n    ".join(output.strip().splitlines()))

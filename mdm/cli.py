@@ -122,6 +122,8 @@ def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:
         f"{summary.links_changed:,} links changed; {summary.possible_pairs:,} possible pairs; "
         f"model {summary.model_version}; run {summary.run_id} in {summary.seconds:.1f}s"
     )
+    if summary.phases:
+        click.echo("  " + ", ".join(f"{step} {seconds:.1f}s" for step, seconds in summary.phases.items()))
 
 
 @cli.command()

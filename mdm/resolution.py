@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -67,6 +67,7 @@ class ResolutionSummary:
     links_changed: int
     possible_pairs: int
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def new_golden_id() -> str:
@@ -152,7 +153,7 @@ class _Applied:
 def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str,
-    content_changed: set[int] | None = None,
+    content_changed: set[int] | None = None, phases: Phases | None = None,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
     ``content_changed``: the records with a new version (None: all of them)."""
@@ -192,20 +193,38 @@ def _apply_clusters(
     changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
                             frozenset(retired), frozenset(split), relinked, refreshed,
                             frozenset(record_ids if content_changed is None else content_changed))
-    _publish(session, changes)
+    _publish(session, changes, phases)
     return _Applied(assignment, created, merged, len(split), changed, changes)
 
 
-def _publish(session: Session, changes: GoldenChanges) -> None:
+class Phases(dict[str, float]):
+    """Seconds spent per step of a run, for the summary: each ``lap`` charges the time since the previous one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mark = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self[step] = self.get(step, 0.0) + now - self._mark
+        self._mark = now
+
+
+def _publish(session: Session, changes: GoldenChanges, phases: Phases | None = None) -> None:
     """Bring what derives from golden records up to date with these changes, in the same transaction."""
+    phases = phases if phases is not None else Phases()
     ordered = sorted(changes.refreshed - changes.created)
     for start in range(0, len(ordered), 5000):
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
+    phases.lap("golden records and links")
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
+    phases.lap("survivorship")
     moves = refresh_movements(session, changes)
+    phases.lap("movements")
     record_golden_changes(session, changes)
     announce_moves(session, moves, changes.now)
+    phases.lap("audit and events")
 
 
 def resolve_all(
@@ -213,6 +232,7 @@ def resolve_all(
 ) -> ResolutionSummary:
     """Re-cluster every live record (the daily consolidation, in full) in one transaction."""
     started = time.perf_counter()
+    phases = Phases()
     now = now or utc_now()
     with transaction(sessions) as session:
         live = session.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.is_deleted.is_(False)))
@@ -222,6 +242,7 @@ def resolve_all(
         record_ids: list[int] = []
         party_types: list[str] = []
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types), model, workers)
+        phases.lap("read and match")
         _store_model(session, resolution.model, len(record_ids), now)
         current: dict[int, str] = {record_id: golden_id for record_id, golden_id in session.execute(
             select(RecordLink.record_id, RecordLink.golden_id).where(RecordLink.valid_to.is_(None)))}
@@ -229,9 +250,11 @@ def resolve_all(
         last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                                  "resolution", content_changed)
+                                  "resolution", content_changed, phases)
         _rebuild_blocking_index(session, resolution.features, record_ids)
+        phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
+        phases.lap("search index")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         run = ResolutionRun(
             started_at=now, finished_at=utc_now(), model_version=resolution.model.version, records=len(record_ids),
@@ -242,7 +265,7 @@ def resolve_all(
         session.flush()
         return ResolutionSummary(run.id, resolution.model.version, len(record_ids), len(applied.assignment),
                                  len(applied.created), applied.merged, applied.split, len(applied.changed),
-                                 possible, time.perf_counter() - started)
+                                 possible, time.perf_counter() - started, dict(phases))
 
 
 def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.ndarray, size: int) -> list[float | None]:
