@@ -39,7 +39,7 @@ from matching.search_terms import (
     spelling_variants,
 )
 from matching.standardise import JUNK, PARTY_TYPES, Verdict, read_present_fields
-from mdm.db import bulk_insert, bulk_insert_columns
+from mdm.db import bulk_insert, bulk_insert_columns, empty_table, indexes_set_aside
 from mdm.errors import FieldError, InvalidInput
 from mdm.models import GoldenRecord, RecordLink, SearchNameVariant, SearchTerm, SourceRecord, SourceRecordVersion
 
@@ -63,9 +63,10 @@ _variant_table = cast(Table, SearchNameVariant.__table__)
 
 def rebuild_search_index(session: Session, features: FeatureTable, record_ids: Sequence[int]) -> None:
     """Index every record of a full consolidation (positions of ``features`` are those of ``record_ids``)."""
-    session.execute(delete(SearchTerm))
-    session.execute(delete(SearchNameVariant))
-    _insert_terms(session, features, record_ids)
+    empty_table(session, _term_table)
+    empty_table(session, _variant_table)
+    with indexes_set_aside(session, _term_table):
+        _insert_terms(session, features, record_ids)
     bulk_insert(session, _variant_table, _variant_rows(name_words(features)))
     if session.get_bind().dialect.name == "postgresql":  # plans for the next queries know the new sizes
         session.execute(text("ANALYZE search_term, search_name_variant"))

@@ -172,7 +172,8 @@ class BlockingKey(Base):
     __table_args__ = (Index("ix_blocking_key_key", "key"), Index("ix_blocking_key_record_id", "record_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    # Derived data rebuilt from the records: no foreign key, whose check per row costs more than the rebuild.
+    record_id: Mapped[int] = mapped_column(BigId)
     key: Mapped[str] = mapped_column(String(400))
 
 

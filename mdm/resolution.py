@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 import orjson
-from sqlalchemy import Table, Text, delete, func, select, update
+from sqlalchemy import Table, Text, delete, func, select, text, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,7 @@ from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, resolve_batch, standardise_columns
 from mdm.clock import utc_now
-from mdm.db import bulk_insert, transaction
+from mdm.db import bulk_insert, bulk_insert_columns, empty_table, indexes_set_aside, transaction
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
 from mdm.golden_search import rebuild_search_index, replace_search_terms
@@ -335,13 +335,14 @@ def _retire(session: Session, current: dict[int, str], assignment: dict[str, lis
 
 
 def _rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
-    session.execute(delete(BlockingKey))
-    for rule in BLOCKING_RULES:  # one rule at a time keeps a million records' keys out of memory at once
-        positions, keys = key_texts(features, (rule,))
-        bulk_insert(session, _key_table, [
-            {"record_id": record_ids[position], "key": key}
-            for position, key in zip(positions.tolist(), keys, strict=True)
-        ])
+    empty_table(session, _key_table)
+    ids = np.asarray(record_ids, dtype=np.int64)
+    with indexes_set_aside(session, _key_table):
+        for rule in BLOCKING_RULES:  # one rule at a time keeps a million records' keys out of memory at once
+            positions, keys = key_texts(features, (rule,))
+            bulk_insert_columns(session, _key_table, {"record_id": ids[positions].tolist(), "key": keys})
+    if session.get_bind().dialect.name == "postgresql":  # plans for the online lookups know the new size
+        session.execute(text("ANALYZE blocking_key"))
 
 
 def _close_links(session: Session, record_ids: list[int], now: datetime) -> None:
