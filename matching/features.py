@@ -7,8 +7,10 @@ by implausibly many different clients are placeholders and are blanked here, bef
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -173,8 +175,16 @@ def find_overused_values(
     return frozenset(overused)
 
 
-def _blank(values: list[str | None], feature: str, overused: frozenset[tuple[str, str]]) -> list[str | None]:
-    junk = {value for name, value in overused if name == feature}
+@lru_cache(maxsize=8)
+def _overused_by_feature(overused: frozenset[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """The model's placeholders grouped by feature, once per model: the online path blanks a few records at a time."""
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for feature, value in overused:
+        grouped[feature].add(value)
+    return {feature: frozenset(values) for feature, values in grouped.items()}
+
+
+def _blank(values: list[str | None], junk: frozenset[str]) -> list[str | None]:
     if not junk:
         return values
     return [None if value in junk else value for value in values]
@@ -215,7 +225,8 @@ def build_features(
     raw = columns.values
     if overused is None:
         overused = find_overused_values(raw, raw["name"], caps)
-    cleaned = {name: _blank(values, name, overused) for name, values in raw.items()}
+    junk = _overused_by_feature(overused)
+    cleaned = {name: _blank(values, junk.get(name, frozenset())) for name, values in raw.items()}
     codes: dict[str, Codes] = {}
     vocabulary: dict[str, npt.NDArray[np.object_]] = {}
     for group in CODE_SPACES:

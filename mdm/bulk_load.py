@@ -9,14 +9,16 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from mdm.db import run_transaction
+from mdm.db import refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError
 from mdm.intake import IntakeResult, take_in
+from mdm.models import SourceRecord, SourceRecordVersion
 from mdm.source_records import REJECTED, IngestResult, ingest_records
 
 # Each chunk is one transaction: a crash loses at most the chunk in flight, and a re-run of the same
@@ -111,6 +113,8 @@ def load_file(
                 else:
                     setattr(summary, result.status, getattr(summary, result.status) + 1)
             progress(raw.tell())
+    with transaction(sessions) as session:
+        refresh_statistics(session, [cast(Table, model.__table__) for model in (SourceRecord, SourceRecordVersion)])
     return summary
 
 

@@ -123,6 +123,13 @@ def empty_table(session: Session, table: Table) -> None:
         session.execute(table.delete())
 
 
+def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
+    """After a bulk write, let PostgreSQL's planner see the tables' new sizes (ANALYZE samples them) rather than
+    wait for autovacuum, which may be slow or off: online requests right after a full run depend on good plans."""
+    if tables and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(table.name for table in tables)}"))
+
+
 @contextmanager
 def indexes_set_aside(session: Session, table: Table) -> Iterator[None]:
     """Drop the table's secondary indexes for a bulk rebuild and create them again after: one sort per index

@@ -68,8 +68,6 @@ def rebuild_search_index(session: Session, features: FeatureTable, record_ids: S
     with indexes_set_aside(session, _term_table):
         _insert_terms(session, features, record_ids)
     bulk_insert(session, _variant_table, _variant_rows(name_words(features)))
-    if session.get_bind().dialect.name == "postgresql":  # plans for the next queries know the new sizes
-        session.execute(text("ANALYZE search_term, search_name_variant"))
 
 
 def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids: Sequence[int],

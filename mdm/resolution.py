@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 import orjson
-from sqlalchemy import Table, Text, delete, func, select, text, update
+from sqlalchemy import Table, Text, delete, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,16 +27,28 @@ from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, resolve_batch, standardise_columns
 from mdm.clock import utc_now
-from mdm.db import bulk_insert, bulk_insert_columns, empty_table, indexes_set_aside, transaction
+from mdm.db import (
+    bulk_insert,
+    bulk_insert_columns,
+    empty_table,
+    indexes_set_aside,
+    refresh_statistics,
+    transaction,
+)
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
 from mdm.golden_search import rebuild_search_index, replace_search_terms
 from mdm.models import (
+    AuditEvent,
     BlockingKey,
     GoldenRecord,
     MatchModelVersion,
+    OutboxEvent,
+    PointOfSaleStint,
     RecordLink,
     ResolutionRun,
+    SearchNameVariant,
+    SearchTerm,
     SourceRecord,
     SourceRecordVersion,
 )
@@ -255,6 +267,10 @@ def resolve_all(
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
         phases.lap("search index")
+        refresh_statistics(session, [cast(Table, model.__table__) for model in (
+            GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
+            OutboxEvent)])
+        phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         run = ResolutionRun(
             started_at=now, finished_at=utc_now(), model_version=resolution.model.version, records=len(record_ids),
@@ -341,8 +357,7 @@ def _rebuild_blocking_index(session: Session, features: FeatureTable, record_ids
         for rule in BLOCKING_RULES:  # one rule at a time keeps a million records' keys out of memory at once
             positions, keys = key_texts(features, (rule,))
             bulk_insert_columns(session, _key_table, {"record_id": ids[positions].tolist(), "key": keys})
-    if session.get_bind().dialect.name == "postgresql":  # plans for the online lookups know the new size
-        session.execute(text("ANALYZE blocking_key"))
+
 
 
 def _close_links(session: Session, record_ids: list[int], now: datetime) -> None:
