@@ -149,7 +149,8 @@ class GoldenChanges:
     split: frozenset[str]  # golden records whose records went to several clusters (they keep the largest part)
     relinked: tuple[tuple[int, str | None, str | None], ...]  # (record id, golden before, golden after)
     refreshed: frozenset[str]
-    revised: frozenset[int]  # records with a new version (all on a first run; online: the ones that triggered it)
+    # Records with a new version (all of them on a first run; online: the ones that triggered it).
+    revised: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
