@@ -18,7 +18,9 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m mdm migrate
 	$(PY) -m mdm demo --if-empty
-	@echo "Serving on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/docs)"
+	@echo "Demo access tokens, one per role (valid one day; send 'Authorization: Bearer <token>', or sign in at /login):"
+	@$(PY) -m mdm token demo
+	@echo "Serving on http://127.0.0.1:5000  (sign in: http://127.0.0.1:5000/login, API docs: /api/docs)"
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
 
 lint: install

@@ -46,6 +46,14 @@ class Config:
     # {"phone": {"criteria": ["trust", "recency"], "trust": ["WEB", "AGENT"]}} (see mdm.survivorship).
     SURVIVORSHIP = _env_json("MDM_SURVIVORSHIP")
 
+    # Signs the browser session cookie; unset, a random key is made once and kept in the instance folder.
+    SECRET_KEY = os.environ.get("MDM_SECRET_KEY") or None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("MDM_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
+    SESSION_COOKIE_NAME = "mdm_session"
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("MDM_SESSION_SECONDS", 8 * 3600))
+
     API_TITLE = "Client master-data hub"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

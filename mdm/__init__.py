@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,12 +15,34 @@ from config import Config
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment-driven defaults (tests use it)."""
-    from mdm import api, web
+    from mdm import api, pages, web
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     web.init_app(app)
     api.init_app(app)
+    pages.init_app(app)
     return app
+
+
+def _instance_secret(folder: Path) -> str:
+    """The key that signs session cookies when MDM_SECRET_KEY is not set: made once, kept in the instance folder
+    (readable by the owner only), so every worker process and every restart signs alike."""
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = folder / f"secret_key.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as target:
+            target.write(secrets.token_urlsafe(48))
+        try:  # a link never replaces: when workers start together, the first key written is everyone's
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

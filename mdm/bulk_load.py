@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from mdm.audit import SYSTEM_ACTOR
 from mdm.db import refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError
 from mdm.intake import IntakeResult, take_in
@@ -87,6 +88,7 @@ def load_file(
     progress: Callable[[int], None] = lambda _position: None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     online: bool = False,
+    actor: str = SYSTEM_ACTOR,
 ) -> LoadSummary:
     """Stream the file (never whole in memory); every rejected line goes to ``reject`` with its reasons.
     ``online``: each chunk is resolved in its own transaction as it is stored, exactly as the API does."""
@@ -98,11 +100,13 @@ def load_file(
             items = [line.value for line in parsed]
             results: Sequence[IngestResult | IntakeResult]
             if online:
-                resolved = run_transaction(sessions, partial(take_in, items=items, source_systems=source_systems))
+                resolved = run_transaction(sessions, partial(take_in, items=items, source_systems=source_systems,
+                                                                  actor=actor))
                 summary.decisions.update(result.decision for result in resolved if result.decision)
                 results = resolved
             else:
-                results = run_transaction(sessions, partial(ingest_records, items=items, source_systems=source_systems))
+                results = run_transaction(sessions, partial(ingest_records, items=items, source_systems=source_systems,
+                                                                 actor=actor))
             summary.read += len(chunk)
             for line in chunk:
                 if line.error is not None:

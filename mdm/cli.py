@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import getpass
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,18 +18,33 @@ from tqdm import tqdm
 
 from config import Config
 from matching.evaluate import evaluate_clusters
+from mdm.access import Role
 from mdm.audit import verify_chain
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
-from mdm.errors import FieldError
+from mdm.errors import FieldError, MdmError
 from mdm.golden_records import count_active, export_golden_records
 from mdm.models import SourceRecord
 from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
 from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
+from mdm.tokens import IssuedToken, issue_token, list_tokens, parse_lifetime, revoke_token
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
+DEMO_TOKEN_PREFIX = "demo-"
+DEMO_ROLES = (("source", "AGENT"), ("steward", None), ("auditor", None), ("admin", None))
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return str(os.getuid())
+
+
+# Whatever the command line writes is done by the operator at the shell, named so in the audit trail.
+CLI_ACTOR = f"cli:{_operator()}"[:64]
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -69,7 +86,8 @@ def _run_load(path: Path, rejects_path: Path, chunk_size: int, online: bool = Fa
             bar.update(position - bar.n)
 
         try:
-            summary = load_file(sessions, path, Config.SOURCE_SYSTEMS, reject, progress, chunk_size, online)
+            summary = load_file(sessions, path, Config.SOURCE_SYSTEMS, reject, progress, chunk_size, online,
+                                CLI_ACTOR)
         finally:
             if rejects is not None:
                 rejects.close()
@@ -233,6 +251,76 @@ def evaluate(truth_path: Path) -> None:
         click.echo(f"{label:<14} {result.records:>9,} records  pairwise P {pairwise.precision:.4f} "
                    f"R {pairwise.recall:.4f} F1 {pairwise.f1:.4f}   B-cubed P {bcubed.precision:.4f} "
                    f"R {bcubed.recall:.4f} F1 {bcubed.f1:.4f}")
+
+
+@cli.group()
+def token() -> None:
+    """Access tokens: issue, list, revoke."""
+
+
+def _issue(role: str, source_system: str | None, name: str | None, expires_in: str) -> IssuedToken:
+    try:
+        lifetime = parse_lifetime(expires_in)
+        with transaction(_sessions()) as session:
+            return issue_token(session, role, source_system, name, lifetime, Config.SOURCE_SYSTEMS, CLI_ACTOR,
+                               utc_now())
+    except MdmError as refused:
+        for error in refused.errors:
+            click.echo(f"{error.field}: {error.message}", err=True)
+        raise click.ClickException(refused.detail) from None
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--source-system", help="The network a source token speaks for (required for --role source).")
+@click.option("--name", help="A name to recognise the token by (default: the role and network).")
+@click.option("--expires-in", default="90d", show_default=True, help="Lifetime: 90d, 12h, 30m or a number of days.")
+def token_create(role: str, source_system: str | None, name: str | None, expires_in: str) -> None:
+    """Issue a token; it is printed once, alone on the last line, and only its hash is kept."""
+    issued = _issue(role, source_system, name, expires_in)
+    shown = issued.token
+    click.echo(f"token {shown.id} ({shown.name}, role {shown.role}"
+               f"{', source system ' + shown.source_system if shown.source_system else ''}) "
+               f"expires {shown.expires_at:%Y-%m-%d %H:%M} UTC; it is shown this once:")
+    click.echo(issued.secret)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token with its role, source system, expiry and status (secrets are never shown again)."""
+    now = utc_now()
+    with _sessions()() as session:
+        tokens = list_tokens(session)
+    click.echo(f"{'id':>4}  {'name':<24} {'role':<8} {'source':<14} {'prefix':<13} {'expires (UTC)':<17} status")
+    for shown in tokens:
+        click.echo(f"{shown.id:>4}  {shown.name:<24} {shown.role:<8} {shown.source_system or '-':<14} "
+                   f"{shown.prefix:<13} {shown.expires_at:%Y-%m-%d %H:%M} {shown.status(now)}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token at once: its next request, and its browser sessions, are refused."""
+    try:
+        with transaction(_sessions()) as session:
+            shown = revoke_token(session, token_id, CLI_ACTOR, utc_now())
+    except MdmError as refused:
+        raise click.ClickException(refused.detail) from None
+    click.echo(f"token {shown.id} ({shown.name}) revoked at {shown.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@token.command("demo")
+def token_demo() -> None:
+    """One fresh token per role for trying the hub (valid one day); earlier demo tokens are revoked."""
+    now = utc_now()
+    with transaction(_sessions()) as session:
+        for shown in list_tokens(session):
+            if shown.name.startswith(DEMO_TOKEN_PREFIX) and shown.status(now) == "active":
+                revoke_token(session, shown.id, CLI_ACTOR, now)
+    for role, source_system in DEMO_ROLES:
+        issued = _issue(role, source_system, f"{DEMO_TOKEN_PREFIX}{role}", "1d")
+        label = f"{role} ({source_system})" if source_system else role
+        click.echo(f"  {label:<16} {issued.secret}")
 
 
 @cli.command()

@@ -36,6 +36,16 @@ class InvalidInput(MdmError):
     title = "Invalid input"
 
 
+class Unauthenticated(MdmError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(MdmError):
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(MdmError):
     status = 404
     title = "Not found"

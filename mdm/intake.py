@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from mdm.audit import SYSTEM_ACTOR
 from mdm.errors import FieldError
 from mdm.resolution import golden_ids_of, resolve_changed
 from mdm.source_records import CREATED, DELETED, UNCHANGED, UPDATED, IngestResult, ingest_records, retract_record
@@ -27,9 +28,9 @@ class IntakeResult:
     affected_golden_ids: tuple[str, ...] = ()
 
 
-def _with_resolution(results: Sequence[IngestResult], session: Session) -> list[IntakeResult]:
+def _with_resolution(results: Sequence[IngestResult], session: Session, actor: str) -> list[IntakeResult]:
     changed = {r.record_id for r in results if r.status in (CREATED, UPDATED, DELETED) and r.record_id is not None}
-    resolved = resolve_changed(session, changed)
+    resolved = resolve_changed(session, changed, actor=actor)
     # A re-sent record changes nothing, but the sender still learns which client it belongs to.
     standing = golden_ids_of(session, {r.record_id for r in results if r.status == UNCHANGED and r.record_id})
     answers = []
@@ -45,12 +46,15 @@ def _with_resolution(results: Sequence[IngestResult], session: Session) -> list[
     return answers
 
 
-def take_in(session: Session, items: Sequence[object], source_systems: Collection[str]) -> list[IntakeResult]:
-    """Store the items (each judged on its own) and resolve the records they created or changed."""
-    return _with_resolution(ingest_records(session, items, source_systems), session)
+def take_in(session: Session, items: Sequence[object], source_systems: Collection[str],
+            actor: str = SYSTEM_ACTOR) -> list[IntakeResult]:
+    """Store the items (each judged on its own) and resolve the records they created or changed; ``actor`` is
+    who sent them, kept on each version and in the audit trail."""
+    return _with_resolution(ingest_records(session, items, source_systems, actor=actor), session, actor)
 
 
-def take_out(session: Session, source_system: str, source_record_id: str) -> IntakeResult:
+def take_out(session: Session, source_system: str, source_record_id: str, actor: str = SYSTEM_ACTOR) -> IntakeResult:
     """Retract a record and resolve what it leaves behind."""
-    (answer,) = _with_resolution([retract_record(session, source_system, source_record_id)], session)
+    (answer,) = _with_resolution([retract_record(session, source_system, source_record_id, actor=actor)], session,
+                                 actor)
     return answer

@@ -57,6 +57,23 @@ class PointOfSale(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class AccessToken(Base):
+    """A bearer token: only its sha256 is kept, so a leaked database does not leak working tokens."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    source_system: Mapped[str | None] = mapped_column(String(32))  # the one network a source token speaks for
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the token's first characters, to tell tokens apart in lists
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class SourceRecord(Base):
     """What one source system says about one client: the head pointing at the current version."""
 
@@ -99,6 +116,8 @@ class SourceRecordVersion(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(Payload)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who stored it: the access token's actor, or the command line (None for versions stored before tokens).
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class MatchModelVersion(Base):

@@ -11,11 +11,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.clock import as_utc
 from mdm.errors import NotFound
 from mdm.models import PointOfSale
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+POINT_OF_SALE_UPDATED = "point_of_sale.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +66,20 @@ def get_point_of_sale(session: Session, code: str) -> PointOfSaleView:
 
 
 def update_point_of_sale(
-    session: Session, code: str, changes: Mapping[str, str | None], now: datetime,
+    session: Session, code: str, changes: Mapping[str, str | None], now: datetime, actor: str = SYSTEM_ACTOR,
 ) -> PointOfSaleView:
-    """Edit the reference data of one point of sale (network, city, name)."""
+    """Edit the reference data of one point of sale (network, city, name); the audit trail keeps who changed what."""
     row = session.get(PointOfSale, code.upper())
     if row is None:
         raise NotFound(f"no point of sale {code!r}")
+    before = {name: getattr(row, name) for name in changes}
     for name, value in changes.items():
         setattr(row, name, value.upper() if name == "network" and value else value)
     row.updated_at = now
     session.flush()
+    append_events(session, [AuditEntry(POINT_OF_SALE_UPDATED, None, actor, {"kind": "reference"}, None, {
+        "point_of_sale": row.code, "before": before, "after": {name: getattr(row, name) for name in changes},
+    })], now)
     return _view(row)
 
 

@@ -26,6 +26,7 @@ from matching.blocking import BLOCKING_RULES, key_texts
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, resolve_batch, standardise_columns
+from mdm.audit import SYSTEM_ACTOR
 from mdm.clock import utc_now
 from mdm.db import (
     bulk_insert,
@@ -151,6 +152,7 @@ class GoldenChanges:
     refreshed: frozenset[str]
     # Records with a new version (all of them on a first run; online: the ones that triggered it).
     revised: frozenset[int] = frozenset()
+    actor: str = SYSTEM_ACTOR  # who caused it: the caller of an online write, else the hub itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +168,7 @@ class _Applied:
 def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str,
-    content_changed: set[int] | None = None, phases: Phases | None = None,
+    content_changed: set[int] | None = None, phases: Phases | None = None, actor: str = SYSTEM_ACTOR,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
     ``content_changed``: the records with a new version (None: all of them)."""
@@ -205,7 +207,7 @@ def _apply_clusters(
     refreshed = frozenset(touched & set(assignment))
     changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
                             frozenset(retired), frozenset(split), relinked, refreshed,
-                            frozenset(record_ids if content_changed is None else content_changed))
+                            frozenset(record_ids if content_changed is None else content_changed), actor)
     _publish(session, changes, phases)
     return _Applied(assignment, created, merged, len(split), changed, changes)
 
@@ -235,7 +237,7 @@ def _publish(session: Session, changes: GoldenChanges, phases: Phases | None = N
     phases.lap("survivorship")
     moves = refresh_movements(session, changes)
     phases.lap("movements")
-    record_golden_changes(session, changes)
+    record_golden_changes(session, changes, changes.actor)
     announce_moves(session, moves, changes.now)
     phases.lap("audit and events")
 
@@ -444,13 +446,14 @@ def _members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
 
 
 def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,
-                    ) -> dict[int, RecordResolution]:
-    """Online resolution of the records just stored or retracted (see ``_resolve_component``)."""
-    outcome, _ = _resolve_component(session, changed_ids, now or utc_now())
+                    actor: str = SYSTEM_ACTOR) -> dict[int, RecordResolution]:
+    """Online resolution of the records just stored or retracted (see ``_resolve_component``); the audit trail
+    names ``actor`` as the one who caused it."""
+    outcome, _ = _resolve_component(session, changed_ids, now or utc_now(), actor)
     return outcome
 
 
-def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
+def _resolve_component(session: Session, changed_ids: set[int], now: datetime, actor: str = SYSTEM_ACTOR,
                        ) -> tuple[dict[int, RecordResolution], _Applied | None]:
     """Online resolution: re-cluster only the component the changed records touch, in the caller's transaction.
 
@@ -486,13 +489,13 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime,
         _publish(session, GoldenChanges(
             "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
             tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset(),
-            frozenset(retracted)))
+            frozenset(retracted), actor))
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model)
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online",
-                              changed_ids)
+                              changed_ids, actor=actor)
 
     golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
     sizes = {golden: len(members) for golden, members in applied.assignment.items()}

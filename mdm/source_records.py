@@ -72,6 +72,7 @@ def ingest_records(
     items: Sequence[object],
     source_systems: Collection[str],
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> list[IngestResult]:
     """Validate and store a batch; each item gets its own result and only good items are written.
 
@@ -128,7 +129,7 @@ def ingest_records(
             results[index] = _result(index, UPDATED, record, head.version)
         versions.append((record.key, {
             **state, "version": head.version, "is_tombstone": False, "payload": record.payload,
-            "received_at": received_at, "recorded_at": now,
+            "received_at": received_at, "recorded_at": now, "recorded_by": actor,
         }))
 
     _write(session, heads, new_heads, head_updates, versions)
@@ -192,6 +193,7 @@ class VersionView:
     payload: dict[str, Any] | None
     received_at: datetime
     recorded_at: datetime
+    recorded_by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +224,7 @@ def _find_head(session: Session, source_system: str, source_record_id: str) -> S
 def _version_view(row: SourceRecordVersion) -> VersionView:
     return VersionView(
         row.version, row.content_hash, row.is_tombstone, row.party_type, row.point_of_sale_code,
-        row.product_line, row.payload, as_utc(row.received_at), as_utc(row.recorded_at),
+        row.product_line, row.payload, as_utc(row.received_at), as_utc(row.recorded_at), row.recorded_by,
     )
 
 
@@ -254,6 +256,7 @@ def list_versions(session: Session, source_system: str, source_record_id: str) -
 
 def retract_record(
     session: Session, source_system: str, source_record_id: str, now: datetime | None = None,
+    actor: str | None = None,
 ) -> IngestResult:
     """Write a tombstone version; retracting an already retracted record changes nothing."""
     now = now or utc_now()
@@ -268,7 +271,7 @@ def retract_record(
     session.add(SourceRecordVersion(
         record_id=head.id, version=head.current_version, content_hash=TOMBSTONE_HASH, is_tombstone=True,
         party_type=head.party_type, point_of_sale_code=head.point_of_sale_code,
-        product_line=head.product_line, payload=None, received_at=now, recorded_at=now,
+        product_line=head.product_line, payload=None, received_at=now, recorded_at=now, recorded_by=actor,
     ))
     session.flush()
     return IngestResult(0, DELETED, head.source_system, head.source_record_id, head.current_version,

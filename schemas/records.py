@@ -86,6 +86,8 @@ class VersionSchema(Schema):
     payload = fields.Dict(allow_none=True)
     received_at = fields.DateTime()
     recorded_at = fields.DateTime()
+    recorded_by = fields.String(allow_none=True, metadata={
+        "description": "who stored this version: the access token (name#id) or the command line"})
 
 
 class RecordSchema(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import DEFAULT_SOURCE_SYSTEMS
 from mdm import create_app
-from mdm.db import make_engine, make_session_factory, upgrade_database
+from mdm.clock import utc_now
+from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.models import metadata
+from mdm.tokens import issue_token
 
 POSTGRES_URL = os.environ.get("MDM_TEST_POSTGRES_URL", "")
 
@@ -78,11 +82,37 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def app(database_url: str, engine: Engine) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "MIGRATE_ON_START": False})
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "MIGRATE_ON_START": False,
+                      "SECRET_KEY": "test-session-key"})
     yield app
     app.extensions["mdm.engine"].dispose()
 
 
+def issue_test_token(app: Flask, role: str, source_system: str | None = None) -> str:
+    """A real token of that role, issued through the same use case as ``python -m mdm token create``."""
+    with transaction(app.extensions["mdm.sessions"]) as session:
+        issued = issue_token(session, role, source_system, None, timedelta(hours=1), DEFAULT_SOURCE_SYSTEMS,
+                             "cli:test", utc_now())
+    return issued.secret
+
+
+def client_with_token(app: Flask, secret: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
+
+
+def client_as(app: Flask, role: str, source_system: str | None = None) -> FlaskClient:
+    """A test client whose every request carries a fresh token of that role."""
+    return client_with_token(app, issue_test_token(app, role, source_system))
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """An administrator's client: admin holds every right, so contract tests need not care about roles."""
+    return client_as(app, "admin")
+
+
+@pytest.fixture
+def anonymous_client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, send_from_directory
+from flask import Flask, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
-from mdm.api import events, golden, matches, points_of_sale, problems, records
+from mdm.api import access, events, golden, matches, points_of_sale, problems, records, tokens
 
 
 def init_app(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "Single trusted référentiel client."}})
     problems.register(api)
-    for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp):
+    access.register(api)
+    for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp, tokens.blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     problems.init_app(app)
-
-    @app.get("/")
-    def index() -> ResponseReturnValue:
-        return redirect("/api/docs")
+    access.init_app(app)
 
     @app.get("/api/docs/assets/<path:filename>")
+    @access.public
     def swagger_ui_asset(filename: str) -> ResponseReturnValue:
         return send_from_directory(swagger_ui_path, filename)

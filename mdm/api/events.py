@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from mdm.access import Permission
+from mdm.api.access import requires
 from mdm.api.problems import PROBLEM_JSON
 from mdm.events import read_events
 from mdm.web import unit_of_work
@@ -16,6 +18,7 @@ blp = Blueprint("events", __name__, url_prefix="/events", description="Lifecycle
 
 
 @blp.get("")
+@requires(Permission.READ_AUDIT)
 @blp.arguments(EventsQuerySchema, location="query")
 @blp.response(200, EventPageSchema)
 @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM_JSON)

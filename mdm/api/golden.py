@@ -10,6 +10,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy.orm import Session
 
+from mdm.access import Permission, require_golden_visible
+from mdm.api.access import current_principal, requires
 from mdm.api.problems import PROBLEM_JSON
 from mdm.golden_records import MovedPermanently, get_golden_record
 from mdm.golden_search import read_search_query, search_golden_records
@@ -25,9 +27,10 @@ blp = Blueprint("golden", __name__, url_prefix="/golden", description="Golden re
 
 def _read_or_redirect(endpoint: str, golden_id: str, read: Callable[[Session, str], Any]) -> Any:
     """What ``read`` answers for the golden record, or a permanent redirect to the same endpoint (and query) of its
-    survivor."""
+    survivor; a source system sees only the golden records its own records belong to."""
     try:
         with unit_of_work() as session:
+            require_golden_visible(session, current_principal(), golden_id)
             return read(session, golden_id)
     except MovedPermanently as moved:
         location = url_for(endpoint, golden_id=moved.survivor)
@@ -37,6 +40,7 @@ def _read_or_redirect(endpoint: str, golden_id: str, read: Callable[[Session, st
 
 
 @blp.get("")
+@requires(Permission.SEARCH_GOLDEN)
 @blp.arguments(GoldenSearchQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, GoldenSearchSchema)
 @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM_JSON)
@@ -49,6 +53,7 @@ def search(query: dict[str, Any]) -> Any:
 
 
 @blp.get("/<golden_id>")
+@requires(Permission.READ_GOLDEN)
 @blp.response(200, GoldenRecordSchema)
 @blp.alt_response(308, description="the golden record was merged; Location names the survivor")
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
@@ -58,6 +63,7 @@ def get_one(golden_id: str) -> Any:
 
 
 @blp.get("/<golden_id>/lineage")
+@requires(Permission.READ_AUDIT)
 @blp.arguments(LineageQuerySchema, location="query")
 @blp.response(200, LineageSchema)
 @blp.alt_response(308, description="the golden record was merged; Location names the survivor's lineage")
@@ -71,6 +77,7 @@ def lineage(query: dict[str, str], golden_id: str) -> Any:
 
 
 @blp.get("/<golden_id>/movements")
+@requires(Permission.READ_GOLDEN)
 @blp.response(200, MovementHistorySchema)
 @blp.alt_response(308, description="the golden record was merged; Location names the survivor's movements")
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)

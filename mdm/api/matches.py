@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from mdm.access import Permission
+from mdm.api.access import requires
 from mdm.api.problems import PROBLEM_JSON
 from mdm.match_explanations import explain_records, parse_record_reference
 from mdm.web import unit_of_work
@@ -16,6 +18,7 @@ blp = Blueprint("matches", __name__, url_prefix="/match", description="Why two r
 
 
 @blp.get("/explain")
+@requires(Permission.SEARCH_GOLDEN)
 @blp.arguments(ExplainQuerySchema, location="query")
 @blp.response(200, ExplanationSchema)
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from mdm.access import Permission
+from mdm.api.access import current_principal, requires
 from mdm.api.problems import PROBLEM_JSON
 from mdm.clock import utc_now
 from mdm.points_of_sale import get_point_of_sale, list_points_of_sale, update_point_of_sale
@@ -18,6 +20,7 @@ blp = Blueprint("points_of_sale", __name__, url_prefix="/points-of-sale",
 
 
 @blp.get("")
+@requires(Permission.READ_REFERENCE)
 @blp.arguments(PointOfSaleQuerySchema, location="query")
 @blp.response(200, PointOfSaleSchema(many=True))
 def list_all(query: dict[str, str]) -> Any:
@@ -27,6 +30,7 @@ def list_all(query: dict[str, str]) -> Any:
 
 
 @blp.get("/<code>")
+@requires(Permission.READ_REFERENCE)
 @blp.response(200, PointOfSaleSchema)
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
 def get_one(code: str) -> Any:
@@ -35,6 +39,7 @@ def get_one(code: str) -> Any:
 
 
 @blp.patch("/<code>")
+@requires(Permission.ADMINISTER)
 @blp.arguments(PointOfSaleUpdateSchema)
 @blp.response(200, PointOfSaleSchema)
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
@@ -42,4 +47,4 @@ def get_one(code: str) -> Any:
 def patch_one(changes: dict[str, str | None], code: str) -> Any:
     """Edit a point of sale's network, city or name."""
     with unit_of_work() as session:
-        return update_point_of_sale(session, code, changes, utc_now())
+        return update_point_of_sale(session, code, changes, utc_now(), current_principal().actor)

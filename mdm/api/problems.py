@@ -47,7 +47,10 @@ def _field_errors(messages: Any, prefix: str = "") -> list[FieldError]:
 
 
 def handle_domain_error(error: MdmError) -> Response:
-    return problem_response(error.status, error.title, error.detail, error.errors, _slug(error.title))
+    response = problem_response(error.status, error.title, error.detail, error.errors, _slug(error.title))
+    if error.status == 401:  # RFC 6750: tell the caller which scheme to use
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mdm"'
+    return response
 
 
 def handle_http_error(error: HTTPException) -> Response:

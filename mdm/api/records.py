@@ -9,6 +9,8 @@ import orjson
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from mdm.access import Permission, require_source_system
+from mdm.api.access import current_principal, requires
 from mdm.api.problems import PROBLEM_JSON
 from mdm.db import run_transaction
 from mdm.errors import FieldError, InvalidInput, MalformedRequest
@@ -49,11 +51,18 @@ def _read_json() -> Any:
 
 
 def _ingest(items: list[Any]) -> list[IntakeResult]:
+    principal = current_principal()
+    # A source token speaks for its own network only: one record of another refuses the whole request.
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("source_system"), str) and item["source_system"]:
+            require_source_system(principal, item["source_system"])
     source_systems = current_app.config["SOURCE_SYSTEMS"]
-    return run_transaction(session_factory(), lambda session: take_in(session, items, source_systems))
+    return run_transaction(session_factory(),
+                           lambda session: take_in(session, items, source_systems, principal.actor))
 
 
 @blp.post("")
+@requires(Permission.WRITE_RECORDS)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": RecordInSchema}}})
 @blp.response(200, IngestResultSchema, description="a new version was stored, or the content was unchanged")
 @blp.alt_response(201, schema=IngestResultSchema, description="a new source record was created")
@@ -70,6 +79,7 @@ def post_record() -> Any:
 
 
 @blp.post("/batch")
+@requires(Permission.WRITE_RECORDS)
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
     "type": "array", "items": {"$ref": "#/components/schemas/RecordIn"},
 }}}})
@@ -94,26 +104,34 @@ def post_batch() -> Any:
 
 
 @blp.get("/<source_system>/<path:source_record_id>/versions")
+@requires(Permission.READ_RECORDS)
 @blp.response(200, VersionSchema(many=True))
 @_problems(404)
 def get_versions(source_system: str, source_record_id: str) -> Any:
     """Every version of the record, oldest first, tombstones included."""
+    require_source_system(current_principal(), source_system)
     with unit_of_work() as session:
         return list_versions(session, source_system, source_record_id)
 
 
 @blp.get("/<source_system>/<path:source_record_id>")
+@requires(Permission.READ_RECORDS)
 @blp.response(200, RecordSchema)
 @_problems(404)
 def get_source_record(source_system: str, source_record_id: str) -> Any:
     """The record and its current version."""
+    require_source_system(current_principal(), source_system)
     with unit_of_work() as session:
         return get_record(session, source_system, source_record_id)
 
 
 @blp.delete("/<source_system>/<path:source_record_id>")
+@requires(Permission.WRITE_RECORDS)
 @blp.response(200, IngestResultSchema, description="a tombstone version was written (or it already was retracted)")
 @_problems(404)
 def delete_source_record(source_system: str, source_record_id: str) -> Any:
     """Retract the record: a tombstone version; earlier versions stay readable."""
-    return run_transaction(session_factory(), lambda session: take_out(session, source_system, source_record_id))
+    principal = current_principal()
+    require_source_system(principal, source_system)
+    return run_transaction(session_factory(),
+                           lambda session: take_out(session, source_system, source_record_id, principal.actor))

@@ -16,6 +16,7 @@ from mdm.audit import AuditEntry, ChainVerdict, append_events, verify_chain
 from mdm.clock import utc_now
 from mdm.db import transaction
 from mdm.models import AuditEvent, OutboxEvent
+from tests.conftest import client_as
 from tests.golden_scenarios import consolidate
 
 
@@ -35,7 +36,7 @@ def test_overlapping_batches_from_two_writers(app: Flask) -> None:
     lock = threading.Lock()
 
     def write(writer: int) -> None:
-        client = app.test_client()
+        client = client_as(app, "admin")
         try:
             for round_number in range(rounds):
                 barrier.wait(timeout=30)
@@ -53,7 +54,7 @@ def test_overlapping_batches_from_two_writers(app: Flask) -> None:
         thread.join()
     assert not failures, failures
     assert statuses == [200] * (2 * rounds)
-    client = app.test_client()
+    client = client_as(app, "admin")
     versions = client.get("/api/v1/records/AGENT/AG5/versions").get_json()
     # one version per round: the second writer's identical content is "unchanged", never a duplicate
     assert [v["version"] for v in versions] == list(range(1, rounds + 1))
@@ -69,6 +70,7 @@ def _stranger(writer: int, number: int) -> dict[str, Any]:
 
 def test_two_online_writers_extend_one_audit_chain(app: Flask, sessions: sessionmaker[Session]) -> None:
     consolidate(sessions, records=300)
+    clients = {writer: client_as(app, "source", "WEB") for writer in (1, 2)}  # issuing a token is audited too
     with sessions() as session:
         before = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     rounds = 8
@@ -77,7 +79,7 @@ def test_two_online_writers_extend_one_audit_chain(app: Flask, sessions: session
     failures: list[BaseException] = []
 
     def write(writer: int) -> None:
-        client = app.test_client()
+        client = clients[writer]
         try:
             for number in range(rounds):
                 barrier.wait(timeout=30)

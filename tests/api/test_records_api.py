@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import client_as
+
 RECORD = {"source_system": "AGENT", "source_record_id": "AG1", "party_type": "person",
           "first_name": "Khadija", "last_name": "El Idrissi", "birth_date": "07/03/1984",
           "point_of_sale": "AG-CASA-01", "code_apporteur": "X12"}
@@ -67,7 +69,7 @@ def test_body_not_an_object_is_a_422_problem(client: FlaskClient) -> None:
 
 def test_body_too_large_is_a_413_problem(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 1000
-    response = app.test_client().post("/api/v1/records", json={**RECORD, "address_line": "x" * 2000})
+    response = client_as(app, "admin").post("/api/v1/records", json={**RECORD, "address_line": "x" * 2000})
     _assert_problem(response, 413)
 
 
@@ -92,7 +94,7 @@ def test_batch_accepts_an_object_with_records(client: FlaskClient) -> None:
 
 def test_batch_over_the_limit_is_refused_whole(app: Flask) -> None:
     app.config["BATCH_MAX_ITEMS"] = 2
-    client = app.test_client()
+    client = client_as(app, "admin")
     records = [{**RECORD, "source_record_id": f"AG{i}"} for i in range(3)]
     body = _assert_problem(client.post("/api/v1/records/batch", json=records), 422)
     assert body["errors"][0]["rule"] == "max_items"
@@ -137,8 +139,3 @@ def test_openapi_and_swagger_ui_are_served(client: FlaskClient) -> None:
 
 def test_unknown_route_is_a_problem(client: FlaskClient) -> None:
     _assert_problem(client.get("/api/v1/nothing-here"), 404)
-
-
-def test_home_page_leads_to_the_api_docs(client: FlaskClient) -> None:
-    response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/api/docs")

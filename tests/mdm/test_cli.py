@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 from pathlib import Path
 
 import orjson
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from mdm.cli import DEMO_FOLDER, cli
-from mdm.models import PointOfSale, SourceRecord
+from mdm.models import AccessToken, PointOfSale, SourceRecord
+from tests.conftest import client_with_token
 
 
 @pytest.fixture
@@ -128,3 +131,42 @@ def test_export_movements_writes_one_row_per_stint(
         ("AGENT", "", "initial"), ("BANCASSURANCE", "", "initial")]
     assert all(row["reason"] in {"initial", "agent_change", "channel_switch", "relocation", "portfolio_transfer"}
                for row in rows)
+
+
+def test_token_create_prints_the_token_alone_on_its_last_line_and_revoke_ends_it(
+        hub: CliRunner, app: Flask, sessions: sessionmaker[Session]) -> None:
+    created = hub.invoke(cli, ["token", "create", "--role", "source", "--source-system", "web", "--name", "web shop",
+                               "--expires-in", "12h"])
+    assert created.exit_code == 0, created.output
+    secret = created.output.splitlines()[-1]
+    assert secret.startswith("mdm_") and " " not in secret
+    with sessions() as session:
+        stored = session.scalars(select(AccessToken)).one()
+    assert (stored.name, stored.role, stored.source_system) == ("web shop", "source", "WEB")
+    assert secret not in (stored.token_hash, stored.prefix) and stored.token_hash == hashlib.sha256(
+        secret.encode()).hexdigest()
+    web = client_with_token(app, secret)
+    assert web.get("/api/v1/records/WEB/W1").status_code == 404  # let in: the record just does not exist
+    listed = hub.invoke(cli, ["token", "list"])
+    assert "web shop" in listed.output and "active" in listed.output and secret not in listed.output
+    revoked = hub.invoke(cli, ["token", "revoke", str(stored.id)])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert web.get("/api/v1/records/WEB/W1").status_code == 401
+    assert "revoked" in hub.invoke(cli, ["token", "list"]).output
+
+
+def test_token_create_refuses_a_source_token_without_its_network(hub: CliRunner) -> None:
+    refused = hub.invoke(cli, ["token", "create", "--role", "source"])
+    assert refused.exit_code == 1
+    assert "a source token names the network it speaks for" in refused.output
+    assert hub.invoke(cli, ["token", "revoke", "12345"]).exit_code == 1
+
+
+def test_token_demo_gives_one_working_token_per_role_and_revokes_the_previous_ones(hub: CliRunner, app: Flask) -> None:
+    first = hub.invoke(cli, ["token", "demo"])
+    assert first.exit_code == 0, first.output
+    tokens = {line.split()[0]: line.split()[-1] for line in first.output.splitlines()}
+    assert set(tokens) == {"source", "steward", "auditor", "admin"}
+    assert client_with_token(app, tokens["auditor"]).get("/api/v1/events").status_code == 200
+    assert hub.invoke(cli, ["token", "demo"]).exit_code == 0
+    assert client_with_token(app, tokens["auditor"]).get("/api/v1/events").status_code == 401
