@@ -25,6 +25,7 @@ from mdm.golden_records import count_active, export_golden_records
 from mdm.models import SourceRecord
 from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
+from mdm.rebuild import InconsistentTrail, rebuild_derived_state
 from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_data"
@@ -133,6 +134,27 @@ def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:
 def resolve(full: bool, retrain: bool, workers: int) -> None:
     """Daily consolidation: cluster the records changed since the last run (or all) into golden records."""
     _run_resolve(workers, retrain, full)
+
+
+@cli.command()
+@click.option("--workers", default=2, show_default=True, help="Processes that standardise records.")
+def rebuild(workers: int) -> None:
+    """Rebuild golden records, links, movements and indexes from the durable facts (source versions, match
+    models, audit trail), in one transaction; exit 1, changing nothing, if those facts contradict each other."""
+    try:
+        summary = rebuild_derived_state(_sessions(), workers)
+    except InconsistentTrail as refused:
+        click.echo(f"rebuild refused, nothing changed: {refused.detail}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"rebuilt from {summary.events:,} audit events: {summary.golden_records:,} golden records "
+        f"(active {summary.active:,}, merged {summary.merged:,}, retired {summary.retired:,}); "
+        f"{summary.links:,} links ({summary.current_links:,} current); {summary.stints:,} stints; "
+        f"{summary.blocking_keys:,} blocking keys; {summary.search_terms:,} search terms; in {summary.seconds:.1f}s"
+    )
+    if summary.links_without_probability:
+        click.echo(f"  {summary.links_without_probability:,} links were made before the trail kept their "
+                   "probability: rebuilt without one")
 
 
 @cli.command()
