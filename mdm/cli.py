@@ -17,6 +17,7 @@ from tqdm import tqdm
 from config import Config
 from matching.evaluate import evaluate_clusters
 from mdm.audit import verify_chain
+from mdm.backup import BackupFailed, backup_database
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
@@ -200,6 +201,21 @@ def export_golden_command(out: Path) -> None:
             count += 1
             bar.update()
     click.echo(f"{count:,} golden records written to {out} in {time.perf_counter() - started:.1f}s")
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def backup(out: Path) -> None:
+    """Copy the live hub to OUT: SQLite's online backup of the file, or pg_dump (custom format) of the hub's
+    PostgreSQL schema. The API and loads may go on meanwhile; the copy is one consistent snapshot."""
+    _sessions()  # at the latest migration, as a restored hub will expect
+    try:
+        made = backup_database(Config.DATABASE_URL, out)
+    except BackupFailed as failed:
+        click.echo(f"backup failed: {failed.detail}", err=True)
+        sys.exit(1)
+    records = f", {made.source_records:,} source records" if made.source_records is not None else ""
+    click.echo(f"backup written to {made.path} ({made.bytes:,} bytes{records})")
 
 
 @cli.group()
