@@ -20,6 +20,7 @@ from config import Config
 from matching.evaluate import evaluate_clusters
 from mdm.access import Role
 from mdm.audit import verify_chain
+from mdm.backup import BackupFailed, backup_database
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
@@ -28,6 +29,7 @@ from mdm.golden_records import count_active, export_golden_records
 from mdm.models import SourceRecord
 from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
+from mdm.rebuild import InconsistentTrail, rebuild_derived_state
 from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
 from mdm.tokens import IssuedToken, issue_token, list_tokens, parse_lifetime, revoke_token
 
@@ -155,6 +157,27 @@ def resolve(full: bool, retrain: bool, workers: int) -> None:
 
 @cli.command()
 @click.option("--workers", default=2, show_default=True, help="Processes that standardise records.")
+def rebuild(workers: int) -> None:
+    """Rebuild golden records, links, movements and indexes from the durable facts (source versions, match
+    models, audit trail), in one transaction; exit 1, changing nothing, if those facts contradict each other."""
+    try:
+        summary = rebuild_derived_state(_sessions(), workers)
+    except InconsistentTrail as refused:
+        click.echo(f"rebuild refused, nothing changed: {refused.detail}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"rebuilt from {summary.events:,} audit events: {summary.golden_records:,} golden records "
+        f"(active {summary.active:,}, merged {summary.merged:,}, retired {summary.retired:,}); "
+        f"{summary.links:,} links ({summary.current_links:,} current); {summary.stints:,} stints; "
+        f"{summary.blocking_keys:,} blocking keys; {summary.search_terms:,} search terms; in {summary.seconds:.1f}s"
+    )
+    if summary.links_without_probability:
+        click.echo(f"  {summary.links_without_probability:,} links were made before the trail kept their "
+                   "probability: rebuilt without one")
+
+
+@cli.command()
+@click.option("--workers", default=2, show_default=True, help="Processes that standardise records.")
 def train(workers: int) -> None:
     """Estimate a new model version from the loaded records (no labels) and resolve with it."""
     _run_resolve(workers, retrain=True)
@@ -196,6 +219,21 @@ def export_golden_command(out: Path) -> None:
             count += 1
             bar.update()
     click.echo(f"{count:,} golden records written to {out} in {time.perf_counter() - started:.1f}s")
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def backup(out: Path) -> None:
+    """Copy the live hub to OUT: SQLite's online backup of the file, or pg_dump (custom format) of the hub's
+    PostgreSQL schema. The API and loads may go on meanwhile; the copy is one consistent snapshot."""
+    _sessions()  # at the latest migration, as a restored hub will expect
+    try:
+        made = backup_database(Config.DATABASE_URL, out)
+    except BackupFailed as failed:
+        click.echo(f"backup failed: {failed.detail}", err=True)
+        sys.exit(1)
+    records = f", {made.source_records:,} source records" if made.source_records is not None else ""
+    click.echo(f"backup written to {made.path} ({made.bytes:,} bytes{records})")
 
 
 @cli.group()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mdm.resolution import GoldenChanges
 
 ONLINE = "online"
+LINK_PROBABILITY = "link_probability"
 _CHUNK = 5000
 
 
@@ -37,7 +38,10 @@ def record_golden_changes(session: Session, changes: GoldenChanges, actor: str =
     """Append the audit entries and emit the lifecycle events of these changes, in the caller's transaction."""
     entries = describe_changes(session, changes, actor)
     append_events(session, entries, changes.now)
-    emit_many(session, [NewEvent(entry.kind, entry.golden_id, entry.details) for entry in entries], changes.now)
+    # The links' probabilities are the trail's evidence, not part of the lifecycle event contract.
+    emit_many(session, [NewEvent(entry.kind, entry.golden_id,
+                                 {key: value for key, value in entry.details.items() if key != LINK_PROBABILITY})
+                        for entry in entries], changes.now)
 
 
 def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> list[AuditEntry]:
@@ -79,6 +83,10 @@ def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> li
             for name, ids in (("joined", came_in), ("left", went_out), ("revised", revised_here)):
                 if ids:
                     details[name] = [names[record_id] for record_id in ids]
+            if came_in and changes.probabilities:
+                # The score of each new link: with the records that joined, what a rebuild restores links from.
+                details[LINK_PROBABILITY] = {names[record_id]: changes.probabilities.get(record_id)
+                                               for record_id in came_in}
             if kind == GOLDEN_CREATED and golden_id in came_from:
                 details["split_from"] = sorted(came_from[golden_id])
             if kind == GOLDEN_SPLIT:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -152,6 +152,9 @@ class GoldenChanges:
     refreshed: frozenset[str]
     # Records with a new version (all of them on a first run; online: the ones that triggered it).
     revised: frozenset[int] = frozenset()
+    # The strongest match probability of each record whose link opened (None: it stands alone), kept in the audit
+    # trail so that a rebuild restores the links exactly.
+    probabilities: Mapping[int, float | None] = field(default_factory=dict)
     actor: str = SYSTEM_ACTOR  # who caused it: the caller of an online write, else the hub itself
 
 
@@ -191,9 +194,10 @@ def _apply_clusters(
     ]
     _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
     position_of = {record_id: position for position, record_id in enumerate(record_ids)}
+    probabilities = {record_id: strongest[position_of[record_id]] for record_id, _ in changed}
     bulk_insert(session, _link_table, [
         {"record_id": record_id, "golden_id": golden_id, "model_version": resolution.model.version,
-         "probability": strongest[position_of[record_id]], "cause": cause, "valid_from": now, "valid_to": None}
+         "probability": probabilities[record_id], "cause": cause, "valid_from": now, "valid_to": None}
         for record_id, golden_id in changed
     ])
     relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
@@ -207,7 +211,8 @@ def _apply_clusters(
     refreshed = frozenset(touched & set(assignment))
     changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
                             frozenset(retired), frozenset(split), relinked, refreshed,
-                            frozenset(record_ids if content_changed is None else content_changed), actor)
+                            frozenset(record_ids if content_changed is None else content_changed), probabilities,
+                            actor=actor)
     _publish(session, changes, phases)
     return _Applied(assignment, created, merged, len(split), changed, changes)
 
@@ -266,7 +271,7 @@ def resolve_all(
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                                   "resolution", content_changed, phases)
-        _rebuild_blocking_index(session, resolution.features, record_ids)
+        rebuild_blocking_index(session, resolution.features, record_ids)
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
         phases.lap("search index")
@@ -353,7 +358,8 @@ def _retire(session: Session, current: dict[int, str], assignment: dict[str, lis
     return merged, retired
 
 
-def _rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
+def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
+    """Replace the whole blocking index by the keys of these records (positions of ``features``)."""
     empty_table(session, _key_table)
     ids = np.asarray(record_ids, dtype=np.int64)
     with indexes_set_aside(session, _key_table):
@@ -489,7 +495,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         _publish(session, GoldenChanges(
             "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
             tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset(),
-            frozenset(retracted), actor))
+            frozenset(retracted), actor=actor))
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
