@@ -8,6 +8,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,16 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Config
+from config import DEFAULT_SOURCE_SYSTEMS, Config
 from mdm import create_app
 from mdm.backup import libpq_uri, postgresql_schema
 from mdm.cli import cli
-from mdm.db import make_engine, make_session_factory
+from mdm.clock import utc_now
+from mdm.db import make_engine, make_session_factory, transaction
 from mdm.models import AuditEvent, GoldenRecord, SourceRecord, SourceRecordVersion
 from mdm.resolution import current_links
-from tests.conftest import POSTGRES_URL
+from mdm.tokens import issue_token
+from tests.conftest import POSTGRES_URL, client_with_token
 from tests.golden_scenarios import consolidate, send_online
 
 Restore = Callable[[Path], str]
@@ -132,6 +135,9 @@ def test_a_restored_hub_answers_as_the_one_backed_up(
 ) -> None:
     consolidate(sessions, records=300)
     send_online(sessions, [_client_record(1)])
+    with transaction(sessions) as session:  # access tokens are part of the backup: the same one works after restore
+        secret = issue_token(session, "auditor", None, None, timedelta(hours=1), DEFAULT_SOURCE_SYSTEMS, "cli:test",
+                             utc_now()).secret
     output = _backup(database_url, tmp_path / "hub.backup", monkeypatch)
     if database_url.startswith("sqlite"):
         assert "301 source records" in output
@@ -150,7 +156,7 @@ def test_a_restored_hub_answers_as_the_one_backed_up(
     assert _verify(restored_url, monkeypatch) == _verify(database_url, monkeypatch)
     live_app, restored_app = (create_app({"DATABASE_URL": url, "TESTING": True, "MIGRATE_ON_START": False})
                               for url in (database_url, restored_url))
-    live_client, restored_client = live_app.test_client(), restored_app.test_client()
+    live_client, restored_client = (client_with_token(app, secret) for app in (live_app, restored_app))
     for golden_id in golden_ids:
         answer, original = (client.get(f"/api/v1/golden/{golden_id}") for client in (restored_client, live_client))
         assert answer.status_code == 200 and answer.get_json() == original.get_json()
