@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
+from mdm.api.json_body import read_json_body
 from mdm.api.problems import PROBLEM_JSON
 from mdm.db import run_transaction
-from mdm.errors import FieldError, InvalidInput, MalformedRequest
+from mdm.errors import FieldError, InvalidInput
 from mdm.intake import IntakeResult, take_in, take_out
 from mdm.source_records import CREATED, REJECTED, get_record, list_versions
 from mdm.web import session_factory, unit_of_work
@@ -36,18 +36,6 @@ def _problems(*statuses: int) -> Callable[[F], F]:
     return decorate
 
 
-def _read_json() -> Any:
-    body = request.get_data(cache=False)
-    if not body.strip():
-        raise MalformedRequest("the request body is empty", (FieldError("$", "required", "a JSON body is required"),))
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise MalformedRequest(
-            "the request body is not valid JSON", (FieldError("$", "json", f"malformed JSON: {error}"),),
-        ) from error
-
-
 def _ingest(items: list[Any]) -> list[IntakeResult]:
     source_systems = current_app.config["SOURCE_SYSTEMS"]
     return run_transaction(session_factory(), lambda session: take_in(session, items, source_systems))
@@ -60,7 +48,7 @@ def _ingest(items: list[Any]) -> list[IntakeResult]:
 @_problems(400, 413, 422)
 def post_record() -> Any:
     """Upsert one source record: a new record, a new version, or unchanged when the content is the same."""
-    body = _read_json()
+    body = read_json_body()
     if not isinstance(body, dict):
         raise InvalidInput("a record must be a JSON object", (FieldError("$", "type", "expected a JSON object"),))
     (result,) = _ingest([body])
@@ -77,7 +65,7 @@ def post_record() -> Any:
 @_problems(400, 413, 422)
 def post_batch() -> Any:
     """Upsert many records (a JSON array, or an object with a ``records`` array) in one transaction."""
-    body = _read_json()
+    body = read_json_body()
     items = body.get("records") if isinstance(body, dict) else body
     if not isinstance(items, list):
         raise InvalidInput("a batch is a JSON array of records",
