@@ -19,7 +19,7 @@ run: install
 	$(PY) -m mdm migrate
 	$(PY) -m mdm demo --if-empty
 	@echo "Serving on http://127.0.0.1:5000  (API docs: http://127.0.0.1:5000/api/docs)"
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
-from mdm.api import events, golden, json_body, matches, parameters, points_of_sale, problems, records
+from mdm.api import events, golden, json_body, matches, parameters, points_of_sale, problems, records, request_log
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +16,8 @@ def init_app(app: Flask) -> None:
     for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     problems.init_app(app)
+    # The clock starts before any check, so refused requests are timed too.
+    request_log.init_app(app)
     # Parameters first: they are cheap to check, a body may be megabytes.
     parameters.init_app(app)
     json_body.init_app(app)

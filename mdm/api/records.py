@@ -10,10 +10,13 @@ from flask_smorest import Blueprint
 
 from mdm.api.json_body import read_json_body
 from mdm.api.problems import PROBLEM_JSON
+from mdm.api.request_log import note_record_keys
 from mdm.db import run_transaction
 from mdm.errors import FieldError, InvalidInput
 from mdm.intake import IntakeResult, take_in, take_out
 from mdm.source_records import CREATED, REJECTED, get_record, list_versions
+from mdm.text_rules import text_error
+from mdm.validation import MAX_ID_LENGTH, MAX_SOURCE_SYSTEM_LENGTH
 from mdm.web import session_factory, unit_of_work
 from schemas.problems import ProblemSchema
 from schemas.records import (
@@ -36,9 +39,27 @@ def _problems(*statuses: int) -> Callable[[F], F]:
     return decorate
 
 
+def _well_formed_keys(items: list[Any]) -> list[str]:
+    keys = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        system, record_id = item.get("source_system"), item.get("source_record_id")
+        if (isinstance(system, str) and isinstance(record_id, str)
+                and text_error("source_system", system, MAX_SOURCE_SYSTEM_LENGTH) is None
+                and text_error("source_record_id", record_id, MAX_ID_LENGTH) is None):
+            keys.append(f"{system.strip().upper()}:{record_id.strip()}")
+    return keys
+
+
 def _ingest(items: list[Any]) -> list[IntakeResult]:
     source_systems = current_app.config["SOURCE_SYSTEMS"]
-    return run_transaction(session_factory(), lambda session: take_in(session, items, source_systems))
+    # Named before the transaction, so that a failure is logged with the records it concerned.
+    note_record_keys(_well_formed_keys(items))
+    results = run_transaction(session_factory(), lambda session: take_in(session, items, source_systems))
+    # Keys of stored records only: a rejected item's key may be anything the sender put there.
+    note_record_keys(f"{r.source_system}:{r.source_record_id}" for r in results if r.status != REJECTED)
+    return results
 
 
 @blp.post("")
@@ -104,4 +125,6 @@ def get_source_record(source_system: str, source_record_id: str) -> Any:
 @_problems(404)
 def delete_source_record(source_system: str, source_record_id: str) -> Any:
     """Retract the record: a tombstone version; earlier versions stay readable."""
-    return run_transaction(session_factory(), lambda session: take_out(session, source_system, source_record_id))
+    result = run_transaction(session_factory(), lambda session: take_out(session, source_system, source_record_id))
+    note_record_keys([f"{result.source_system}:{result.source_record_id}"])
+    return result
