@@ -21,7 +21,7 @@ run: install
 	@echo "Demo access tokens, one per role (valid one day; send 'Authorization: Bearer <token>', or sign in at /login):"
 	@$(PY) -m mdm token demo
 	@echo "Serving on http://127.0.0.1:5000  (sign in: http://127.0.0.1:5000/login, API docs: /api/docs)"
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 lint: install
 	$(VENV)/bin/ruff check .

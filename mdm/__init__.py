@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from flask import Flask
@@ -13,11 +14,23 @@ from flask import Flask
 from config import Config
 
 
+class _Hub(Flask):
+    """Flask, except that an unhandled exception is logged without its message and traceback, which can quote
+    payload values (SQL parameters, the row that failed)."""
+
+    def log_exception(
+        self, exc_info: tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None],
+    ) -> None:
+        from mdm.api.request_log import log_failure
+
+        log_failure(exc_info)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment-driven defaults (tests use it)."""
     from mdm import api, pages, web
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = _Hub(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if config:
         app.config.update(config)

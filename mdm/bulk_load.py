@@ -11,16 +11,16 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
-import orjson
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mdm.audit import SYSTEM_ACTOR
 from mdm.db import refresh_statistics, run_transaction, transaction
-from mdm.errors import FieldError
+from mdm.errors import FieldError, MalformedRequest
 from mdm.intake import IntakeResult, take_in
 from mdm.models import SourceRecord, SourceRecordVersion
 from mdm.source_records import REJECTED, IngestResult, ingest_records
+from mdm.strict_json import parse_json
 
 # Each chunk is one transaction: a crash loses at most the chunk in flight, and a re-run of the same
 # file is idempotent (every record already stored answers "unchanged").
@@ -64,9 +64,10 @@ def _parse_lines(stream: IO[bytes]) -> Iterator[_Line]:
         if not text.strip():
             continue
         try:
-            yield _Line(number, text, orjson.loads(text), None)
-        except orjson.JSONDecodeError as error:
-            yield _Line(number, text, None, FieldError("$", "json", f"malformed JSON: {error}"))
+            # The same strict JSON as the API: a line with a duplicate key has no single meaning either.
+            yield _Line(number, text, parse_json(text), None)
+        except MalformedRequest as error:
+            yield _Line(number, text, None, error.errors[0])
 
 
 def _chunks(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:

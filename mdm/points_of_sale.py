@@ -13,11 +13,14 @@ from sqlalchemy.orm import Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.clock import as_utc
-from mdm.errors import NotFound
+from mdm.errors import InvalidInput, NotFound
 from mdm.models import PointOfSale
+from mdm.text_rules import text_error
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 POINT_OF_SALE_UPDATED = "point_of_sale.updated"
+# The columns' lengths: what an edit may write.
+EDITABLE_MAX_LENGTHS = {"network": 32, "city": 128, "name": 256}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,10 @@ def update_point_of_sale(
     session: Session, code: str, changes: Mapping[str, str | None], now: datetime, actor: str = SYSTEM_ACTOR,
 ) -> PointOfSaleView:
     """Edit the reference data of one point of sale (network, city, name); the audit trail keeps who changed what."""
+    errors = [error for name, value in changes.items() if isinstance(value, str)
+              and (error := text_error(name, value, EDITABLE_MAX_LENGTHS.get(name, 0))) is not None]
+    if errors:
+        raise InvalidInput("the point of sale edit breaks a rule", tuple(errors))
     row = session.get(PointOfSale, code.upper())
     if row is None:
         raise NotFound(f"no point of sale {code!r}")

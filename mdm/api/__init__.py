@@ -7,7 +7,19 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
-from mdm.api import access, events, golden, matches, points_of_sale, problems, records, tokens
+from mdm.api import (
+    access,
+    events,
+    golden,
+    json_body,
+    matches,
+    parameters,
+    points_of_sale,
+    problems,
+    records,
+    request_log,
+    tokens,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -17,7 +29,13 @@ def init_app(app: Flask) -> None:
     for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp, tokens.blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     problems.init_app(app)
+    # The clock starts before any check, so refused requests are timed too.
+    request_log.init_app(app)
+    # Who is calling comes before what they sent: a caller without a valid token learns nothing about its input.
     access.init_app(app)
+    # Parameters first: they are cheap to check, a body may be megabytes.
+    parameters.init_app(app)
+    json_body.init_app(app)
 
     @app.get("/api/docs/assets/<path:filename>")
     @access.public

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from mdm.access import Permission, require_source_system
 from mdm.api.access import current_principal, requires
+from mdm.api.json_body import read_json_body
 from mdm.api.problems import PROBLEM_JSON
+from mdm.api.request_log import note_record_keys
 from mdm.db import run_transaction
-from mdm.errors import FieldError, InvalidInput, MalformedRequest
+from mdm.errors import FieldError, InvalidInput
 from mdm.intake import IntakeResult, take_in, take_out
 from mdm.source_records import CREATED, REJECTED, get_record, list_versions
+from mdm.text_rules import text_error
+from mdm.validation import MAX_ID_LENGTH, MAX_SOURCE_SYSTEM_LENGTH
 from mdm.web import session_factory, unit_of_work
 from schemas.problems import ProblemSchema
 from schemas.records import (
@@ -38,16 +41,17 @@ def _problems(*statuses: int) -> Callable[[F], F]:
     return decorate
 
 
-def _read_json() -> Any:
-    body = request.get_data(cache=False)
-    if not body.strip():
-        raise MalformedRequest("the request body is empty", (FieldError("$", "required", "a JSON body is required"),))
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise MalformedRequest(
-            "the request body is not valid JSON", (FieldError("$", "json", f"malformed JSON: {error}"),),
-        ) from error
+def _well_formed_keys(items: list[Any]) -> list[str]:
+    keys = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        system, record_id = item.get("source_system"), item.get("source_record_id")
+        if (isinstance(system, str) and isinstance(record_id, str)
+                and text_error("source_system", system, MAX_SOURCE_SYSTEM_LENGTH) is None
+                and text_error("source_record_id", record_id, MAX_ID_LENGTH) is None):
+            keys.append(f"{system.strip().upper()}:{record_id.strip()}")
+    return keys
 
 
 def _ingest(items: list[Any]) -> list[IntakeResult]:
@@ -57,8 +61,13 @@ def _ingest(items: list[Any]) -> list[IntakeResult]:
         if isinstance(item, dict) and isinstance(item.get("source_system"), str) and item["source_system"]:
             require_source_system(principal, item["source_system"])
     source_systems = current_app.config["SOURCE_SYSTEMS"]
-    return run_transaction(session_factory(),
-                           lambda session: take_in(session, items, source_systems, principal.actor))
+    # Named before the transaction, so that a failure is logged with the records it concerned.
+    note_record_keys(_well_formed_keys(items))
+    results = run_transaction(session_factory(),
+                              lambda session: take_in(session, items, source_systems, principal.actor))
+    # Keys of stored records only: a rejected item's key may be anything the sender put there.
+    note_record_keys(f"{r.source_system}:{r.source_record_id}" for r in results if r.status != REJECTED)
+    return results
 
 
 @blp.post("")
@@ -69,7 +78,7 @@ def _ingest(items: list[Any]) -> list[IntakeResult]:
 @_problems(400, 413, 422)
 def post_record() -> Any:
     """Upsert one source record: a new record, a new version, or unchanged when the content is the same."""
-    body = _read_json()
+    body = read_json_body()
     if not isinstance(body, dict):
         raise InvalidInput("a record must be a JSON object", (FieldError("$", "type", "expected a JSON object"),))
     (result,) = _ingest([body])
@@ -87,7 +96,7 @@ def post_record() -> Any:
 @_problems(400, 413, 422)
 def post_batch() -> Any:
     """Upsert many records (a JSON array, or an object with a ``records`` array) in one transaction."""
-    body = _read_json()
+    body = read_json_body()
     items = body.get("records") if isinstance(body, dict) else body
     if not isinstance(items, list):
         raise InvalidInput("a batch is a JSON array of records",
@@ -133,5 +142,7 @@ def delete_source_record(source_system: str, source_record_id: str) -> Any:
     """Retract the record: a tombstone version; earlier versions stay readable."""
     principal = current_principal()
     require_source_system(principal, source_system)
-    return run_transaction(session_factory(),
-                           lambda session: take_out(session, source_system, source_record_id, principal.actor))
+    result = run_transaction(session_factory(),
+                             lambda session: take_out(session, source_system, source_record_id, principal.actor))
+    note_record_keys([f"{result.source_system}:{result.source_record_id}"])
+    return result

@@ -170,3 +170,30 @@ def test_token_demo_gives_one_working_token_per_role_and_revokes_the_previous_on
     assert client_with_token(app, tokens["auditor"]).get("/api/v1/events").status_code == 200
     assert hub.invoke(cli, ["token", "demo"]).exit_code == 0
     assert client_with_token(app, tokens["auditor"]).get("/api/v1/events").status_code == 401
+
+
+def test_cli_load_rejects_lines_by_the_api_rules_and_names_them(
+    hub: CliRunner, sessions: sessionmaker[Session], tmp_path: Path,
+) -> None:
+    good = {"source_system": "WEB", "source_record_id": "W1", "party_type": "person", "full_name": "AICHA ALAMI"}
+    lines = [
+        orjson.dumps(good),
+        orjson.dumps({**good, "source_record_id": "W2", "full_name": "AICHA\x00ALAMI"}),
+        orjson.dumps({**good, "source_record_id": "W3", "full_name": "A" * 301}),
+        orjson.dumps({**good, "source_record_id": "W4", "phone": 661234567}),
+        b'{"source_system": "WEB", "source_record_id": "W5", "source_record_id": "W6", "party_type": "person", '
+        b'"full_name": "X"}',
+        b'{"source_system": "WEB", "source_record_id": "W7", "party_type": "person", "full_name": "X", "n": NaN}',
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rejects = tmp_path / "rejects.jsonl"
+    result = hub.invoke(cli, ["load", str(path), "--no-resolve", "--rejects", str(rejects)])
+    assert result.exit_code == 0, result.output
+    assert "stored 1" in result.output and "rejected 5" in result.output
+    reported = {reject["line"]: (reject["errors"][0]["field"], reject["errors"][0]["rule"])
+                for reject in map(orjson.loads, rejects.read_bytes().splitlines())}
+    assert reported == {2: ("full_name", "control_character"), 3: ("full_name", "max_length"), 4: ("phone", "type"),
+                        5: ("$.source_record_id", "duplicate_key"), 6: ("$", "non_finite_number")}
+    assert "full_name: control_character" in result.output
+    assert _records(sessions) == 1

@@ -88,3 +88,57 @@ def test_party_type_spellings_and_unknown_product_lines_are_kept() -> None:
     assert isinstance(record, IncomingRecord)
     assert (record.party_type, record.product_line) == ("person", None)
     assert record.payload["product_line"] == "AUTO"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ({**PERSON, "last_name": "A" * 200}, set()),
+    ({**PERSON, "last_name": "A" * 201}, {("last_name", "max_length")}),
+    ({**PERSON, "address_line": "x" * 501}, {("address_line", "max_length")}),
+    ({**PERSON, "phone": "0" * 41}, {("phone", "max_length")}),
+    ({**PERSON, "source_record_id": "x" * 128}, set()),
+    ({**PERSON, "point_of_sale": "P" * 64}, set()),
+    ({**PERSON, "received_at": "2024-01-01T00:00:00" + " " * 60}, {("received_at", "max_length")}),
+    ({**PERSON, "product_line": "X" * 33}, {("product_line", "max_length")}),
+    ({**PERSON, "first_name": "Kha\x00dija"}, {("first_name", "control_character")}),
+    ({**PERSON, "last_name": "ALAMI\n"}, {("last_name", "control_character")}),
+    ({**PERSON, "national_id": "BE\t123456"}, {("national_id", "control_character")}),
+    ({**PERSON, "email": "a\x7fb@x.ma"}, {("email", "control_character")}),
+    ({**PERSON, "city": "F\x85S"}, {("city", "control_character")}),
+    ({**PERSON, "source_record_id": "AG\x001"}, {("source_record_id", "control_character")}),
+    ({**PERSON, "point_of_sale": "AG\x1b01"}, {("point_of_sale", "control_character")}),
+    ({**PERSON, "address_line": "12 RUE ATLAS\r\nAPPT 4\tMAARIF"}, set()),
+    ({**PERSON, "address_line": "12 RUE\x00ATLAS"}, {("address_line", "control_character")}),
+    ({**PERSON, "agent_comment": "rappeler\nlundi"}, set()),
+    ({**PERSON, "agent_comment": "a\x00b"}, {("agent_comment", "control_character")}),
+    ({**PERSON, "agent_comment": "x" * 1001}, {("agent_comment", "max_length")}),
+    ({**PERSON, "a\x00b": "x"}, {("a\\u0000b", "control_character")}),
+    ({**PERSON, "k" * 65: "x"}, {("k" * 64 + "…", "max_length")}),
+    ({**PERSON, "extra": {"notes": ["ok", "bad\x00"]}}, {("extra.notes[1]", "control_character")}),
+    ({**PERSON, "extra": {"a\x01": 1}}, {("extra.a\\u0001", "control_character")}),
+    ({**PERSON, "extra": [[[["too deep"]]]]}, {("extra[0][0][0]", "max_depth")}),
+    ({**PERSON, "extra": {"score": 3.5, "vip": True, "tags": ["a"]}}, set()),
+    ({**PERSON, **{f"extra_{i}": "x" for i in range(50)}}, set()),
+    ({**PERSON, **{f"extra_{i}": "x" for i in range(51)}}, {("$", "max_fields")}),
+    ({**PERSON, **{f"extra_{i}": "x" * 1000 for i in range(40)}}, {("$", "max_size")}),
+    ({**PERSON, "first_name": 123}, {("first_name", "type")}),
+    ({**PERSON, "phone": 661234567}, {("phone", "type")}),
+    ({**PERSON, "phone": 6.6e8}, {("phone", "type")}),
+    ({**PERSON, "first_name": True}, {("first_name", "type")}),
+    ({**PERSON, "last_name": ["ALAMI"]}, {("last_name", "type")}),
+    ({**PERSON, "address_line": {"street": "RUE ATLAS"}}, {("address_line", "type")}),
+    ({**PERSON, "payment_incidents": 2}, set()),
+    ({**PERSON, "payment_incidents": -1}, {("payment_incidents", "type")}),
+    ({**PERSON, "source_record_id": 12345}, set()),
+    ({**PERSON, "source_record_id": 1.5}, {("source_record_id", "type")}),
+    ({**PERSON, "product_line": 3}, {("product_line", "type")}),
+    ({**PERSON, "products": ["AUTO"] * 51}, {("products", "max_items")}),
+    ({**PERSON, "products": ["AUTO", "X\x00"]}, {("products[1]", "control_character")}),
+])
+def test_length_type_and_control_character_rules(raw: Any, expected: set[tuple[str, str]]) -> None:
+    assert _errors(raw) == expected
+
+
+def test_rejected_values_are_not_echoed_in_messages() -> None:
+    outcome = validate_record({**PERSON, "received_at": "KHADIJA ALAMI 0661234567"}, DEFAULT_SOURCE_SYSTEMS)
+    assert isinstance(outcome, list)
+    assert all("0661234567" not in error.message for error in outcome)
