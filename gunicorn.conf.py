@@ -19,6 +19,8 @@ logconfig_dict = {
         "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
         "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
         "mdm": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        # Migrations on start say which plugins they load: noise in a server's log.
+        "alembic": {"level": "WARNING", "handlers": ["error_console"], "propagate": False},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stdout"},

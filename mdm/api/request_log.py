@@ -29,6 +29,9 @@ def _route() -> str:
 
 def _context() -> str:
     parts = [f"{request.method} {_route()}"]
+    principal = g.get("principal")
+    if principal is not None:  # who called: the token's name and id, as the audit trail names it
+        parts.append(f"by={principal.actor}")
     # Parameter names the hub knows, never values (a search carries names, phones, e-mails) nor unknown names.
     names = sorted({name for name in request.args if name in QUERY_MAX_LENGTHS})
     others = len({name for name in request.args if name not in QUERY_MAX_LENGTHS})
