@@ -46,10 +46,11 @@ def drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database per backend for the whole run."""
-    if request.param == "sqlite":
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "mdm.sqlite3"
         url = f"sqlite:///{path}"
         upgrade_database(make_engine(url))
@@ -62,6 +63,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     upgrade_database(make_engine(url))
     yield url
     drop_postgres_schema(schema)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database per backend for the whole run; each test empties it after itself."""
+    yield from _migrated_database(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of the module's own, per backend, never emptied between its tests: for a hub that read-only
+    tests share, built once instead of once per test."""
+    yield from _migrated_database(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def module_sessions(module_database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(module_database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_app(module_database_url: str) -> Iterator[Flask]:
+    app = create_app({"DATABASE_URL": module_database_url, "TESTING": True, "MIGRATE_ON_START": False,
+                      "SECRET_KEY": "test-session-key"})
+    yield app
+    app.extensions["mdm.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def module_client(module_app: Flask) -> FlaskClient:
+    """An administrator's client of the module's shared hub."""
+    return client_as(module_app, "admin")
 
 
 @pytest.fixture

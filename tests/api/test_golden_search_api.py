@@ -26,14 +26,25 @@ COMPANY = {"source_system": "BGD", "source_record_id": "S-ORG", "party_type": "o
 OWN = [IDRISSI, TAZGHI, TAZGHI_TYPO, COMPANY]
 
 
-@pytest.fixture
-def hub(client: FlaskClient, sessions: sessionmaker[Session]) -> dict[str, str]:
+def _consolidated(client: FlaskClient, sessions: sessionmaker[Session]) -> dict[str, str]:
     """A consolidated hub holding the clients above among generated ones: source record id -> golden id."""
     records = [g.record for g in generate(600, seed=4)] + OWN
     assert client.post("/api/v1/records/batch", json=records).status_code == 200
     resolve_all(sessions)
     with sessions() as session:
         return {record_id: golden_id for _, record_id, golden_id in current_links(session)}
+
+
+@pytest.fixture
+def hub(client: FlaskClient, sessions: sessionmaker[Session]) -> dict[str, str]:
+    """A hub of the test's own, for the tests that change it."""
+    return _consolidated(client, sessions)
+
+
+@pytest.fixture(scope="module")
+def shared_hub(module_client: FlaskClient, module_sessions: sessionmaker[Session]) -> dict[str, str]:
+    """The same hub, built once per backend for the tests that only search it (they take ``module_client``)."""
+    return _consolidated(module_client, module_sessions)
 
 
 def _search(client: FlaskClient, **arguments: Any) -> dict[str, Any]:
@@ -72,34 +83,36 @@ def _ids(body: dict[str, Any]) -> list[str]:
     ({"phone": "0661428713", "email": "M.OUAZZANI@menara.ma", "identifier": "BE412783"}, "S-IDR"),
 ])
 def test_each_criterion_finds_the_client_in_the_forms_users_type(
-    client: FlaskClient, hub: dict[str, str], arguments: dict[str, str], record: str,
+    module_client: FlaskClient, shared_hub: dict[str, str], arguments: dict[str, str], record: str,
 ) -> None:
-    body = _search(client, **arguments)
+    body = _search(module_client, **arguments)
     assert body["complete"] is True
-    assert _ids(body)[0] == hub[record]
+    assert _ids(body)[0] == shared_hub[record]
     best = body["results"][0]
     assert {match["criterion"] for match in best["matches"]} == set(arguments) - {"party_type"}
     assert record in {match["source_record_id"] for match in best["matches"]}
 
 
-def test_an_answer_names_the_client_and_what_matched_where(client: FlaskClient, hub: dict[str, str]) -> None:
-    best = _search(client, name="Bouraqia Travaux", identifier="002947183000061")["results"][0]
+def test_an_answer_names_the_client_and_what_matched_where(
+    module_client: FlaskClient, shared_hub: dict[str, str],
+) -> None:
+    best = _search(module_client, name="Bouraqia Travaux", identifier="002947183000061")["results"][0]
     assert (best["id"], best["party_type"], best["name"], best["city"]) == (
-        hub["S-ORG"], "organization", "STE AL BOURAQIA TRAVAUX SARL", "Casa")
+        shared_hub["S-ORG"], "organization", "STE AL BOURAQIA TRAVAUX SARL", "Casa")
     assert best["score"] == 1.0
     assert [(m["criterion"], m["field"], m["source_system"], m["source_record_id"], m["score"])
             for m in best["matches"]] == [("name", "name", "BGD", "S-ORG", 1.0),
                                           ("identifier", "ice", "BGD", "S-ORG", 1.0)]
 
 
-def test_the_closest_name_ranks_first(client: FlaskClient, hub: dict[str, str]) -> None:
-    assert hub["S-TAZ"] != hub["S-TAZ2"]
-    body = _search(client, name="Karima Tazghirouti")
+def test_the_closest_name_ranks_first(module_client: FlaskClient, shared_hub: dict[str, str]) -> None:
+    assert shared_hub["S-TAZ"] != shared_hub["S-TAZ2"]
+    body = _search(module_client, name="Karima Tazghirouti")
     ids = _ids(body)
-    assert ids[:2] == [hub["S-TAZ"], hub["S-TAZ2"]]
+    assert ids[:2] == [shared_hub["S-TAZ"], shared_hub["S-TAZ2"]]
     first, second = body["results"][:2]
     assert first["score"] == 1.0 > second["score"] >= 0.8
-    assert _ids(_search(client, name="Karim Tazgiroti"))[0] == hub["S-TAZ2"]
+    assert _ids(_search(module_client, name="Karim Tazgiroti"))[0] == shared_hub["S-TAZ2"]
 
 
 @pytest.mark.parametrize(("arguments", "found"), [
@@ -110,8 +123,10 @@ def test_the_closest_name_ranks_first(client: FlaskClient, hub: dict[str, str]) 
     ({"name": "Karima Tazghirouti", "party_type": "organization"}, False),
     ({"identifier": "BE412783", "email": "someone.else@menara.ma"}, False),
 ])
-def test_criteria_combine(client: FlaskClient, hub: dict[str, str], arguments: dict[str, str], found: bool) -> None:
-    assert (hub["S-TAZ"] in _ids(_search(client, **arguments))) is found
+def test_criteria_combine(
+    module_client: FlaskClient, shared_hub: dict[str, str], arguments: dict[str, str], found: bool,
+) -> None:
+    assert (shared_hub["S-TAZ"] in _ids(_search(module_client, **arguments))) is found
 
 
 def test_one_entry_per_golden_record_and_limit(client: FlaskClient, sessions: sessionmaker[Session]) -> None:

@@ -17,7 +17,18 @@ MOVED = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
 ABSORBED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
+# Every test here only reads: they share one hub per backend, built once.
+@pytest.fixture(scope="module")
+def sessions(module_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    return module_sessions
+
+
+@pytest.fixture(scope="module")
+def client(module_client: FlaskClient) -> FlaskClient:
+    return module_client
+
+
+@pytest.fixture(scope="module")
 def history(sessions: sessionmaker[Session]) -> dict[str, Any]:
     """Loaded on 10 January; on 10 February a record of `source` gets a new version that describes the client of
     `target`, and moves there; on 10 March the only record of `single` does the same."""

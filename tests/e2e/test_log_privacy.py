@@ -13,6 +13,7 @@ import http.client
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -205,7 +206,7 @@ def test_no_log_line_of_a_whole_run_holds_a_personal_value(served_hub: tuple[Hub
     lines = hub_log + access_log + resolved.stdout.splitlines() + resolved.stderr.splitlines()
     # The scan reads the lines that matter: the hub's own request log and gunicorn's access log.
     assert any(f"records={_keys(singles[0])}" in line for line in hub_log)
-    assert any("GET /api/v1/golden params=name" in line for line in hub_log)
+    assert any(re.search(r"GET /api/v1/golden by=log scan#\d+ params=name", line) for line in hub_log)
     assert any('"GET /api/v1/golden HTTP/1.1" 200' in line for line in access_log)
     values = personal_values(feed + rejected)
     assert len(values) > 1000

@@ -18,7 +18,13 @@ from mdm.models import AuditChainHead, AuditEvent, GoldenRecord
 from tests.golden_scenarios import as_duplicate_of, consolidate, members_by_golden, pick, send_online
 
 
-@pytest.fixture
+# One hub per backend for the whole module: tampering happens in a transaction that is rolled back.
+@pytest.fixture(scope="module")
+def sessions(module_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    return module_sessions
+
+
+@pytest.fixture(scope="module")
 def audited(sessions: sessionmaker[Session]) -> dict[str, list[tuple[str, str]]]:
     """A consolidated hub, then one record moved online from a golden record to another."""
     consolidate(sessions)
@@ -97,10 +103,10 @@ def test_tampering_is_found_and_named(
         last = session.scalar(select(func.max(AuditEvent.sequence)))
     assert last is not None and last > 10
     sequence = {"first": 1, "middle": last // 2, "last": last}[where]
-    with transaction(sessions) as session:
-        tamper(session, sequence)
     with sessions() as session:
-        verdict = verify_chain(session)
+        tamper(session, sequence)
+        verdict = verify_chain(session)  # sees the tampering, which is then rolled back
+        session.rollback()
     assert not verdict.intact
     assert verdict.first_broken == (sequence if broken_at == "same" else sequence + 1)
     assert verdict.problem is not None and problem in verdict.problem
@@ -109,26 +115,35 @@ def test_tampering_is_found_and_named(
 def test_a_forged_chain_head_is_found(
     sessions: sessionmaker[Session], audited: dict[str, list[tuple[str, str]]],
 ) -> None:
-    with transaction(sessions) as session:
-        session.execute(update(AuditChainHead).values(hash="f" * 64))
     with sessions() as session:
+        session.execute(update(AuditChainHead).values(hash="f" * 64))
         verdict = verify_chain(session)
+        session.rollback()
     assert not verdict.intact and verdict.first_broken == verdict.events
 
 
 def test_cli_audit_verify_exits_non_zero_on_a_break(
-    database_url: str, sessions: sessionmaker[Session], audited: dict[str, list[tuple[str, str]]],
+    module_database_url: str, sessions: sessionmaker[Session], audited: dict[str, list[tuple[str, str]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(Config, "DATABASE_URL", database_url)
+    monkeypatch.setattr(Config, "DATABASE_URL", module_database_url)
     runner = CliRunner()
     intact = runner.invoke(cli, ["audit", "verify"])
     assert intact.exit_code == 0, intact.output
     with sessions() as session:
         count = session.scalar(select(func.count()).select_from(AuditEvent))
     assert f"intact: {count:,} events" in intact.output
+    with sessions() as session:
+        original = session.get(AuditEvent, 3)
+        assert original is not None
+        details = dict(original.details)
     with transaction(sessions) as session:
         _change_details(session, 3)
-    broken = runner.invoke(cli, ["audit", "verify"])
+    try:
+        broken = runner.invoke(cli, ["audit", "verify"])
+    finally:  # the shared hub gets its event back for the tests that follow
+        with transaction(sessions) as session:
+            session.execute(update(AuditEvent).where(AuditEvent.sequence == 3).values(details=details))
     assert broken.exit_code == 1
     assert "broken at event 3" in broken.output
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
