@@ -443,9 +443,10 @@ def _lock_component(session: Session, changed_ids: set[int], keys: set[str]) -> 
     them seeing what the writers waited for committed: (1) the changed records' usable blocking keys, as two
     records of one client share some; the candidates are then read by the locked keys only; (2) the golden
     records of the changed records and candidates, as a component also takes in every record of those: two
-    components joined by one golden record (a bridging record merging two golden records, say) take turns too.
-    Keys before golden records, each set in ascending order: a deadlock needs a golden record found only after
-    another was locked (it was merged meanwhile), and then ``run_transaction`` runs the request again.
+    components joined by one golden record (one writer splitting it, or merging it through a bridging record,
+    while another joins it) take turns too. Keys before golden records, each set in ascending order: a deadlock
+    needs a golden record found only after another was locked (the locked one merged or split meanwhile), and
+    then ``run_transaction`` runs the request again.
     """
     caps = {rule.name: rule.cap for rule in BLOCKING_RULES}
     usable = _usable_keys(session, keys, caps)
