@@ -12,13 +12,17 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import func, select
 
 from benchmarks.synthetic import generate
 from mdm import create_app
+from mdm.clock import utc_now
+from mdm.db import transaction
 from mdm.models import GoldenRecord
+from mdm.tokens import issue_token
 from mdm.web import session_factory
 
 
@@ -29,8 +33,12 @@ def main() -> None:
     args = parser.parse_args()
     app = create_app()
     client = app.test_client()
-    with app.app_context(), session_factory()() as session:
+    with app.app_context(), transaction(session_factory()) as session:
         goldens = session.scalar(select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active"))
+        # Every route needs a token; an administrator's may write for every source system.
+        secret = issue_token(session, "admin", None, "latency benchmark", timedelta(hours=1),
+                             app.config["SOURCE_SYSTEMS"], "cli:bench", utc_now()).secret
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     latencies, decisions = [], Counter()
     for index, generated in enumerate(generate(args.requests * 3, args.seed)):
         if index == args.requests:

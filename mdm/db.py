@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import hashlib
+import logging
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,11 +14,13 @@ import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Engine, Table, create_engine, event, text
+from sqlalchemy import JSON, Engine, Integer, Table, bindparam, create_engine, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -190,7 +194,40 @@ def run_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]
         except DBAPIError as error:
             if attempt == attempts or not lost_a_race(error):
                 raise
+            # Logged, so an operator can tell rare races from a hot spot that keeps writers retrying.
+            _log.warning("transaction lost a race (%s); running it again (attempt %d of %d)",
+                         getattr(error.orig, "sqlstate", None) or "sqlite", attempt + 1, attempts)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _lock_number(name: str) -> int:
+    """A name as a signed 32-bit lock number: collisions only make two unrelated writers wait for each other."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=4).digest(), "big", signed=True)
+
+
+def lock_space(session: Session, space: int, exclusive: bool) -> None:
+    """Hold a lock on a whole space of named locks until the transaction ends: shared by a writer that then locks
+    names in it, exclusive by one whose names are too many to lock one by one (it then waits for every holder
+    of a name, and they for it). PostgreSQL advisory locks; a no-op on SQLite, whose writers take turns anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # The one-number form of the space: PostgreSQL keeps it apart from the two-number locks of its names.
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {function}(:space)"), {"space": space})
+
+
+def lock_names(session: Session, space: int, names: Collection[str]) -> None:
+    """Hold an exclusive lock on each name until the transaction ends (after ``lock_space``, shared). Locks are
+    taken in ascending order in one statement, so two writers locking overlapping sets never deadlock. A no-op on
+    SQLite, like ``lock_space``."""
+    if not names or session.get_bind().dialect.name != "postgresql":
+        return
+    numbers = sorted({_lock_number(name) for name in names})
+    # A scan of the array yields its elements in order, so the locks are taken in that order.
+    session.execute(
+        text("SELECT count(pg_advisory_xact_lock(:space, number)) FROM unnest(:numbers) AS number")
+        .bindparams(bindparam("numbers", type_=ARRAY(Integer))),
+        {"space": space, "numbers": numbers})
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

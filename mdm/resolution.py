@@ -33,6 +33,8 @@ from mdm.db import (
     bulk_insert_columns,
     empty_table,
     indexes_set_aside,
+    lock_names,
+    lock_space,
     refresh_statistics,
     transaction,
 )
@@ -61,6 +63,10 @@ GOLDEN_PREFIX = "GC-"
 _link_table = cast(Table, RecordLink.__table__)
 _golden_table = cast(Table, GoldenRecord.__table__)
 _key_table = cast(Table, BlockingKey.__table__)
+# Lock spaces of online resolution (PostgreSQL advisory locks): the space as a whole, its blocking keys, its
+# golden records. Above _MOST_KEY_LOCKS keys (a large batch), a resolution locks the whole space instead.
+RESOLUTION_LOCKS, KEY_LOCKS, GOLDEN_LOCKS = 7_100, 7_101, 7_102
+_MOST_KEY_LOCKS = 256
 
 
 class NothingToResolve(MdmError):
@@ -412,23 +418,58 @@ def _payloads_of(session: Session, record_ids: set[int]) -> dict[int, tuple[str,
     return found
 
 
-def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -> set[int]:
-    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart."""
-    if not keys:
-        return set()
-    usable: list[str] = []
+def _usable_keys(session: Session, keys: Iterable[str], caps: dict[str, int]) -> list[str]:
+    """The keys held by fewer records than their rule's cap (none: a key seen for the first time), in order:
+    common ones cannot tell anyone apart."""
+    counts: dict[str, int] = {}
     ordered = sorted(keys)
     for start in range(0, len(ordered), 2000):
-        counts = session.execute(
+        counts.update({key: count for key, count in session.execute(
             select(BlockingKey.key, func.count()).where(BlockingKey.key.in_(ordered[start:start + 2000]))
-            .group_by(BlockingKey.key)
-        )
-        usable.extend(key for key, count in counts if count < caps[key.split(":", 1)[0]])
+            .group_by(BlockingKey.key))})
+    return [key for key in ordered if counts.get(key, 0) < caps[key.split(":", 1)[0]]]
+
+
+def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -> set[int]:
+    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart."""
+    usable = _usable_keys(session, keys, caps)
     found: set[int] = set()
     for start in range(0, len(usable), 2000):
         found.update(session.scalars(
             select(BlockingKey.record_id).where(BlockingKey.key.in_(usable[start:start + 2000])).distinct()))
     return found
+
+
+def _lock_component(session: Session, changed_ids: set[int], keys: set[str]) -> tuple[set[int], dict[int, str]]:
+    """Wait for every concurrent resolution whose component may overlap this one, then answer the candidates and
+    the current links of the changed records and candidates, as those that came first committed them.
+
+    Under READ COMMITTED a concurrent writer's records are invisible until it commits, so two writers sending
+    one client at once would each make a golden record. Hence locks held until commit, each statement after
+    them seeing what the writers waited for committed: (1) the changed records' usable blocking keys, as two
+    records of one client share some; the candidates are then read by the locked keys only; (2) the golden
+    records of the changed records and candidates, as a component also takes in every record of those: two
+    components joined by one golden record (one writer splitting it, or merging it through a bridging record,
+    while another joins it) take turns too. Keys before golden records, each set in ascending order: a deadlock
+    needs a golden record found only after another was locked (the locked one merged or split meanwhile), and
+    then ``run_transaction`` runs the request again.
+    """
+    caps = {rule.name: rule.cap for rule in BLOCKING_RULES}
+    usable = _usable_keys(session, keys, caps)
+    fine = len(usable) <= _MOST_KEY_LOCKS
+    lock_space(session, RESOLUTION_LOCKS, exclusive=not fine)
+    if fine:
+        lock_names(session, KEY_LOCKS, usable)
+    candidates = _candidates_by_key(session, set(usable), caps)
+    records = changed_ids | candidates
+    links = golden_ids_of(session, records)
+    locked: set[str] = set()
+    while fine and not set(links.values()) <= locked:
+        unlocked = set(links.values()) - locked
+        lock_names(session, GOLDEN_LOCKS, unlocked)
+        locked |= unlocked
+        links = golden_ids_of(session, records)  # a golden record waited for may have merged into another
+    return candidates, links
 
 
 def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[int, str]:
@@ -470,7 +511,6 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     model = latest_model(session)
     if model is None or not changed_ids:
         return {}, None
-    changed_links = golden_ids_of(session, changed_ids)
     changed_payloads = _payloads_of(session, changed_ids)
     positions: np.ndarray = np.zeros(0, dtype=np.int64)
     keys: list[str] = []
@@ -479,9 +519,9 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         columns = standardise_columns(payload for _, payload in changed_payloads.values())
         features = build_features(columns, overused=model.overused)
         positions, keys = key_texts(features)
-    candidates = _candidates_by_key(session, set(keys), {rule.name: rule.cap for rule in BLOCKING_RULES})
-    seed_goldens = set(changed_links.values()) | set(golden_ids_of(session, candidates).values())
-    current = _members_of(session, seed_goldens)
+    candidates, links = _lock_component(session, changed_ids, set(keys))
+    changed_links = {record_id: links[record_id] for record_id in changed_ids if record_id in links}
+    current = _members_of(session, set(links.values()))
     component = set(changed_payloads) | candidates | set(current)
     payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}
     record_ids = sorted(payloads)

@@ -47,7 +47,9 @@ class _Head:
     is_deleted: bool
 
 
-def _load_heads(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], _Head]:
+def _load_heads(session: Session, keys: set[tuple[str, str]], lock: bool = False) -> dict[tuple[str, str], _Head]:
+    """The heads of these records; ``lock``: held until the transaction ends, so a concurrent writer of one of
+    them waits, then reads the version this one stored instead of writing the same version number again."""
     if not keys:
         return {}
     ids = sorted({source_record_id for _, source_record_id in keys})
@@ -57,12 +59,15 @@ def _load_heads(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str,
         column == any_(bindparam("ids", ids, type_=ARRAY(String)))
         if session.get_bind().dialect.name == "postgresql" else column.in_(ids)
     )
-    rows = session.execute(
-        select(
-            _record_table.c.source_system, _record_table.c.source_record_id, _record_table.c.id,
-            _record_table.c.current_version, _record_table.c.content_hash, _record_table.c.is_deleted,
-        ).where(condition)
-    )
+    query = select(
+        _record_table.c.source_system, _record_table.c.source_record_id, _record_table.c.id,
+        _record_table.c.current_version, _record_table.c.content_hash, _record_table.c.is_deleted,
+    ).where(condition)
+    if lock:
+        # In id order, so batches sharing records never deadlock; NO KEY UPDATE leaves inserts of rows that
+        # refer to a head (versions, links) free. A record's homonyms in other sources are locked as well.
+        query = query.order_by(_record_table.c.id).with_for_update(key_share=True)
+    rows = session.execute(query)
     # Filtering on the id alone uses the key index on every backend; other sources' homonyms are dropped here.
     return {(r[0], r[1]): _Head(r[2], r[3], r[4], r[5]) for r in rows if (r[0], r[1]) in keys}
 
@@ -88,7 +93,7 @@ def ingest_records(
         else:
             accepted.append((index, outcome))
 
-    heads = _load_heads(session, {record.key for _, record in accepted})
+    heads = _load_heads(session, {record.key for _, record in accepted}, lock=True)
     first_networks: dict[str, str] = {}
     for _, record in accepted:
         if record.point_of_sale:

@@ -1,5 +1,5 @@
 """Concurrent writers: batches that create and change the same records all succeed and every version is kept
-once; online writers extend one audit chain."""
+once; online writers extend one audit chain; a writer joining a golden record another one splits follows it."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from flask import Flask
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.audit import AuditEntry, ChainVerdict, append_events, verify_chain
 from mdm.clock import utc_now
 from mdm.db import transaction
-from mdm.models import AuditEvent, OutboxEvent
+from mdm.models import AuditEvent, GoldenRecord, OutboxEvent
+from mdm.resolution import current_links, resolve_changed
+from mdm.source_records import ingest_records
 from tests.conftest import client_as
-from tests.golden_scenarios import consolidate
+from tests.golden_scenarios import consolidate, send_online
 
 
 def _batch(round_number: int, writer: int) -> list[dict[str, Any]]:
@@ -129,3 +132,49 @@ def test_a_second_appender_waits_for_the_first_to_commit(engine: Engine, session
         assert verify_chain(session) == ChainVerdict(True, 3)
         assert list(session.scalars(select(AuditEvent.golden_id).order_by(AuditEvent.sequence))) == [
             "GC-A", "GC-B", "GC-C"]
+
+
+def _karim(source_system: str, source_record_id: str) -> dict[str, Any]:
+    return {"source_system": source_system, "source_record_id": source_record_id, "party_type": "person",
+            "first_name": "Karim", "last_name": "Bouzoubaa Tahiri", "birth_date": "1979-06-17", "id_type": "CIN",
+            "national_id": "QB417702", "phone": "0663409817", "city": "Meknes"}
+
+
+def test_a_writer_joining_a_golden_record_that_splits_meanwhile_follows_its_record(
+        sessions: sessionmaker[Session]) -> None:
+    consolidate(sessions, records=300)
+    send_online(sessions, [_karim("AGENT", "KB-1")])
+    send_online(sessions, [_karim("BGD", "KB-2")])
+    assert len({golden for _, _, golden in _links(sessions, "KB-")}) == 1  # one client, two records
+    # The agent's record turns out to be someone else: the golden record splits. While that is uncommitted, the
+    # web sends the client again; it shares keys with the bank's record only, not with the agent's new content.
+    correction = {"source_system": "AGENT", "source_record_id": "KB-1", "party_type": "person",
+                  "first_name": "Nawal", "last_name": "Sqalli Houssaini", "birth_date": "1991-02-26",
+                  "id_type": "CIN", "national_id": "QN820935", "phone": "0667120553", "city": "Tanger"}
+    finished = threading.Event()
+    failures: list[BaseException] = []
+
+    def web_writer() -> None:
+        try:
+            send_online(sessions, [_karim("WEB", "KB-3")])
+        except BaseException as error:
+            failures.append(error)
+        finished.set()
+
+    with transaction(sessions) as first:
+        results = ingest_records(first, [correction], DEFAULT_SOURCE_SYSTEMS)
+        resolve_changed(first, {r.record_id for r in results if r.record_id is not None})
+        writer = threading.Thread(target=web_writer)
+        writer.start()
+        assert not finished.wait(timeout=1)  # it waits for the split to commit (PostgreSQL: its golden record)
+    writer.join(timeout=60)
+    assert finished.is_set() and not failures, failures
+    links = {record_id: golden for _, record_id, golden in _links(sessions, "KB-")}
+    assert links["KB-3"] == links["KB-2"] != links["KB-1"]
+    with sessions() as session:
+        assert session.get(GoldenRecord, links["KB-3"]).status == "active"  # type: ignore[union-attr]
+
+
+def _links(sessions: sessionmaker[Session], prefix: str) -> list[tuple[str, str, str]]:
+    with sessions() as session:
+        return [link for link in current_links(session) if link[1].startswith(prefix)]
