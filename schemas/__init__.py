@@ -1,4 +1,29 @@
 """Marshmallow schemas: the HTTP contract of the hub's REST API."""
 
-# The largest id a BIGINT column holds (SQLite's INTEGER too): a larger number names nothing and must not reach SQL.
-ID_MAX = 2**63 - 1
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+# The largest ids the columns hold (BIGINT, and SQLite's INTEGER; INTEGER on PostgreSQL): a larger number names
+# nothing and must not reach SQL, where it would overflow.
+BIGINT_MAX = 2**63 - 1
+INTEGER_MAX = 2**31 - 1
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTER_MESSAGE = "Control characters (U+0000 to U+001F, U+007F) are not allowed."
+
+
+class Text(fields.String):
+    """A string parameter or body field without control characters: they are never data, and PostgreSQL cannot
+    even compare a text holding NUL, so they are refused (422) before any query; the spec says so as a pattern."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"pattern": "^[^\\u0000-\\u001f\\u007f]*$", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL_CHARACTER.search(text):
+            raise ValidationError(CONTROL_CHARACTER_MESSAGE)
+        return text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import http
 
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 
 from mdm.api import access, events, golden, matches, points_of_sale, problems, records, tokens
+from mdm.errors import NotFound
 
 
 class HubApi(Api):  # type: ignore[misc]
@@ -27,6 +28,14 @@ class HubApi(Api):  # type: ignore[misc]
             self.spec.components.response(status.name, response, lazy=True)
 
 
+def refuse_nul_in_path() -> None:
+    """Nothing the hub keeps is named with a NUL character (PostgreSQL cannot even compare one): such a path names
+    nothing, on every backend alike. Runs after authentication, so an anonymous caller still gets its 401."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and "\x00" in value:
+            raise NotFound(f"no {name} holds a NUL character")
+
+
 def init_app(app: Flask) -> None:
     api = HubApi(app, spec_kwargs={"info": {"description": "Single trusted référentiel client."}})
     problems.register(api)
@@ -35,6 +44,7 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     problems.init_app(app)
     access.init_app(app)
+    app.before_request(refuse_nul_in_path)
 
     @app.get("/api/docs/assets/<path:filename>")
     @access.public

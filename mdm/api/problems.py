@@ -12,12 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest, HTTPException, UnprocessableEntity
 
 from mdm.errors import FieldError, MdmError
+from schemas import CONTROL_CHARACTER_MESSAGE
 from schemas.problems import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
 F = TypeVar("F", bound=Callable[..., Any])
 # What a route that reads a JSON body can answer before its view runs: undecodable JSON, a body over the limit.
 BODY_PROBLEMS = (400, 413)
+_RULES_BY_MESSAGE = {"Unknown field.": "unknown_field", CONTROL_CHARACTER_MESSAGE: "control_character"}
 
 
 def problem_answers(blp: Blueprint, *statuses: int) -> Callable[[F], F]:
@@ -54,7 +56,7 @@ def _field_errors(messages: Any, prefix: str = "") -> list[FieldError]:
             errors.extend(_field_errors(value, path))
         else:
             for message in value:
-                rule = "unknown_field" if message == "Unknown field." else "invalid"
+                rule = _RULES_BY_MESSAGE.get(message, "invalid")
                 errors.append(FieldError(path, rule, message))
     return errors
 

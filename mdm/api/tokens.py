@@ -14,7 +14,7 @@ from mdm.api.problems import BODY_PROBLEMS, PROBLEM_JSON, problem_answers
 from mdm.clock import utc_now
 from mdm.tokens import TokenView, issue_token, list_tokens, parse_lifetime, revoke_token
 from mdm.web import unit_of_work
-from schemas import ID_MAX
+from schemas import INTEGER_MAX
 from schemas.problems import ProblemSchema
 from schemas.tokens import IssuedTokenSchema, TokenRequestSchema, TokenSchema
 
@@ -48,7 +48,7 @@ def create(request: dict[str, Any]) -> Any:
     return {**_shown(issued.token), "token": issued.secret}
 
 
-@blp.delete(f"/<int(max={ID_MAX}):token_id>")
+@blp.delete(f"/<int(max={INTEGER_MAX}):token_id>")
 @requires(Permission.ADMINISTER)
 @blp.response(200, TokenSchema)
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
