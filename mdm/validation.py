@@ -184,6 +184,27 @@ def content_hash(payload: Mapping[str, Any], key: tuple[str, str], party_type: s
     return digest.hexdigest()
 
 
+def _nul_fields(value: object, path: str) -> list[str]:
+    """Where a NUL character hides in the record (``path`` names ``value``): keys and values, nested ones too."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            found.extend([inner] if "\x00" in str(key) else _nul_fields(item, inner))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_nul_fields(item, f"{path}[{index}]"))
+    return found
+
+
+def _check_no_nul(raw: Mapping[str, Any], errors: list[FieldError]) -> None:
+    # A NUL is never client data, and PostgreSQL can store it neither in text nor in JSON.
+    for field in _nul_fields(raw, ""):
+        errors.append(FieldError(field, "control_character", f"{field} holds a NUL character (U+0000)"))
+
+
 def validate_record(raw: object, source_systems: Collection[str]) -> IncomingRecord | list[FieldError]:
     """Check one raw record; answer the accepted record, or every broken rule at once."""
     if not isinstance(raw, dict):
@@ -193,6 +214,7 @@ def validate_record(raw: object, source_systems: Collection[str]) -> IncomingRec
     party_type = _check_party_type(raw, errors)
     product_line, point_of_sale = _check_optional_fields(raw, errors)
     received_at = _check_received_at(raw, errors)
+    _check_no_nul(raw, errors)
     if errors:
         return errors
     return IncomingRecord(

@@ -98,3 +98,14 @@ def test_a_path_holding_nul_names_nothing(client: FlaskClient, url: str) -> None
     _problem(client.get(url), 404)
     if url.startswith("/api/v1/records/") and not url.endswith("/versions"):
         _problem(client.delete(url), 404)
+
+
+def test_a_nul_anywhere_in_a_record_rejects_it_naming_the_field(client: FlaskClient) -> None:
+    record = {"source_system": "AGENT", "source_record_id": "AG1", "party_type": "person", "last_name": "Tazi"}
+    refused = client.post("/api/v1/records", json={**record, "last_name": "Ta\x00zi", "products": ["AUTO", "\x00"]})
+    assert _field_rules(_problem(refused, 422)) == [("last_name", "control_character"),
+                                                    ("products[1]", "control_character")]
+    batch = client.post("/api/v1/records/batch", json=[record, {**record, "source_record_id": "AG\x002"}])
+    assert batch.status_code == 200
+    assert [item["status"] for item in batch.get_json()["items"]] == ["created", "rejected"]
+    assert batch.get_json()["items"][1]["errors"][0]["rule"] == "control_character"
