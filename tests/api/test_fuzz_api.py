@@ -39,7 +39,7 @@ from mdm.tokens import issue_token
 from tests.conftest import client_with_token
 
 PROBLEM_JSON = "application/problem+json"
-# Budget: about 1,200 cases per caller and backend keep the fuzzing of one backend under 30 s. A deeper run, or
+# Budget: about 1,300 cases per caller and backend keep the fuzzing of one backend under 30 s. A deeper run, or
 # another seed: MDM_FUZZ_MAX_EXAMPLES=500 MDM_FUZZ_SEED=7 .venv/bin/pytest tests/api/test_fuzz_api.py
 MAX_EXAMPLES = int(os.environ.get("MDM_FUZZ_MAX_EXAMPLES", 25))
 SEED = int(os.environ.get("MDM_FUZZ_SEED", 20260611))
@@ -228,5 +228,5 @@ def test_fuzz_as_source(case: Case, fuzz_app: Flask, source_bearer: Bearer) -> N
 @schema.parametrize()
 def test_fuzz_without_token(case: Case, fuzz_app: Flask) -> None:
     CASES["anonymous", case.operation.label] += 1
-    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    # Whatever Authorization header schemathesis made up (or none) is sent as it is: none is a token the hub issued.
     case.call_and_validate(checks=[*CONFORMANCE, anonymous_is_unauthorized], app=fuzz_app)
