@@ -8,7 +8,8 @@ from mdm.errors import FieldError
 
 # C0 controls, DEL and C1 controls: never part of a name, an identifier or a query. NUL is among them, and
 # PostgreSQL can store it neither in text nor in jsonb.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = CONTROL_CHARACTERS
 # Free text (an address typed on several lines, a comment) may keep tab, line feed and carriage return.
 _CONTROL_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 

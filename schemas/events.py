@@ -2,11 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
+from schemas import BIGINT_MAX
+
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
 class EventsQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=BIGINT_MAX),
                            metadata={"description": "the last event id already read (0: from the start)"})
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE),
                            metadata={"description": f"at most this many events (1 to {MAX_PAGE})"})

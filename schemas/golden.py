@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from schemas import Text
+
 
 class CrossReferenceSchema(Schema):
     source_system = fields.String()
@@ -80,15 +82,15 @@ class MovementHistorySchema(Schema):
 class GoldenSearchQuerySchema(Schema):
     """Criteria combine (every one must hold, on any record of the golden record); at least one is required."""
 
-    name = fields.String(metadata={
+    name = Text(metadata={
         "description": "a person's or company's name, any order, spelling or legal form", "example": "Mhamed Idrissi"})
-    identifier = fields.String(metadata={
+    identifier = Text(metadata={
         "description": "CIN/CNIE, passport, ICE, RC, IF or taxe professionnelle, in any format",
         "example": "BE 123456"})
-    phone = fields.String(metadata={"description": "any format: 06…, +212 6…, 00212 6…", "example": "0661234567"})
-    email = fields.String(metadata={"description": "case-insensitive", "example": "m.idrissi@menara.ma"})
-    city = fields.String(metadata={"description": "any name of the city (Casa, Casablanca)", "example": "Casa"})
-    party_type = fields.String(metadata={"enum": ["person", "organization"]})
+    phone = Text(metadata={"description": "any format: 06…, +212 6…, 00212 6…", "example": "0661234567"})
+    email = Text(metadata={"description": "case-insensitive", "example": "m.idrissi@menara.ma"})
+    city = Text(metadata={"description": "any name of the city (Casa, Casablanca)", "example": "Casa"})
+    party_type = Text(metadata={"enum": ["person", "organization"]})
     limit = fields.Integer(metadata={"minimum": 1, "maximum": 100, "default": 20})
 
 

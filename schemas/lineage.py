@@ -2,11 +2,12 @@
 
 from marshmallow import Schema, fields
 
+from schemas import Text
 from schemas.golden import AttributeSchema
 
 
 class LineageQuerySchema(Schema):
-    as_of = fields.String(metadata={
+    as_of = Text(metadata={
         "description": "ISO 8601 date (the end of that day, UTC) or date-time; default: now",
         "example": "2026-03-31"})
 

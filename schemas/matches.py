@@ -2,10 +2,12 @@
 
 from marshmallow import Schema, fields
 
+from schemas import Text
+
 
 class ExplainQuerySchema(Schema):
-    a = fields.String(required=True, metadata={"description": "SOURCE_SYSTEM:source_record_id", "example": "AGENT:AG1"})
-    b = fields.String(required=True, metadata={"description": "SOURCE_SYSTEM:source_record_id", "example": "BGD:B7"})
+    a = Text(required=True, metadata={"description": "SOURCE_SYSTEM:source_record_id", "example": "AGENT:AG1"})
+    b = Text(required=True, metadata={"description": "SOURCE_SYSTEM:source_record_id", "example": "BGD:B7"})
 
 
 class FieldEvidenceSchema(Schema):

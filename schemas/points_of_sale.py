@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from schemas import Text
+
 
 class PointOfSaleSchema(Schema):
     code = fields.String()
@@ -13,10 +15,10 @@ class PointOfSaleSchema(Schema):
 
 
 class PointOfSaleUpdateSchema(Schema):
-    network = fields.String(validate=validate.Length(min=1, max=32))
-    city = fields.String(allow_none=True, validate=validate.Length(max=128))
-    name = fields.String(allow_none=True, validate=validate.Length(max=256))
+    network = Text(validate=validate.Length(min=1, max=32))
+    city = Text(allow_none=True, validate=validate.Length(max=128))
+    name = Text(allow_none=True, validate=validate.Length(max=256))
 
 
 class PointOfSaleQuerySchema(Schema):
-    network = fields.String()
+    network = Text()

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from schemas import Text
+
 ROLES = ["source", "steward", "auditor", "admin"]
 
 
@@ -19,11 +21,11 @@ class TokenSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    source_system = fields.String(allow_none=True, validate=validate.Length(min=1, max=32),
+    role = Text(required=True, validate=validate.OneOf(ROLES))
+    source_system = Text(allow_none=True, validate=validate.Length(min=1, max=32),
                                   metadata={"description": "required for a source token: the network it speaks for"})
-    name = fields.String(allow_none=True, validate=validate.Length(min=1, max=48))
-    expires_in = fields.String(load_default="90d", validate=validate.Length(min=1, max=16),
+    name = Text(allow_none=True, validate=validate.Length(min=1, max=48))
+    expires_in = Text(load_default="90d", validate=validate.Length(min=1, max=16),
                                metadata={"description": "lifetime: 90d, 12h, 30m or a number of days"})
 
 

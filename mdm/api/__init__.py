@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
@@ -22,8 +24,23 @@ from mdm.api import (
 )
 
 
+class HubApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with an honest contract: no catch-all ``default`` answer, so every status an operation
+    can answer is documented on it, and the standard error answers it refers to (422 of ``@blp.arguments``) are
+    problem details, as the hub really sends them."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, object] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            self.spec.components.response(status.name, response, lazy=True)
+
+
 def init_app(app: Flask) -> None:
-    api = Api(app, spec_kwargs={"info": {"description": "Single trusted référentiel client."}})
+    api = HubApi(app, spec_kwargs={"info": {"description": "Single trusted référentiel client."}})
     problems.register(api)
     access.register(api)
     for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp, tokens.blp):

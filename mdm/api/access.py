@@ -26,6 +26,7 @@ SECURITY_SCHEME = "bearerToken"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+API_PREFIX = "/api/v1/"
 # flask-smorest's own documentation routes and static files: the spec describes the API, it holds no client data.
 PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"})
 
@@ -47,11 +48,14 @@ def _problem_doc(description: str) -> dict[str, Any]:
 
 
 def requires(permission: Permission) -> Callable[[F], F]:
-    """Declare the permission an API route needs; documented in the spec as the bearer scheme with 401 and 403."""
+    """Declare the permission an API route needs; documented in the spec as the bearer scheme, with the answers every
+    route can give before its view runs: 401 and 403 here, then 422 for a path or query parameter that breaks the
+    text rules (``mdm.api.parameters``)."""
     def decorate(view: F) -> F:
         documented = Blueprint.doc(security=[{SECURITY_SCHEME: []}], responses={
             "401": _problem_doc("no valid access token: missing, unknown, revoked or expired"),
             "403": _problem_doc("the token's role (or source system) may not do this"),
+            "422": _problem_doc("a parameter or the body breaks a rule; each field and rule is named"),
         })(view)
         documented.access_rule = AccessRule(permission)
         return cast(F, documented)
@@ -139,8 +143,14 @@ class LoginRequired(Unauthenticated):
 
 
 def authenticate_request() -> None:
-    if request.method == "OPTIONS" or request.endpoint is None:
-        return  # preflight, or a routing error that answers 404 / 405 by itself
+    if request.method == "OPTIONS":
+        return  # a preflight carries no credentials by design
+    if request.endpoint is None:
+        # A routing error (404 / 405) answers by itself; under the API only to a caller with a valid token, so an
+        # anonymous caller learns nothing of the API's resources from the answers, whatever it sends.
+        if request.path.startswith(API_PREFIX):
+            g.principal = _required_principal(page=False)
+        return
     rule = access_rule_of(request.endpoint)
     if rule is None:
         raise Forbidden("this route declares no access rule, so nobody may use it")
@@ -148,18 +158,23 @@ def authenticate_request() -> None:
         if rule.page and request.method not in SAFE_METHODS:
             check_csrf()
         return
+    g.principal = principal = _required_principal(page=rule.page)
+    require(principal, rule.permission)
+
+
+def _required_principal(page: bool) -> Principal:
+    """The authenticated caller, or 401 (a page: the login page); writes made with the cookie need the CSRF token."""
     try:
         principal, by_cookie = _authenticated_principal()
     except Unauthenticated as refused:
-        raise LoginRequired(refused.detail) if rule.page else refused from None
+        raise LoginRequired(refused.detail) if page else refused from None
     if principal is None:
-        if rule.page:
+        if page:
             raise LoginRequired("sign in to open this page")
         raise Unauthenticated("an access token is required: send 'Authorization: Bearer <token>'")
-    g.principal = principal
     if by_cookie and request.method not in SAFE_METHODS:
         check_csrf()
-    require(principal, rule.permission)
+    return principal
 
 
 def register(api: Api) -> None:

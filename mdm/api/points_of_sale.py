@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from mdm.access import Permission
 from mdm.api.access import current_principal, requires
-from mdm.api.problems import PROBLEM_JSON
+from mdm.api.problems import BODY_PROBLEMS, PROBLEM_JSON, problem_answers
 from mdm.clock import utc_now
 from mdm.points_of_sale import get_point_of_sale, list_points_of_sale, update_point_of_sale
 from mdm.web import unit_of_work
@@ -42,8 +42,7 @@ def get_one(code: str) -> Any:
 @requires(Permission.ADMINISTER)
 @blp.arguments(PointOfSaleUpdateSchema)
 @blp.response(200, PointOfSaleSchema)
-@blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
-@blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@problem_answers(blp, *BODY_PROBLEMS, 404, 422)
 def patch_one(changes: dict[str, str | None], code: str) -> Any:
     """Edit a point of sale's network, city or name."""
     with unit_of_work() as session:

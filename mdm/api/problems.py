@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from flask import Flask, Response, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, UnprocessableEntity
+from werkzeug.exceptions import BadRequest, HTTPException, UnprocessableEntity
 
 from mdm.errors import FieldError, MdmError
+from schemas import CONTROL_CHARACTER_MESSAGE
 from schemas.problems import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
+F = TypeVar("F", bound=Callable[..., Any])
+# What a route that reads a JSON body can answer before its view runs: undecodable JSON, a body over the limit.
+BODY_PROBLEMS = (400, 413)
+_RULES_BY_MESSAGE = {"Unknown field.": "unknown_field", CONTROL_CHARACTER_MESSAGE: "control_character"}
+
+
+def problem_answers(blp: Blueprint, *statuses: int) -> Callable[[F], F]:
+    """Document that the route answers these statuses, each as problem details."""
+    def decorate(view: F) -> F:
+        for status in statuses:
+            view = blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_JSON)(view)
+        return view
+    return decorate
 
 
 def problem_response(
@@ -41,7 +56,7 @@ def _field_errors(messages: Any, prefix: str = "") -> list[FieldError]:
             errors.extend(_field_errors(value, path))
         else:
             for message in value:
-                rule = "unknown_field" if message == "Unknown field." else "invalid"
+                rule = _RULES_BY_MESSAGE.get(message, "invalid")
                 errors.append(FieldError(path, rule, message))
     return errors
 
@@ -62,7 +77,17 @@ def handle_http_error(error: HTTPException) -> Response:
         errors = [e for location in messages.values() for e in _field_errors(location)]
         return problem_response(422, "Invalid input", "the request does not follow the contract", errors,
                                 _slug("Invalid input"))
-    return problem_response(status, title, error.description or title)
+    if isinstance(error, BadRequest) and "json" in getattr(error, "data", {}).get("messages", {}):
+        # webargs could not decode the body of a route that reads its arguments from JSON.
+        cause = getattr(error, "data", {}).get("exc")
+        return problem_response(400, "Malformed request", "the request body is not valid JSON",
+                                (FieldError("$", "json", f"malformed JSON: {cause or 'cannot be decoded'}"),),
+                                _slug("Malformed request"))
+    response = problem_response(status, title, error.description or title)
+    for name, value in error.get_headers():  # e.g. Allow on a 405, which RFC 9110 requires
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_integrity_error(_error: IntegrityError) -> Response:

@@ -10,10 +10,11 @@ from flask_smorest import Blueprint
 
 from mdm.access import Permission
 from mdm.api.access import current_principal, requires
-from mdm.api.problems import PROBLEM_JSON
+from mdm.api.problems import BODY_PROBLEMS, PROBLEM_JSON, problem_answers
 from mdm.clock import utc_now
 from mdm.tokens import TokenView, issue_token, list_tokens, parse_lifetime, revoke_token
 from mdm.web import unit_of_work
+from schemas import INTEGER_MAX
 from schemas.problems import ProblemSchema
 from schemas.tokens import IssuedTokenSchema, TokenRequestSchema, TokenSchema
 
@@ -37,7 +38,7 @@ def list_all() -> Any:
 @requires(Permission.ADMINISTER)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, IssuedTokenSchema)
-@blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@problem_answers(blp, *BODY_PROBLEMS, 422)
 def create(request: dict[str, Any]) -> Any:
     """Issue a token; the answer holds its secret, shown this once."""
     lifetime = parse_lifetime(request["expires_in"])
@@ -47,7 +48,7 @@ def create(request: dict[str, Any]) -> Any:
     return {**_shown(issued.token), "token": issued.secret}
 
 
-@blp.delete("/<int:token_id>")
+@blp.delete(f"/<int(max={INTEGER_MAX}):token_id>")
 @requires(Permission.ADMINISTER)
 @blp.response(200, TokenSchema)
 @blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)

@@ -93,7 +93,7 @@ def test_spec_declares_the_bearer_scheme_on_every_protected_operation(app: Flask
     for method, path in RULES:
         operation = spec["paths"][path][method]
         assert operation["security"] == [{"bearerToken": []}], (method, path)
-        assert {"401", "403"} <= set(operation["responses"]), (method, path)
+        assert {"401", "403", "422"} <= set(operation["responses"]), (method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(RULES))
