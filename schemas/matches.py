@@ -1,5 +1,8 @@
 """Match explanations."""
 
+import math
+from typing import Any
+
 from marshmallow import Schema, fields
 
 from schemas import Text
@@ -20,7 +23,14 @@ class FieldEvidenceSchema(Schema):
 
 class ExplanationSchema(Schema):
     model_version = fields.String()
-    weight = fields.Float()
+    # JSON has no infinity: the weight of a pair that can never match (a person and an organisation) is null.
+    weight = fields.Method("_weight", metadata={
+        "type": "number", "nullable": True,
+        "description": "total weight; null for a pair that can never match (a person and an organisation)"})
     probability = fields.Float()
     band = fields.String(metadata={"enum": ["match", "possible", "non_match"]})
     evidence = fields.List(fields.Nested(FieldEvidenceSchema))
+
+    def _weight(self, explanation: Any) -> float | None:
+        weight = float(explanation.weight)
+        return weight if math.isfinite(weight) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -153,3 +154,17 @@ def test_golden_ids_stay_stable_through_merge_split_delete_and_resend(
     assert _holders(client, revived["golden_id"]) == {"X1", "Y1", "Z1"}
     other = (parts - {revived["golden_id"]}).pop()
     assert client.get(f"/api/v1/golden/{other}").status_code == 308
+
+
+def test_explaining_a_person_and_a_company_is_valid_json_with_a_null_weight(
+    client: FlaskClient, sessions: sessionmaker[Session],
+) -> None:
+    generated = [g.record for g in generate(600, seed=4)]
+    client.post("/api/v1/records/batch", json=generated)
+    resolve_all(sessions)
+    person = next(r for r in generated if r["party_type"] == "person")
+    company = next(r for r in generated if r["party_type"] == "organization")
+    response = client.get(f"/api/v1/match/explain?a={person['source_system']}:{person['source_record_id']}"
+                          f"&b={company['source_system']}:{company['source_record_id']}")
+    body = orjson.loads(response.get_data())  # strict JSON: no Infinity
+    assert (body["weight"], body["probability"], body["band"]) == (None, 0.0, "non_match")
