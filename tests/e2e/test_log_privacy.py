@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import itertools
-import json
 import os
 import re
 import signal
@@ -91,9 +90,8 @@ class Hub:
             data = response.read()
         finally:
             connection.close()
-        # The stdlib parser: an explanation's vetoed weight comes out as -Infinity, which orjson refuses.
         is_json = response.getheader("Content-Type", "").endswith("json")
-        return response.status, json.loads(data) if data and is_json else data
+        return response.status, orjson.loads(data) if data and is_json else data
 
     def post(self, path: str, value: Any) -> tuple[int, Any]:
         return self.call("POST", path, orjson.dumps(value))
