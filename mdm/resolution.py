@@ -114,20 +114,33 @@ def latest_model(session: Session) -> MatchModel | None:
     return model if model.fits_comparisons() else None
 
 
-def _current_payloads(session: Session, record_ids: list[int], party_types: list[str]) -> Iterator[str]:
+def _current_payloads(session: Session, record_ids: list[int], party_types: list[str], versions: list[int],
+                      ) -> Iterator[str]:
     """The current version of every live record, as JSON text, streamed in record id order."""
     rows = session.execute(
-        select(SourceRecord.id, SourceRecord.party_type, sql_cast(SourceRecordVersion.payload, Text))
+        select(SourceRecord.id, SourceRecord.party_type, SourceRecord.current_version,
+               sql_cast(SourceRecordVersion.payload, Text))
         .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
               & (SourceRecordVersion.version == SourceRecord.current_version))
         .where(SourceRecord.is_deleted.is_(False))
         .order_by(SourceRecord.id)
         .execution_options(yield_per=10_000)
     )
-    for record_id, party_type, payload in rows:
+    for record_id, party_type, version, payload in rows:
         record_ids.append(record_id)
         party_types.append(party_type)
+        versions.append(version)
         yield payload
+
+
+def _stored_since_read(session: Session, record_ids: list[int], versions: list[int]) -> set[int]:
+    """Records whose current state is not the one a full run read: stored, changed or retracted by a writer that
+    committed while the run was matching (the run reads live records in several statements, not one snapshot)."""
+    read = dict(zip(record_ids, versions, strict=True))
+    live = {record_id: version for record_id, version in session.execute(
+        select(SourceRecord.id, SourceRecord.current_version).where(SourceRecord.is_deleted.is_(False)))}
+    return {record_id for record_id, version in live.items() if read.get(record_id) != version} | (
+        set(read) - set(live))
 
 
 def _store_model(session: Session, model: MatchModel, records: int, now: datetime) -> None:
@@ -267,11 +280,19 @@ def resolve_all(
         model = None if retrain else latest_model(session)
         record_ids: list[int] = []
         party_types: list[str] = []
-        resolution = resolve_batch(_current_payloads(session, record_ids, party_types), model, workers)
+        versions: list[int] = []
+        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions), model, workers)
         phases.lap("read and match")
+        # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
+        lock_space(session, RESOLUTION_LOCKS, exclusive=True)
+        late = _stored_since_read(session, record_ids, versions)
         _store_model(session, resolution.model, len(record_ids), now)
+        # Records stored while the run matched are left out of it, links and golden records as they are, and
+        # resolved once it is in place; a linked record the run did not read is otherwise retracted.
+        unread_late = late - set(record_ids)
         current: dict[int, str] = {record_id: golden_id for record_id, golden_id in session.execute(
-            select(RecordLink.record_id, RecordLink.golden_id).where(RecordLink.valid_to.is_(None)))}
+            select(RecordLink.record_id, RecordLink.golden_id).where(RecordLink.valid_to.is_(None)))
+            if record_id not in unread_late}
         retracted = set(current) - set(record_ids)
         last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
         content_changed = None if last_run is None else _changed_since(session, last_run)
@@ -281,6 +302,10 @@ def resolve_all(
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
         phases.lap("search index")
+        if late:  # resolved as online writes are, now that the rest is in place: nothing stored meanwhile is lost
+            _unlink_from_inactive(session, unread_late, now)
+            _resolve_component(session, late, now)
+            phases.lap("records stored meanwhile")
         refresh_statistics(session, [cast(Table, model.__table__) for model in (
             GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
             OutboxEvent)])
@@ -373,6 +398,16 @@ def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids:
             positions, keys = key_texts(features, (rule,))
             bulk_insert_columns(session, _key_table, {"record_id": ids[positions].tolist(), "key": keys})
 
+
+
+def _unlink_from_inactive(session: Session, record_ids: set[int], now: datetime) -> None:
+    """Close the links of these records to golden records the run merged away or retired (they were linked
+    there while it ran): resolved afresh, such a record joins the survivor by its matches, and no merged id
+    comes back to life."""
+    links = golden_ids_of(session, record_ids)
+    inactive = set(session.scalars(select(GoldenRecord.id).where(
+        GoldenRecord.id.in_(set(links.values())), GoldenRecord.status != ACTIVE)))
+    _close_links(session, sorted(record_id for record_id, golden_id in links.items() if golden_id in inactive), now)
 
 
 def _close_links(session: Session, record_ids: list[int], now: datetime) -> None:

@@ -12,15 +12,16 @@ from flask import Flask
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import mdm.resolution
 from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.audit import AuditEntry, ChainVerdict, append_events, verify_chain
 from mdm.clock import utc_now
 from mdm.db import transaction
-from mdm.models import AuditEvent, GoldenRecord, OutboxEvent
-from mdm.resolution import current_links, resolve_changed
+from mdm.models import AuditEvent, BlockingKey, GoldenRecord, OutboxEvent, SourceRecord
+from mdm.resolution import current_links, resolve_all, resolve_changed
 from mdm.source_records import ingest_records
 from tests.conftest import client_as
-from tests.golden_scenarios import consolidate, send_online
+from tests.golden_scenarios import as_duplicate_of, consolidate, members_by_golden, pick, send_online
 
 
 def _batch(round_number: int, writer: int) -> list[dict[str, Any]]:
@@ -178,3 +179,45 @@ def test_a_writer_joining_a_golden_record_that_splits_meanwhile_follows_its_reco
 def _links(sessions: sessionmaker[Session], prefix: str) -> list[tuple[str, str, str]]:
     with sessions() as session:
         return [link for link in current_links(session) if link[1].startswith(prefix)]
+
+
+def test_records_stored_while_a_full_run_matches_are_resolved_not_lost(
+    engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets no one write while a run reads: the run would wait for the write, not race it")
+    consolidate(sessions, records=300)
+    members = members_by_golden(sessions)
+    target = pick(members, 2, set())
+    moving = members[pick(members, 3, {target})][0]
+    duplicate = {**as_duplicate_of(sessions, members[target][0], members[target][0]), "source_system": "WEB",
+                 "source_record_id": "LATE-DUP"}
+    stranger = {**_stranger(1, 99), "source_record_id": "LATE-NEW"}
+    real_resolve_batch = mdm.resolution.resolve_batch
+    written: list[bool] = []
+
+    def resolve_batch_with_writers_meanwhile(payloads: Any, model: Any, workers: int = 1) -> Any:
+        read = list(payloads)  # the full run has read every live record, and now matches them
+        if not written:
+            written.append(True)
+            # Online writers commit meanwhile: a duplicate of a known client, a new client, a record that moves.
+            send_online(sessions, [duplicate, stranger, as_duplicate_of(sessions, moving, members[target][1])])
+        return real_resolve_batch(iter(read), model, workers)
+
+    monkeypatch.setattr(mdm.resolution, "resolve_batch", resolve_batch_with_writers_meanwhile)
+    resolve_all(sessions)
+    monkeypatch.undo()
+    with sessions() as session:
+        links = {(system, record_id): golden for system, record_id, golden in current_links(session)}
+    assert links[("WEB", "LATE-DUP")] == links[members[target][0]]  # linked to its client, not dropped
+    assert links[moving] == links[members[target][0]]  # the new version was resolved, not the one read
+    assert ("WEB", "LATE-NEW") in links
+    with sessions() as session:
+        late_ids = set(session.scalars(select(SourceRecord.id).where(
+            SourceRecord.source_record_id.in_(["LATE-DUP", "LATE-NEW"]))))
+        indexed = set(session.scalars(select(BlockingKey.record_id).where(BlockingKey.record_id.in_(late_ids))))
+        active = {golden for (golden,) in session.execute(
+            select(GoldenRecord.id).where(GoldenRecord.status == "active"))}
+        assert verify_chain(session).intact
+    assert indexed == late_ids  # still findable by the next records of the same clients
+    assert set(links.values()) <= active
