@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,12 +72,18 @@ def standardise_columns(records: Iterable[RawInput], workers: int = 1) -> Featur
     return columns
 
 
+Constraints = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # must-links, cannot-links, by position
+
+
 def resolve_batch(
     records: Iterable[RawInput],
     model: MatchModel | None = None,
     workers: int = 1,
+    constraints: Callable[[], Constraints] | None = None,
 ) -> BatchResolution:
-    """Standardise, block, (train,) score and cluster a whole batch of raw records."""
+    """Standardise, block, (train,) score and cluster a whole batch of raw records. ``constraints`` answers the
+    must-links and cannot-links (steward judgements) by position; it is asked once the records have been read,
+    since a streamed batch only knows its records then."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -103,6 +109,7 @@ def resolve_batch(
     scored = score_pairs(model, features, candidates, compared)
     lap("score")
     matches = scored.bands == MATCH
-    clustering = cluster_records(features, candidates[matches], scored.weights[matches])
+    must_link, cannot_link = constraints() if constraints is not None else ([], [])
+    clustering = cluster_records(features, candidates[matches], scored.weights[matches], must_link, cannot_link)
     lap("cluster")
     return BatchResolution(features, model, scored, clustering, pairs_per_rule, seconds)

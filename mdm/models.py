@@ -196,6 +196,29 @@ class BlockingKey(Base):
     key: Mapped[str] = mapped_column(String(400))
 
 
+SAME, NOT_SAME, UNSURE = "same", "not_same", "unsure"  # a steward's verdicts
+
+
+class Judgement(Base):
+    """A steward's verdict on two source records, append-only: the latest one on a pair is the one in force.
+    ``same`` is a must-link and ``not_same`` a cannot-link for every later resolution; ``unsure`` neither."""
+
+    __tablename__ = "judgement"
+    __table_args__ = (Index("ix_judgement_record_a_id", "record_a_id"),
+                      Index("ix_judgement_record_b_id", "record_b_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # The pair in one order (a < b), so the same two records always make the same pair.
+    record_a_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    record_b_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    version_a: Mapped[int] = mapped_column(Integer)  # the versions the steward saw
+    version_b: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AuditChainHead(Base):
     """The last link of the audit chain (one row). Appending locks it, so concurrent writers extend one chain,
     and an event deleted from the end of the chain is still noticed."""

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from matching.blocking import BLOCKING_RULES, key_texts
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
-from matching.pipeline import BatchResolution, resolve_batch, standardise_columns
+from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
 from mdm.audit import SYSTEM_ACTOR
 from mdm.clock import utc_now
 from mdm.db import (
@@ -42,9 +42,12 @@ from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
 from mdm.golden_search import rebuild_search_index, replace_search_terms
 from mdm.models import (
+    NOT_SAME,
+    SAME,
     AuditEvent,
     BlockingKey,
     GoldenRecord,
+    Judgement,
     MatchModelVersion,
     OutboxEvent,
     PointOfSaleStint,
@@ -281,7 +284,8 @@ def resolve_all(
         record_ids: list[int] = []
         party_types: list[str] = []
         versions: list[int] = []
-        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions), model, workers)
+        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions), model, workers,
+                                   constraints=lambda: judged_constraints(session, record_ids, online=False))
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
@@ -518,6 +522,42 @@ def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[in
     return links
 
 
+def judgements_in_force(session: Session, record_ids: Iterable[int] | None = None) -> dict[tuple[int, int], str]:
+    """The latest steward verdict on each judged pair (in ascending order) that holds one of these records (all
+    pairs when None)."""
+    query = select(Judgement.record_a_id, Judgement.record_b_id, Judgement.verdict).order_by(Judgement.id)
+    verdicts: dict[tuple[int, int], str] = {}
+    ordered = None if record_ids is None else sorted(set(record_ids))
+    slices = [query] if ordered is None else [
+        query.where(Judgement.record_a_id.in_(part) | Judgement.record_b_id.in_(part))
+        for part in (ordered[start:start + 2000] for start in range(0, len(ordered), 2000))]
+    for statement in slices:
+        for record_a, record_b, verdict in session.execute(statement):
+            verdicts[(record_a, record_b)] = verdict  # in id order: the latest verdict wins
+    return verdicts
+
+
+def judged_constraints(session: Session, record_ids: list[int], online: bool = True) -> Constraints:
+    """Must-links (``same``) and cannot-links (``not_same``) between these records, by position in the list;
+    a full run (``online`` False) reads every judgement at once."""
+    verdicts = judgements_in_force(session, record_ids if online else None)
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
+    if not verdicts:  # the usual case: no map of a million positions for nothing
+        return must, cannot
+    position = {record_id: index for index, record_id in enumerate(record_ids)}
+    for (record_a, record_b), verdict in verdicts.items():
+        if record_a in position and record_b in position and verdict in (SAME, NOT_SAME):
+            (must if verdict == SAME else cannot).append((position[record_a], position[record_b]))
+    return must, cannot
+
+
+def _judged_partners(session: Session, record_ids: set[int]) -> set[int]:
+    """Records a steward judged together with one of these."""
+    return {partner for (record_a, record_b) in judgements_in_force(session, record_ids)
+            for mine, partner in ((record_a, record_b), (record_b, record_a)) if mine in record_ids}
+
+
 def golden_ids_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
     """The golden record each of these records belongs to now (records never resolved are absent)."""
     return _open_links(session, RecordLink.record_id, record_ids)
@@ -558,6 +598,11 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     changed_links = {record_id: links[record_id] for record_id in changed_ids if record_id in links}
     current = _members_of(session, set(links.values()))
     component = set(changed_payloads) | candidates | set(current)
+    # A steward's same may tie in a record no key leads to: it joins, with every record of its golden record.
+    partners = _judged_partners(session, component) - component
+    if partners:
+        current.update(_members_of(session, set(golden_ids_of(session, partners).values())))
+        component |= partners | set(current)
     payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}
     record_ids = sorted(payloads)
     retracted = changed_ids - set(payloads)
@@ -574,7 +619,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
-    resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model)
+    resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
+                               constraints=lambda: judged_constraints(session, record_ids))
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online",
                               changed_ids, actor=actor)
 

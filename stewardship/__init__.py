@@ -1,0 +1,2 @@
+"""The human workflow of the hub: data stewards' judgements on pairs of records (queue, overrides and console
+to come). Depends on ``mdm``, never the other way: resolution reads the judgements as data."""
