@@ -196,13 +196,13 @@ def test_records_stored_while_a_full_run_matches_are_resolved_not_lost(
     real_resolve_batch = mdm.resolution.resolve_batch
     written: list[bool] = []
 
-    def resolve_batch_with_writers_meanwhile(payloads: Any, model: Any, workers: int = 1) -> Any:
+    def resolve_batch_with_writers_meanwhile(payloads: Any, model: Any, workers: int = 1, **options: Any) -> Any:
         read = list(payloads)  # the full run has read every live record, and now matches them
         if not written:
             written.append(True)
             # Online writers commit meanwhile: a duplicate of a known client, a new client, a record that moves.
             send_online(sessions, [duplicate, stranger, as_duplicate_of(sessions, moving, members[target][1])])
-        return real_resolve_batch(iter(read), model, workers)
+        return real_resolve_batch(iter(read), model, workers, **options)
 
     monkeypatch.setattr(mdm.resolution, "resolve_batch", resolve_batch_with_writers_meanwhile)
     resolve_all(sessions)
