@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from benchmarks.synthetic import generate
-from mdm import create_app
+from hub import create_app
 from mdm.clock import utc_now
 from mdm.db import transaction
 from mdm.models import GoldenRecord

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     SEARCH_GOLDEN = "golden:search"  # the whole portfolio: search, lineage, explanations, events
     READ_AUDIT = "audit:read"
     STEWARD = "stewardship:decide"
+    READ_STEWARDSHIP = "stewardship:read"  # the queue, its tasks and the judgements made
     READ_REFERENCE = "reference:read"  # points of sale
     ADMINISTER = "admin"  # tokens, points of sale, models, configuration
     SIGN_IN = "sign_in"  # open the hub's pages
@@ -33,7 +34,7 @@ class Permission(StrEnum):
 
 _READ_EVERYTHING = frozenset({Permission.SIGN_IN,
     Permission.READ_RECORDS, Permission.READ_GOLDEN, Permission.SEARCH_GOLDEN, Permission.READ_AUDIT,
-    Permission.READ_REFERENCE,
+    Permission.READ_REFERENCE, Permission.READ_STEWARDSHIP,
 })
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SOURCE: frozenset({Permission.WRITE_RECORDS, Permission.READ_RECORDS, Permission.READ_GOLDEN,

@@ -41,6 +41,7 @@ class HubApi(Api):  # type: ignore[misc]
 
 def init_app(app: Flask) -> None:
     api = HubApi(app, spec_kwargs={"info": {"description": "Single trusted référentiel client."}})
+    app.extensions["mdm.api"] = api  # packages built on mdm (stewardship) register their blueprints on it
     problems.register(api)
     access.register(api)
     for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp, tokens.blp):

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config import DEFAULT_SOURCE_SYSTEMS
-from mdm import create_app
+from hub import create_app
 from mdm.clock import utc_now
 from mdm.db import transaction
 from mdm.models import metadata

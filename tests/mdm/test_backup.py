@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import DEFAULT_SOURCE_SYSTEMS, Config
-from mdm import create_app
+from hub import create_app
 from mdm.backup import libpq_uri, postgresql_schema
 from mdm.cli import cli
 from mdm.clock import utc_now
