@@ -182,6 +182,10 @@ class ResolutionRun(Base):
     merged: Mapped[int] = mapped_column(Integer)
     split: Mapped[int] = mapped_column(Integer)
     possible_pairs: Mapped[int] = mapped_column(Integer)
+    # Stewardship tasks the run opened, refreshed (new evidence) and closed (no longer uncertain).
+    tasks_opened: Mapped[int] = mapped_column(Integer, default=0)
+    tasks_refreshed: Mapped[int] = mapped_column(Integer, default=0)
+    tasks_closed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class BlockingKey(Base):
@@ -217,6 +221,55 @@ class Judgement(Base):
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+OPEN, DECIDED, CLOSED = "open", "decided", "closed"  # a stewardship task's status
+_OPEN_ONLY = text("status = 'open'")
+
+
+class StewardshipTask(Base):
+    """Work for a data steward: two records (standing for their clusters) that resolution could not settle alone.
+
+    Resolution opens, refreshes and closes tasks in the transaction that changes what they are about, so a task is
+    never stale; a steward decides it (``decided``), or the data settles it (``closed``). ``revision`` grows with
+    every change, so a decision made on what a steward saw fails when the task moved on meanwhile."""
+
+    __tablename__ = "stewardship_task"
+    __table_args__ = (
+        # The same pair never has two open tasks; the index also finds the open tasks of a record.
+        Index("uq_stewardship_task_open_pair", "record_a_id", "record_b_id", unique=True,
+              sqlite_where=_OPEN_ONLY, postgresql_where=_OPEN_ONLY),
+        Index("ix_stewardship_task_open_record_b", "record_b_id", sqlite_where=_OPEN_ONLY,
+              postgresql_where=_OPEN_ONLY),
+        Index("ix_stewardship_task_queue", "status", "priority", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # possible_match | constraint_split | identifier_conflict
+    status: Mapped[str] = mapped_column(String(16))
+    record_a_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))  # a < b
+    record_b_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    version_a: Mapped[int] = mapped_column(Integer)  # the versions the evidence was computed on
+    version_b: Mapped[int] = mapped_column(Integer)
+    party_type: Mapped[str] = mapped_column(String(16))
+    source_system_a: Mapped[str] = mapped_column(String(32))
+    source_system_b: Mapped[str] = mapped_column(String(32))
+    probability: Mapped[float | None] = mapped_column(Float)
+    weight: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(64))  # what made it uncertain: the refused rule, the identifier
+    records_involved: Mapped[int] = mapped_column(Integer)  # records of the two clusters
+    priority: Mapped[int] = mapped_column(Integer)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How it ended: the verdict (decided), or why the data settled it (closed: linked, judged, retracted, ...).
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    judgement_id: Mapped[int | None] = mapped_column(ForeignKey("judgement.id"))
 
 
 class AuditChainHead(Base):
