@@ -140,7 +140,9 @@ def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:
         f"resolved {summary.records:,} records into {summary.golden_records:,} golden records "
         f"(new {summary.created:,}, merged {summary.merged:,}, split {summary.split:,}); "
         f"{summary.links_changed:,} links changed; {summary.possible_pairs:,} possible pairs; "
-        f"model {summary.model_version}; run {summary.run_id} in {summary.seconds:.1f}s"
+        f"stewardship tasks opened {len(summary.tasks.opened):,}, refreshed {len(summary.tasks.refreshed):,}, "
+        f"closed {len(summary.tasks.closed):,}; model {summary.model_version}; run {summary.run_id} in "
+        f"{summary.seconds:.1f}s"
     )
     if summary.phases:
         click.echo("  " + ", ".join(f"{step} {seconds:.1f}s" for step, seconds in summary.phases.items()))

@@ -26,6 +26,7 @@ class IntakeResult:
     golden_id: str | None = None
     decision: str | None = None
     affected_golden_ids: tuple[str, ...] = ()
+    tasks: tuple[int, ...] = ()  # stewardship tasks on the record opened or refreshed by this write
 
 
 def _with_resolution(results: Sequence[IngestResult], session: Session, actor: str) -> list[IntakeResult]:
@@ -42,6 +43,7 @@ def _with_resolution(results: Sequence[IngestResult], session: Session, actor: s
         answers.append(IntakeResult(
             result.index, result.status, result.source_system, result.source_record_id, result.version,
             result.errors, golden_id, outcome.decision if outcome else None, outcome.affected if outcome else (),
+            outcome.tasks if outcome else (),
         ))
     return answers
 

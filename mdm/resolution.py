@@ -59,6 +59,7 @@ from mdm.models import (
     SourceRecordVersion,
 )
 from mdm.movements import announce_moves, refresh_movements
+from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
 from mdm.survivorship import refresh_golden_attributes
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
@@ -90,6 +91,7 @@ class ResolutionSummary:
     possible_pairs: int
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)
+    tasks: TaskChanges = field(default_factory=TaskChanges)
 
 
 def new_golden_id() -> str:
@@ -188,6 +190,8 @@ class _Applied:
     split: int
     changed: list[tuple[int, str]]
     changes: GoldenChanges
+    tasks: TaskChanges
+    tasks_by_record: dict[int, set[int]]
 
 
 def _apply_clusters(
@@ -236,7 +240,13 @@ def _apply_clusters(
                             frozenset(record_ids if content_changed is None else content_changed), probabilities,
                             actor=actor)
     _publish(session, changes, phases)
-    return _Applied(assignment, created, merged, len(split), changed, changes)
+    golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
+    tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
+                                           None if cause == "resolution" else content_changed, retracted, golden_of,
+                                           now, actor, cause)
+    if phases is not None:
+        phases.lap("stewardship tasks")
+    return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record)
 
 
 class Phases(dict[str, float]):
@@ -315,16 +325,18 @@ def resolve_all(
             OutboxEvent)])
         phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
+        tasks = applied.tasks
         run = ResolutionRun(
             started_at=now, finished_at=utc_now(), model_version=resolution.model.version, records=len(record_ids),
             golden_records=len(applied.assignment), links_changed=len(applied.changed),
             created=len(applied.created), merged=applied.merged, split=applied.split, possible_pairs=possible,
+            tasks_opened=len(tasks.opened), tasks_refreshed=len(tasks.refreshed), tasks_closed=len(tasks.closed),
         )
         session.add(run)
         session.flush()
         return ResolutionSummary(run.id, resolution.model.version, len(record_ids), len(applied.assignment),
                                  len(applied.created), applied.merged, applied.split, len(applied.changed),
-                                 possible, time.perf_counter() - started, dict(phases))
+                                 possible, time.perf_counter() - started, dict(phases), tasks)
 
 
 def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.ndarray, size: int) -> list[float | None]:
@@ -440,6 +452,7 @@ class RecordResolution:
     golden_id: str | None
     decision: str  # linked | new | possible | retracted
     affected: tuple[str, ...]
+    tasks: tuple[int, ...] = ()  # the stewardship tasks holding the record that this resolution opened or refreshed
 
 
 def _payloads_of(session: Session, record_ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -563,7 +576,7 @@ def golden_ids_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]
     return _open_links(session, RecordLink.record_id, record_ids)
 
 
-def _members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
+def members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
     return _open_links(session, RecordLink.golden_id, golden_ids)
 
 
@@ -596,12 +609,12 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         positions, keys = key_texts(features)
     candidates, links = _lock_component(session, changed_ids, set(keys))
     changed_links = {record_id: links[record_id] for record_id in changed_ids if record_id in links}
-    current = _members_of(session, set(links.values()))
+    current = members_of(session, set(links.values()))
     component = set(changed_payloads) | candidates | set(current)
     # A steward's same may tie in a record no key leads to: it joins, with every record of its golden record.
     partners = _judged_partners(session, component) - component
     if partners:
-        current.update(_members_of(session, set(golden_ids_of(session, partners).values())))
+        current.update(members_of(session, set(golden_ids_of(session, partners).values())))
         component |= partners | set(current)
     payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}
     record_ids = sorted(payloads)
@@ -611,6 +624,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     replace_search_terms(session, changed_ids, list(changed_payloads), features)
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
+        close_tasks_of(session, retracted, RETRACTED, now, actor, model.version)
         merged_into, retired = _retire(session, current, {}, [], now)
         _publish(session, GoldenChanges(
             "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
@@ -640,7 +654,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
             continue
         golden = golden_of[record_id]
         decision = "linked" if sizes[golden] > 1 else "possible" if record_id in possible else "new"
-        outcome[record_id] = RecordResolution(golden, decision, touched)
+        outcome[record_id] = RecordResolution(golden, decision, touched,
+                                              applied.tasks.touching((record_id,), applied.tasks_by_record))
     return outcome, applied
 
 
@@ -663,16 +678,18 @@ def resolve_since_last_run(sessions: sessionmaker[Session], now: datetime | None
         changed = _changed_since(session, since)
         outcome, applied = _resolve_component(session, changed, now)
         possible = sum(1 for result in outcome.values() if result.decision == "possible")
+        tasks = applied.tasks if applied else TaskChanges()
         run = ResolutionRun(
             started_at=now, finished_at=utc_now(), model_version=model.version, records=len(changed),
             golden_records=len(applied.assignment) if applied else 0,
             links_changed=len(applied.changed) if applied else 0, created=len(applied.created) if applied else 0,
             merged=applied.merged if applied else 0, split=applied.split if applied else 0, possible_pairs=possible,
+            tasks_opened=len(tasks.opened), tasks_refreshed=len(tasks.refreshed), tasks_closed=len(tasks.closed),
         )
         session.add(run)
         session.flush()
         return ResolutionSummary(run.id, model.version, run.records, run.golden_records, run.created, run.merged,
-                                 run.split, run.links_changed, possible, time.perf_counter() - started)
+                                 run.split, run.links_changed, possible, time.perf_counter() - started, tasks=tasks)
 
 
 def _replace_keys(session: Session, changed_ids: set[int], probe_ids: list[int], positions: np.ndarray,

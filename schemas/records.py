@@ -61,6 +61,9 @@ class IngestResultSchema(Schema):
                        "or retracted; null for an unchanged re-send and until a match model has been trained",
     })
     affected_golden_ids = fields.List(fields.String(), metadata={"description": "golden records this changed"})
+    tasks = fields.List(fields.Integer(), metadata={
+        "description": "stewardship tasks on this record that the write opened or refreshed (their evidence "
+                       "changed): ids under /api/v1/stewardship/tasks"})
 
 
 class BatchSummarySchema(Schema):

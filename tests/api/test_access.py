@@ -27,6 +27,7 @@ EVERYONE = frozenset(ROLES)
 READERS = frozenset({"steward", "auditor", "admin"})
 ADMIN = frozenset({"admin"})
 WRITERS = frozenset({"source", "admin"})
+STEWARDS = frozenset({"steward", "admin"})
 
 # Who may call each operation of the spec. A new operation fails test_every_operation_has_a_rule until it is here.
 RULES: dict[tuple[str, str], frozenset[str]] = {
@@ -47,9 +48,14 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("get", "/api/v1/tokens"): ADMIN,
     ("post", "/api/v1/tokens"): ADMIN,
     ("delete", "/api/v1/tokens/{token_id}"): ADMIN,
+    ("get", "/api/v1/stewardship/tasks"): READERS,
+    ("get", "/api/v1/stewardship/tasks/{task_id}"): READERS,
+    ("post", "/api/v1/stewardship/tasks/{task_id}/decision"): STEWARDS,
+    ("post", "/api/v1/stewardship/tasks/{task_id}/assignment"): STEWARDS,
+    ("post", "/api/v1/stewardship/judgements"): STEWARDS,
 }
 PATH_VALUES = {"source_system": "AGENT", "source_record_id": "AG-1", "golden_id": "GC-0000000000000000",
-               "code": "AG-CASA-01", "token_id": "999999"}
+               "code": "AG-CASA-01", "token_id": "999999", "task_id": "999999"}
 QUERIES = {"/api/v1/golden": "?name=Idrissi", "/api/v1/match/explain": "?a=AGENT:AG-1&b=WEB:W-1"}
 BODIES: dict[str, Any] = {
     "/api/v1/records": {"source_system": "AGENT", "source_record_id": "AG-1", "party_type": "person",
@@ -58,6 +64,9 @@ BODIES: dict[str, Any] = {
                                "last_name": "Alaoui"}],
     "/api/v1/points-of-sale/{code}": {"city": "Rabat"},
     "/api/v1/tokens": {"role": "auditor", "name": "matrix"},
+    "/api/v1/stewardship/tasks/{task_id}/decision": {"verdict": "same"},
+    "/api/v1/stewardship/tasks/{task_id}/assignment": {"assignee": "amina"},
+    "/api/v1/stewardship/judgements": {"a": "AGENT:AG-1", "b": "WEB:W-1", "verdict": "not_same"},
 }
 
 

@@ -48,14 +48,14 @@ def test_chain_holds_after_batch_and_online_work(
         golden_records = session.scalar(select(func.count()).select_from(GoldenRecord))
     assert verdict.intact and verdict.events == len(events) and verdict.first_broken is None
     assert [event.sequence for event in events] == list(range(1, len(events) + 1))
-    created = [event for event in events if event.cause == {"kind": "resolution"}]
+    created = [event for event in events if event.cause == {"kind": "resolution"} and event.golden_id]
     assert {event.kind for event in created} == {"golden.created"} and len(created) == golden_records
     assert all(event.actor == "hub" and event.model_version and event.model_version.startswith("fs-")
                for event in events)
     # each creation names exactly the records the golden record was made of
     assert {event.golden_id: sorted(event.details["joined"]) for event in created} == {
         golden: sorted(f"{system}:{record}" for system, record in keys) for golden, keys in audited.items()}
-    online = [event for event in events if event.cause["kind"] == "online"]
+    online = [event for event in events if event.cause["kind"] == "online" and event.golden_id]
     assert sorted(event.kind for event in online) == ["golden.split", "golden.updated"]
     moved = online[0].cause["records"]
     assert len(moved) == 1 and moved[0]["version"] == 2

@@ -1,0 +1,120 @@
+"""What a resolution could not settle alone: pairs of clusters a data steward should look at.
+
+Three kinds, one pair of clusters at most (standing for the two golden records a steward would compare), each
+represented by its strongest pair of records:
+- ``identifier_conflict``: one strong identifier (a typed national id, a full ICE, an RC number in its court) on
+  two clusters: either one client was cut in two or one of them carries a wrong id;
+- ``constraint_split``: a match the constraints refused (two well-formed ids of one kind, or a steward's
+  cannot-link that another record bridged), so where the cut falls is the clustering's guess;
+- ``possible_match``: a pair the model scored in the ``possible`` band across two clusters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matching.clustering import Clustering
+from matching.features import MISSING, FeatureTable
+from matching.model import POSSIBLE, ScoredPairs
+
+IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH = "identifier_conflict", "constraint_split", "possible_match"
+TASK_KINDS = (IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH)  # most telling first
+_RANK = {kind: rank for rank, kind in enumerate(TASK_KINDS)}
+# Identifiers that name one client only (the codes of these features are compared).
+STRONG_IDENTIFIERS = ("typed_national_id", "ice", "registry")
+# One value on more clusters than this is a placeholder the frequency rule missed, not a conflict to resolve:
+# telling a steward to compare every client of a domiciliation centre would drown the queue.
+MOST_CLUSTERS_PER_IDENTIFIER = 3
+
+
+@dataclass(frozen=True, slots=True)
+class UncertainPair:
+    """Two record positions in two different clusters, and why they need a human."""
+
+    kind: str
+    left: int
+    right: int
+    weight: float | None  # the model's weight and probability when the pair was scored
+    probability: float | None
+    detail: str | None  # the refused rule, or the shared identifier's feature
+
+
+def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering: Clustering) -> list[UncertainPair]:
+    """One uncertain pair per pair of clusters: the most telling kind, then the strongest weight."""
+    cluster = clustering.cluster
+    best: dict[tuple[int, int], UncertainPair] = {}
+
+    def offer(candidate: UncertainPair) -> None:
+        a, b = int(cluster[candidate.left]), int(cluster[candidate.right])
+        if a == b:
+            return
+        key = (a, b) if a < b else (b, a)
+        held = best.get(key)
+        if held is None or _stronger(candidate, held):
+            best[key] = candidate
+
+    lookup = _ScoreLookup(scored, features.size)
+    possible = np.flatnonzero(scored.bands == POSSIBLE)
+    across = possible[cluster[scored.pairs[possible, 0]] != cluster[scored.pairs[possible, 1]]]
+    for index in across.tolist():
+        left, right = int(scored.pairs[index, 0]), int(scored.pairs[index, 1])
+        offer(UncertainPair(POSSIBLE_MATCH, left, right, float(scored.weights[index]),
+                            float(scored.probabilities[index]), None))
+    for edge in clustering.refused:
+        weight, probability = lookup.score(edge.left, edge.right)
+        offer(UncertainPair(CONSTRAINT_SPLIT, edge.left, edge.right, weight, probability, edge.reason))
+    for name in STRONG_IDENTIFIERS:
+        for left, right in _shared_across_clusters(features.codes[name], cluster):
+            weight, probability = lookup.score(left, right)
+            offer(UncertainPair(IDENTIFIER_CONFLICT, left, right, weight, probability, name))
+    return sorted(best.values(), key=lambda pair: (pair.left, pair.right))
+
+
+def _stronger(candidate: UncertainPair, held: UncertainPair) -> bool:
+    if _RANK[candidate.kind] != _RANK[held.kind]:
+        return _RANK[candidate.kind] < _RANK[held.kind]
+    return (candidate.weight if candidate.weight is not None else -np.inf) > (
+        held.weight if held.weight is not None else -np.inf)
+
+
+def _shared_across_clusters(codes: npt.NDArray[np.int64], cluster: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Pairs of positions holding one value in different clusters: the first holder of each cluster, chained."""
+    present = np.flatnonzero(codes != MISSING)
+    if len(present) < 2:
+        return []
+    order = present[np.argsort(codes[present], kind="stable")]
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    pairs: list[tuple[int, int]] = []
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        holders: dict[int, int] = {}
+        for position in order[start:start + size].tolist():
+            holders.setdefault(int(cluster[position]), position)
+        if 1 < len(holders) <= MOST_CLUSTERS_PER_IDENTIFIER:
+            first, *others = holders.values()
+            pairs.extend((first, other) for other in others)
+    return pairs
+
+
+class _ScoreLookup:
+    """The weight and probability of a scored pair of positions, found by binary search over encoded pairs."""
+
+    def __init__(self, scored: ScoredPairs, size: int) -> None:
+        self.scored, self.size = scored, max(size, 1)
+        low = np.minimum(scored.pairs[:, 0], scored.pairs[:, 1]) if len(scored.pairs) else np.zeros(0, np.int64)
+        high = np.maximum(scored.pairs[:, 0], scored.pairs[:, 1]) if len(scored.pairs) else np.zeros(0, np.int64)
+        encoded = low * self.size + high
+        self.order = np.argsort(encoded, kind="stable")
+        self.encoded = encoded[self.order]
+
+    def score(self, left: int, right: int) -> tuple[float | None, float | None]:
+        key = min(left, right) * self.size + max(left, right)
+        at = int(np.searchsorted(self.encoded, key))
+        if at == len(self.encoded) or self.encoded[at] != key:
+            return None, None
+        index = int(self.order[at])
+        return float(self.scored.weights[index]), float(self.scored.probabilities[index])
