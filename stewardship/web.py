@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
+from stewardship import queue_pages
 from stewardship.api import tasks
 
 # Each stewardship resource adds its blueprint here (REST under /api/v1, pages at the root).
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     api: Api = app.extensions["mdm.api"]
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    app.register_blueprint(queue_pages.blp)

@@ -12,48 +12,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mdm.models import Judgement, OutboxEvent, StewardshipTask
+from mdm.models import Judgement, OutboxEvent, SourceRecord, StewardshipTask
 from mdm.resolution import resolve_all
 from tests.conftest import client_as
-from tests.golden_scenarios import Key, consolidate, members_by_golden, payload_of
-
-TASKS = "/api/v1/stewardship/tasks"
-
-
-def _person_with_id(sessions: sessionmaker[Session], members: dict[str, list[Key]], skip: int = 0) -> Key:
-    """A record of a person holding a typed national id, chosen by its key (ids are random)."""
-    found = [key for keys in members.values() for key in keys
-             if (payload := payload_of(sessions, key)).get("party_type") == "person"
-             and payload.get("national_id") and payload.get("id_type")]
-    return sorted(found)[skip]
-
-
-def _impostor(sessions: sessionmaker[Session], members: dict[str, list[Key]], victim: Key, record_id: str,
-              ) -> dict[str, Any]:
-    """Another client's record from another network, carrying the victim's national id: same strong identifier,
-    nothing else in common, so the model keeps them apart and a steward must look."""
-    other = next(key for keys in sorted(members.values()) for key in keys
-                 if payload_of(sessions, key).get("party_type") == "person" and key != victim
-                 and payload_of(sessions, key).get("national_id") != payload_of(sessions, victim)["national_id"]
-                 and payload_of(sessions, key).get("last_name") != payload_of(sessions, victim).get("last_name"))
-    victim_payload = payload_of(sessions, victim)
-    return {**payload_of(sessions, other), "source_system": "WEB", "source_record_id": record_id,
-            "national_id": victim_payload["national_id"], "id_type": victim_payload["id_type"]}
+from tests.golden_scenarios import members_by_golden
+from tests.stewardship_scenarios import TASKS, open_conflict
 
 
 @pytest.fixture
 def conflict(sessions: sessionmaker[Session], client: FlaskClient) -> dict[str, Any]:
-    """A consolidated hub and one identifier conflict opened online; answers the task and the records."""
-    consolidate(sessions, records=300)
-    members = members_by_golden(sessions)
-    victim = _person_with_id(sessions, members)
-    impostor = _impostor(sessions, members, victim, "IMPOSTOR-1")
-    answer = client.post("/api/v1/records", json=impostor)
-    assert answer.status_code == 201, answer.get_json()
-    body = answer.get_json()
-    assert body["decision"] in ("new", "possible") and len(body["tasks"]) == 1
-    task = client.get(f"{TASKS}/{body['tasks'][0]}").get_json()
-    return {"task": task, "victim": victim, "impostor": impostor, "golden": body["golden_id"]}
+    return open_conflict(sessions, client)
 
 
 def _open_tasks_of(sessions: sessionmaker[Session], record: str) -> list[StewardshipTask]:
@@ -63,7 +31,6 @@ def _open_tasks_of(sessions: sessionmaker[Session], record: str) -> list[Steward
 
 
 def _names(session: Session, task: StewardshipTask) -> list[str]:
-    from mdm.models import SourceRecord
     return [f"{r.source_system}:{r.source_record_id}" for r in (
         session.get_one(SourceRecord, task.record_a_id), session.get_one(SourceRecord, task.record_b_id))]
 
