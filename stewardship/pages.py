@@ -20,9 +20,10 @@ from mdm.web import unit_of_work
 from stewardship.dossier import PastState, past_state, read_dossier
 
 blp = Blueprint("console", __name__, template_folder="templates")
-# The search form's fields, in the order a steward reads them.
-CRITERION_LABELS = {"name": "Name", "identifier": "Identifier (CIN, passport, ICE, RC, IF)", "phone": "Phone",
-                    "email": "E-mail", "city": "City"}
+# The search form's fields, in the order a steward reads them, each with what may be typed in it.
+CRITERION_LABELS = {"name": "Name", "identifier": "Identifier", "phone": "Phone", "email": "E-mail", "city": "City"}
+CRITERION_EXAMPLES = {"name": "Mhamed El Idrissi, Al Bouraqia SARL", "identifier": "CIN, passport, ICE, RC, IF",
+                      "phone": "06…, +212 6…", "email": "name@example.ma", "city": "Casa, Casablanca"}
 
 
 @blp.get("/search")
@@ -39,8 +40,8 @@ def search() -> ResponseReturnValue:
                 answer = search_golden_records(session, query)
         except InvalidInput as refused:
             problem = refused
-    return render_template("console/search.html", criteria=criteria, labels=CRITERION_LABELS, answer=answer,
-                           problem=problem)
+    return render_template("console/search.html", criteria=criteria, labels=CRITERION_LABELS,
+                           examples=CRITERION_EXAMPLES, answer=answer, problem=problem)
 
 
 @blp.get("/golden/<golden_id>")

@@ -154,11 +154,11 @@ def test_lineage_as_of_a_past_date_shows_what_differed_from_today(
         _key(key) for key in history["members"][history["target"]]}
     later = _section(_page(steward, f"/golden/{history['target']}?as_of=2026-02-20"), "lineage")
     links = {row.split("|")[0]: row.split("|") for row in _rows(later.split("Links then")[1])[1:]}
-    assert links[moved][1:4] == ["unchanged", "2", "2"] and links[single_record][1] == "joined since"
+    assert links[moved][1:3] == ["unchanged", "2 → 2"] and links[single_record][1] == "joined since"
     # on its former golden record, the moved record was there with its first version, and has left since
     before = _section(_page(steward, f"/golden/{history['source']}?as_of=2026-01-20"), "lineage")
     links = {row.split("|")[0]: row.split("|") for row in _rows(before.split("Links then")[1])[1:]}
-    assert links[moved][1:4] == ["left since", "1", "—"]
+    assert links[moved][1:3] == ["left since", "1 → —"]
 
 
 @pytest.mark.parametrize(("as_of", "message"), [
@@ -191,7 +191,7 @@ def test_search_by_name_links_each_client_to_its_golden_record_page(
     assert f'value="{name}"' in page  # the form keeps what was asked
     assert f'href="/golden/{history["target"]}"' in page
     row = next(row for row in _rows(page) if history["target"] in row).split("|")
-    assert row[1] and row[3] == "person" and 0.8 <= float(row[4]) <= 1 and "name:" in row[5]
+    assert row[1] and row[3] == "person" and 0.8 <= float(row[4]) <= 1 and "name · " in row[5]
     assert _page(steward, "/search").count("<table") == 0  # no search before the form is sent
 
 
