@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MDM_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export MDM_TEST_POSTGRES_URL
 
-.PHONY: install run test lint bench clean
+.PHONY: install browser run test lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed browser
+
+# The browser tests (tests/e2e/test_console_pages.py) drive Debian's chromium through Playwright: Playwright's own
+# browser download is not reachable from our machines. CI runs as root and installs it; elsewhere, say how.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then export DEBIAN_FRONTEND=noninteractive; apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	else echo "NOTE: $(CHROMIUM) is missing and installing it needs root: run 'sudo apt-get install -y chromium'," \
+	          "else the browser tests are skipped."; fi
 
 run: install
 	$(PY) -m mdm migrate

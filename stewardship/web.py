@@ -5,15 +5,26 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
-from stewardship import queue_pages
+from mdm.access import Permission
+from mdm.pages import NavLink, add_nav_link
+from stewardship import pages, queue_pages
 from stewardship.api import tasks
 
 # Each stewardship resource adds its blueprint here (REST under /api/v1, pages at the root).
 API_BLUEPRINTS: tuple[Blueprint, ...] = (tasks.blp,)
+# The console's pages in the navigation bar.
+NAV_LINKS = (
+    NavLink("Queue", "/stewardship/queue", Permission.READ_STEWARDSHIP, "the tasks waiting for a steward's decision"),
+    NavLink("Search", "/search", Permission.READ_STEWARDSHIP,
+            "find a client by name, identifier, phone, e-mail or city, and open its golden record"),
+)
 
 
 def init_app(app: Flask) -> None:
     api: Api = app.extensions["mdm.api"]
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    app.register_blueprint(pages.blp)
     app.register_blueprint(queue_pages.blp)
+    for link in NAV_LINKS:
+        add_nav_link(app, link)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,3 +54,23 @@ def send_online(sessions: sessionmaker[Session], records: list[dict[str, Any]], 
     with transaction(sessions) as session:
         results = ingest_records(session, records, DEFAULT_SOURCE_SYSTEMS, now)
         resolve_changed(session, {r.record_id for r in results if r.record_id is not None}, now)
+
+
+LOADED = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+MOVED = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
+ABSORBED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def moves_and_a_merge(sessions: sessionmaker[Session]) -> dict[str, Any]:
+    """Loaded on 10 January; on 10 February a record of `source` gets a new version that describes the client of
+    `target`, and moves there; on 10 March the only record of `single` does the same (`single` is merged into
+    `target`)."""
+    consolidate(sessions, now=LOADED)
+    members = members_by_golden(sessions)
+    target = pick(members, 2, set())
+    source = pick(members, 3, {target})
+    single = pick(members, 1, set())
+    moved = members[source][0]
+    send_online(sessions, [as_duplicate_of(sessions, moved, members[target][0])], MOVED)
+    send_online(sessions, [as_duplicate_of(sessions, members[single][0], members[target][1])], ABSORBED)
+    return {"members": members, "target": target, "source": source, "single": single, "moved": moved}

@@ -3,18 +3,13 @@ instant."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.golden_scenarios import Key, as_duplicate_of, consolidate, members_by_golden, pick, send_online
-
-LOADED = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
-MOVED = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
-ABSORBED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+from tests.golden_scenarios import Key, moves_and_a_merge
 
 
 # Every test here only reads: they share one hub per backend, built once.
@@ -30,17 +25,7 @@ def client(module_client: FlaskClient) -> FlaskClient:
 
 @pytest.fixture(scope="module")
 def history(sessions: sessionmaker[Session]) -> dict[str, Any]:
-    """Loaded on 10 January; on 10 February a record of `source` gets a new version that describes the client of
-    `target`, and moves there; on 10 March the only record of `single` does the same."""
-    consolidate(sessions, now=LOADED)
-    members = members_by_golden(sessions)
-    target = pick(members, 2, set())
-    source = pick(members, 3, {target})
-    single = pick(members, 1, set())
-    moved = members[source][0]
-    send_online(sessions, [as_duplicate_of(sessions, moved, members[target][0])], MOVED)
-    send_online(sessions, [as_duplicate_of(sessions, members[single][0], members[target][1])], ABSORBED)
-    return {"members": members, "target": target, "source": source, "single": single, "moved": moved}
+    return moves_and_a_merge(sessions)
 
 
 def _lineage(client: FlaskClient, golden_id: str, as_of: str | None = None) -> dict[str, Any]:

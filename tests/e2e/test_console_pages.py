@@ -1,0 +1,146 @@
+"""The steward's console in a real browser: the hub served over HTTP, Debian's chromium driven by Playwright. A
+steward signs in on the login page, searches a client by name, opens its golden record and its lineage as of a
+past date. A full-page screenshot of each page goes to test-artifacts/screenshots/ (git-ignored) for a human eye.
+
+SQLite only: the pages' data functions are tested on both backends by tests/stewardship/test_console_pages.py."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from hub import create_app
+from mdm.db import make_engine, make_session_factory
+from tests.conftest import _migrated_database, issue_test_token
+from tests.golden_scenarios import moves_and_a_merge, payload_of
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Playwright's own browser download is not reachable: `make install` puts Debian's chromium there (as root).
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: run `make install` as root, "
+                                                              "or `sudo apt-get install -y chromium`")
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    for url in _migrated_database("sqlite", tmp_path_factory):
+        engine = make_engine(url)
+        yield make_session_factory(engine)
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def history(sessions: sessionmaker[Session]) -> dict[str, Any]:
+    return moves_and_a_merge(sessions)
+
+
+@pytest.fixture(scope="module")
+def app(sessions: sessionmaker[Session], history: dict[str, Any]) -> Iterator[Flask]:
+    url = str(sessions.kw["bind"].url)
+    app = create_app({"DATABASE_URL": url, "MIGRATE_ON_START": False, "SECRET_KEY": "browser-test-key"})
+    yield app
+    app.extensions["mdm.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def base_url(app: Flask) -> Iterator[str]:
+    """The hub served for real on a free port, in a thread of this process."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser: Browser, app: Flask, base_url: str) -> Iterator[BrowserContext]:
+    """A steward's browser, signed in once through the login page with a real token: asking for the search page
+    leads to the login page, and signing in leads back."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/search")
+    expect(page).to_have_url(f"{base_url}/login?next=/search")
+    page.get_by_label("Access token").fill(issue_test_token(app, "steward"))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/search")
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(signed_in: BrowserContext) -> Iterator[Page]:
+    page = signed_in.new_page()
+    yield page
+    page.close()
+
+
+def _screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_steward_searches_a_client_by_name_and_opens_its_golden_record(
+    page: Page, history: dict[str, Any], sessions: sessionmaker[Session],
+) -> None:
+    client = payload_of(sessions, history["members"][history["target"]][0])
+    page.goto("/")
+    _screenshot(page, "home")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    page.get_by_label("Name").fill(f"{client['first_name']} {client['last_name']}")
+    page.get_by_label("Name").press("Enter")
+    expect(page.get_by_role("heading", name="found")).to_be_visible()
+    _screenshot(page, "search")
+
+    page.get_by_role("link", name=history["target"]).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(history["target"])
+    expect(page.get_by_role("heading", name="Attributes")).to_be_visible()
+    records = page.get_by_role("table", name="Current source records").locator("tbody tr")
+    expect(records).to_have_count(len(history["members"][history["target"]]) + 2)  # one moved in, one merged in
+    moved = f"{history['moved'][0]}:{history['moved'][1]}"
+    versions = page.locator("details", has_text=f"{moved} — 2 versions")
+    expect(versions.get_by_role("heading", name="Version 1")).to_be_hidden()
+    versions.locator("summary").click()  # the versions unfold
+    expect(versions.get_by_role("heading", name="Version 1")).to_be_visible()
+    _screenshot(page, "golden-record")
+
+
+def test_a_steward_opens_the_lineage_as_of_a_past_date(page: Page, history: dict[str, Any], base_url: str) -> None:
+    page.goto(f"/golden/{history['target']}")
+    page.get_by_label("As of").fill("2026-01-20")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{base_url}/golden/{history['target']}?as_of=2026-01-20#lineage")
+    lineage = page.locator("#lineage")
+    expect(lineage).to_contain_text("As of 2026-01-20 23:59 UTC: status active")
+    moved = f"{history['moved'][0]}:{history['moved'][1]}"
+    expect(lineage.get_by_role("row", name=moved)).to_contain_text("joined since")
+    _screenshot(page, "lineage")
+
+
+def test_the_keyboard_reaches_the_navigation_with_a_visible_focus(page: Page) -> None:
+    page.goto("/search")
+    expect(page.get_by_label("Name")).to_be_focused()  # ready to type; the bar is behind it: sign out, API docs
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("API docs")
+    assert focused.evaluate("element => getComputedStyle(element).outlineStyle") == "solid"
+    _screenshot(page, "keyboard-focus")
