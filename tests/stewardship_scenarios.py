@@ -36,12 +36,17 @@ def _impostor(sessions: sessionmaker[Session], members: dict[str, list[Key]], vi
 def open_conflict(sessions: sessionmaker[Session], client: FlaskClient) -> dict[str, Any]:
     """A consolidated hub and one identifier conflict opened online; answers the task and the records."""
     consolidate(sessions, records=300)
+    return add_conflict(sessions, client)
+
+
+def add_conflict(sessions: sessionmaker[Session], client: FlaskClient) -> dict[str, Any]:
+    """One identifier conflict opened online in a consolidated hub; answers the task and the records."""
     members = members_by_golden(sessions)
     victim = _person_with_id(sessions, members)
     impostor = _impostor(sessions, members, victim, "IMPOSTOR-1")
     answer = client.post("/api/v1/records", json=impostor)
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
-    assert body["decision"] in ("new", "possible") and len(body["tasks"]) == 1
+    assert body["decision"] in ("new", "possible") and len(body["tasks"]) == 1, body
     task = client.get(f"{TASKS}/{body['tasks'][0]}").get_json()
     return {"task": task, "victim": victim, "impostor": impostor, "golden": body["golden_id"]}

@@ -19,8 +19,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from hub import create_app
 from mdm.db import make_engine, make_session_factory
-from tests.conftest import _migrated_database, issue_test_token
+from tests.conftest import _migrated_database, client_with_token, issue_test_token
 from tests.golden_scenarios import moves_and_a_merge, payload_of
+from tests.stewardship_scenarios import add_conflict
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -144,3 +145,33 @@ def test_the_keyboard_reaches_the_navigation_with_a_visible_focus(page: Page) ->
     expect(focused).to_have_text("API docs")
     assert focused.evaluate("element => getComputedStyle(element).outlineStyle") == "solid"
     _screenshot(page, "keyboard-focus")
+
+
+def test_a_steward_opens_the_queue_decides_a_task_and_sees_the_golden_record_change(
+    page: Page, app: Flask, sessions: sessionmaker[Session],
+) -> None:
+    """Last in the module: the decision joins two golden records of the shared hub."""
+    conflict = add_conflict(sessions, client_with_token(app, issue_test_token(app, "admin")))
+    task_id = conflict["task"]["task"]["id"]
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
+    expect(page.get_by_role("heading", name="Stewardship queue")).to_be_visible()
+    _screenshot(page, "queue")
+    page.get_by_role("link", name=f"#{task_id}", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Task #{task_id}: identifier conflict")
+    comparison = page.get_by_role("table", name="The two records side by side")
+    expect(comparison.locator("tr.differs").first).to_be_visible()
+    expect(comparison).to_contain_text("WEB:IMPOSTOR-1")
+    _screenshot(page, "task")
+    page.get_by_label("Comment (why)").fill("one client: same CIN, the web form mixed up the name")
+    page.get_by_role("button", name="Same client").click()
+    expect(page.get_by_role("status")).to_contain_text("Decision recorded: same")
+    _screenshot(page, "task-decided")
+    golden = page.get_by_role("status").get_by_role("link")
+    survivor = golden.first.inner_text() if golden.count() else None
+    survivor = survivor or conflict["task"]["task"]["golden_ids"][0]
+    page.goto(f"/golden/{survivor}")
+    records = page.get_by_role("table", name="Current source records")
+    expect(records).to_contain_text("IMPOSTOR-1")
+    expect(records).to_contain_text(conflict["victim"][1])
+    _screenshot(page, "golden-after-decision")
