@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api, Blueprint
 
+from stewardship.api import overrides
+
 # Each stewardship resource adds its blueprint here (REST under /api/v1, pages at the root).
-API_BLUEPRINTS: tuple[Blueprint, ...] = ()
+API_BLUEPRINTS: tuple[Blueprint, ...] = (overrides.blp,)
 
 
 def init_app(app: Flask) -> None:

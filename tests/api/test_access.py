@@ -27,6 +27,7 @@ EVERYONE = frozenset(ROLES)
 READERS = frozenset({"steward", "auditor", "admin"})
 ADMIN = frozenset({"admin"})
 WRITERS = frozenset({"source", "admin"})
+STEWARDS = frozenset({"steward", "admin"})
 
 # Who may call each operation of the spec. A new operation fails test_every_operation_has_a_rule until it is here.
 RULES: dict[tuple[str, str], frozenset[str]] = {
@@ -39,6 +40,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("get", "/api/v1/golden/{golden_id}"): EVERYONE,
     ("get", "/api/v1/golden/{golden_id}/lineage"): READERS,
     ("get", "/api/v1/golden/{golden_id}/movements"): EVERYONE,
+    ("post", "/api/v1/golden/merge"): STEWARDS,
+    ("post", "/api/v1/golden/{golden_id}/split"): STEWARDS,
+    ("post", "/api/v1/golden/{golden_id}/unmerge"): STEWARDS,
+    ("post", "/api/v1/golden/overrides/{override_id}/undo"): STEWARDS,
     ("get", "/api/v1/match/explain"): READERS,
     ("get", "/api/v1/points-of-sale"): EVERYONE,
     ("get", "/api/v1/points-of-sale/{code}"): EVERYONE,
@@ -49,7 +54,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("delete", "/api/v1/tokens/{token_id}"): ADMIN,
 }
 PATH_VALUES = {"source_system": "AGENT", "source_record_id": "AG-1", "golden_id": "GC-0000000000000000",
-               "code": "AG-CASA-01", "token_id": "999999"}
+               "code": "AG-CASA-01", "token_id": "999999", "override_id": "999999"}
 QUERIES = {"/api/v1/golden": "?name=Idrissi", "/api/v1/match/explain": "?a=AGENT:AG-1&b=WEB:W-1"}
 BODIES: dict[str, Any] = {
     "/api/v1/records": {"source_system": "AGENT", "source_record_id": "AG-1", "party_type": "person",
@@ -58,6 +63,11 @@ BODIES: dict[str, Any] = {
                                "last_name": "Alaoui"}],
     "/api/v1/points-of-sale/{code}": {"city": "Rabat"},
     "/api/v1/tokens": {"role": "auditor", "name": "matrix"},
+    "/api/v1/golden/merge": {"golden_ids": ["GC-0000000000000000", "GC-0000000000000001"], "reason": "matrix"},
+    "/api/v1/golden/{golden_id}/split": {"records": [{"source_system": "AGENT", "source_record_id": "AG-1"}],
+                                         "reason": "matrix"},
+    "/api/v1/golden/{golden_id}/unmerge": {"reason": "matrix"},
+    "/api/v1/golden/overrides/{override_id}/undo": {"reason": "matrix"},
 }
 
 
