@@ -22,8 +22,9 @@ from mdm.models import OutboxEvent
 
 GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED = "golden.created", "golden.updated", "golden.merged"
 GOLDEN_SPLIT, GOLDEN_RETIRED = "golden.split", "golden.retired"
+GOLDEN_RESTORED = "golden.restored"  # a merged golden record made active again by a steward's unmerge
 CLIENT_MOVED = "client.moved"
-EVENT_TYPES = frozenset({GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED, GOLDEN_SPLIT, GOLDEN_RETIRED,
+EVENT_TYPES = frozenset({GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED, GOLDEN_SPLIT, GOLDEN_RETIRED, GOLDEN_RESTORED,
                          CLIENT_MOVED, "task.created", "task.decided"})
 _outbox_table = cast(Table, OutboxEvent.__table__)
 

@@ -1,7 +1,8 @@
 """What a resolution did to each golden record, written once to the audit trail and once to the outbox.
 
-One entry per golden record change (not per link): created, updated (records joined, left or revised), split,
-merged (into its survivor) or retired. Records are named ``SOURCE_SYSTEM:source_record_id``.
+One entry per golden record change (not per link): created, restored (a merged one active again, by a steward's
+unmerge), updated (records joined, left or revised), split, merged (into its survivor) or retired. Records are
+named ``SOURCE_SYSTEM:source_record_id``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.events import (
     GOLDEN_CREATED,
     GOLDEN_MERGED,
+    GOLDEN_RESTORED,
     GOLDEN_RETIRED,
     GOLDEN_SPLIT,
     GOLDEN_UPDATED,
@@ -45,7 +47,7 @@ def record_golden_changes(session: Session, changes: GoldenChanges, actor: str =
 
 
 def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> list[AuditEntry]:
-    """One audit entry per changed golden record: created, split, updated, merged, retired, then by id."""
+    """One audit entry per changed golden record: created, restored, split, updated, merged, retired, then by id."""
     joined: dict[str, list[int]] = defaultdict(list)
     left: dict[str, list[int]] = defaultdict(list)
     moved_to: dict[str, set[str]] = defaultdict(set)
@@ -68,9 +70,9 @@ def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> li
         absorbed[survivor].append(merged_id)
     triggers = sorted(changes.revised) if changes.cause == ONLINE else []
     names, versions = _records(session, relinked | stayed.keys() | set(triggers))
-    resolution_cause = {"kind": changes.cause}  # the same for every entry of a batch run
-    kinds = [(GOLDEN_CREATED, changes.created), (GOLDEN_SPLIT, changes.split),
-             (GOLDEN_UPDATED, changes.refreshed - changes.created - changes.split),
+    resolution_cause = {"kind": changes.cause, **changes.decision}  # the same for every entry of a batch run
+    kinds = [(GOLDEN_CREATED, changes.created), (GOLDEN_RESTORED, changes.restored), (GOLDEN_SPLIT, changes.split),
+             (GOLDEN_UPDATED, changes.refreshed - changes.created - changes.restored - changes.split),
              (GOLDEN_MERGED, frozenset(changes.merged)), (GOLDEN_RETIRED, changes.retired)]
     nothing: list[Any] = []
     triggered_by: dict[str, list[int]] = {}
@@ -87,7 +89,7 @@ def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> li
                 # The score of each new link: with the records that joined, what a rebuild restores links from.
                 details[LINK_PROBABILITY] = {names[record_id]: changes.probabilities.get(record_id)
                                                for record_id in came_in}
-            if kind == GOLDEN_CREATED and golden_id in came_from:
+            if kind in (GOLDEN_CREATED, GOLDEN_RESTORED) and golden_id in came_from:
                 details["split_from"] = sorted(came_from[golden_id])
             if kind == GOLDEN_SPLIT:
                 details["split_into"] = sorted(moved_to[golden_id])

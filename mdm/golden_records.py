@@ -70,7 +70,8 @@ class GoldenView:
     xrefs: tuple[CrossReference, ...]
 
 
-def _survivor(session: Session, golden: GoldenRecord) -> str:
+def survivor_of(session: Session, golden: GoldenRecord) -> str:
+    """The id at the end of a golden record's chain of merges (its own id when it was not merged)."""
     current = golden
     for _ in range(MAX_REDIRECTS):
         if current.merged_into is None:
@@ -125,7 +126,7 @@ def find_golden_record(session: Session, golden_id: str) -> GoldenRecord:
     if golden is None:
         raise NotFound(f"no golden record {golden_id!r}")
     if golden.merged_into is not None:
-        raise MovedPermanently(golden_id, _survivor(session, golden))
+        raise MovedPermanently(golden_id, survivor_of(session, golden))
     return golden
 
 

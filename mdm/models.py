@@ -223,6 +223,27 @@ class Judgement(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class GoldenOverride(Base):
+    """A steward's override of golden records (merge, split, unmerge), append-only: what it was about, the records
+    each golden record held before and after, the judgements it wrote to make it durable, and the override it undoes.
+    An undo is one more override (it appends new verdicts, it deletes nothing)."""
+
+    __tablename__ = "golden_override"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # merge | split | unmerge
+    # The golden record it is about: the survivor of a merge, the golden record split, the id an unmerge gave back.
+    golden_id: Mapped[str] = mapped_column(String(32))
+    # Golden id -> its records (``SOURCE_SYSTEM:source_record_id``), before the override and as it claimed them.
+    before: Mapped[dict[str, Any]] = mapped_column(Payload)
+    after: Mapped[dict[str, Any]] = mapped_column(Payload)
+    judgement_ids: Mapped[list[int]] = mapped_column(Payload)
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    undoes: Mapped[int | None] = mapped_column(ForeignKey("golden_override.id"))
+
+
 OPEN, DECIDED, CLOSED = "open", "decided", "closed"  # a stewardship task's status
 _OPEN_ONLY = text("status = 'open'")
 

@@ -2,7 +2,7 @@
 
 The durable facts are the source record versions, the stored match models and the audit trail. Golden ids are
 random, so they cannot be recomputed: the rebuild replays the membership history the trail holds (each golden
-record's creation, the records that joined and left it, its merge or retirement) into golden records and
+record's creation, the records that joined and left it, its merge, restoring or retirement) into golden records and
 effective-dated links, then derives what is a function of those links and the versions: attributes
 (survivorship), point-of-sale stints, blocking keys and search terms. A trail that does not hold together (a
 broken chain, a record leaving a golden record it never joined, a merged golden record that keeps records, a
@@ -30,7 +30,14 @@ from mdm.audit import verify_chain
 from mdm.clock import as_utc, utc_now
 from mdm.db import bulk_insert, refresh_statistics, transaction
 from mdm.errors import MdmError
-from mdm.events import GOLDEN_CREATED, GOLDEN_MERGED, GOLDEN_RETIRED, GOLDEN_SPLIT, GOLDEN_UPDATED
+from mdm.events import (
+    GOLDEN_CREATED,
+    GOLDEN_MERGED,
+    GOLDEN_RESTORED,
+    GOLDEN_RETIRED,
+    GOLDEN_SPLIT,
+    GOLDEN_UPDATED,
+)
 from mdm.golden_history import LINK_PROBABILITY
 from mdm.golden_search import rebuild_search_index
 from mdm.models import (
@@ -52,7 +59,8 @@ from mdm.survivorship import SourceVersion, configured_rules, refresh_golden_att
 
 # Children first: emptied in this order on SQLite (PostgreSQL truncates them in one statement).
 DERIVED_MODELS = (RecordLink, GoldenRecord, PointOfSaleStint, BlockingKey, SearchTerm, SearchNameVariant)
-_REFRESHING = frozenset({GOLDEN_CREATED, GOLDEN_SPLIT, GOLDEN_UPDATED})  # events after which attributes were written
+# Events after which attributes were written.
+_REFRESHING = frozenset({GOLDEN_CREATED, GOLDEN_RESTORED, GOLDEN_SPLIT, GOLDEN_UPDATED})
 _CHUNK = 5000
 
 
@@ -195,6 +203,10 @@ def _apply_event(replay: _Replay, sequence: int, at: datetime, kind: str, golden
         golden = replay.golden[golden_id] = _Golden(min(joined), at, at)
     elif golden is None:
         raise InconsistentTrail(f"event {sequence} ({kind}) is about golden record {golden_id}, never created")
+    elif kind == GOLDEN_RESTORED:  # a steward's unmerge gives a merged id back, with the records it names
+        if golden.status != MERGED:
+            raise InconsistentTrail(f"event {sequence} restores golden record {golden_id}, which is {golden.status}")
+        golden.status, golden.merged_into, golden.merged_at = ACTIVE, None, 0
     elif golden.status != ACTIVE:
         raise InconsistentTrail(f"event {sequence} ({kind}) changes golden record {golden_id}, already {golden.status}")
     golden.updated_at = at

@@ -63,6 +63,7 @@ from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tas
 from mdm.survivorship import refresh_golden_attributes
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
+OVERRIDE = "override"  # the cause of links and golden record changes a steward's override made
 GOLDEN_PREFIX = "GC-"
 _link_table = cast(Table, RecordLink.__table__)
 _golden_table = cast(Table, GoldenRecord.__table__)
@@ -180,6 +181,17 @@ class GoldenChanges:
     # trail so that a rebuild restores the links exactly.
     probabilities: Mapping[int, float | None] = field(default_factory=dict)
     actor: str = SYSTEM_ACTOR  # who caused it: the caller of an online write, else the hub itself
+    restored: frozenset[str] = frozenset()  # merged golden records a steward's unmerge made active again
+    decision: Mapping[str, Any] = field(default_factory=dict)  # the steward decision that caused it, for the trail
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """A steward's override of one component: the golden id each of these records must end up in (a new id is
+    created, a merged one is made active again), and the decision named in the audit trail as the cause."""
+
+    golden_of: Mapping[int, str]
+    decision: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +210,7 @@ def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str,
     content_changed: set[int] | None = None, phases: Phases | None = None, actor: str = SYSTEM_ACTOR,
+    claims: Claims | None = None,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
     ``content_changed``: the records with a new version (None: all of them)."""
@@ -206,7 +219,9 @@ def _apply_clusters(
         clusters[representative].append(position)
     strongest = _strongest_match(resolution.scored.pairs, resolution.scored.probabilities,
                                  resolution.scored.bands, len(record_ids))
-    assignment, created, merged, split = _reconcile(clusters, record_ids, current)
+    assignment, created, merged, split = _reconcile(clusters, record_ids, current, claims)
+    restored = _restore_claimed(session, created, now) if claims is not None else set()
+    created -= restored
     bulk_insert(session, _golden_table, [
         {"id": golden_id, "party_type": party_types[members[0]], "status": ACTIVE, "merged_into": None,
          "created_at": now, "updated_at": now}
@@ -238,7 +253,7 @@ def _apply_clusters(
     changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
                             frozenset(retired), frozenset(split), relinked, refreshed,
                             frozenset(record_ids if content_changed is None else content_changed), probabilities,
-                            actor=actor)
+                            actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
     _publish(session, changes, phases)
     golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
     tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
@@ -348,21 +363,26 @@ def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.nda
 
 
 def _reconcile(
-    clusters: dict[int, list[int]], record_ids: list[int], current: dict[int, str],
+    clusters: dict[int, list[int]], record_ids: list[int], current: dict[int, str], claims: Claims | None = None,
 ) -> tuple[dict[str, list[int]], set[str], int, set[str]]:
-    """Golden id per cluster: the most overlapped existing id, else a new one. Answers (assignment, created ids,
-    how many golden records were merged away, the golden records split)."""
+    """Golden id per cluster: the id a steward claimed for its records, else the most overlapped existing id,
+    else a new one. Answers (assignment, ids new to these links (created, or claimed back), how many golden
+    records were merged away, the golden records split)."""
     overlaps: list[tuple[int, int, str]] = []  # (-overlap, representative, golden id): sorted, strongest first
     spread: dict[str, set[int]] = defaultdict(set)
+    claimed: list[tuple[int, int, str]] = []
     for representative, members in clusters.items():
         counts = Counter(current[record_ids[p]] for p in members if record_ids[p] in current)
         for golden_id, count in counts.items():
             overlaps.append((-count, representative, golden_id))
             spread[golden_id].add(representative)
+        if claims is not None:
+            wanted = Counter(claims.golden_of[record_ids[p]] for p in members if record_ids[p] in claims.golden_of)
+            claimed.extend((-count, representative, golden_id) for golden_id, count in wanted.items())
     overlaps.sort()
     chosen: dict[int, str] = {}
     taken: set[str] = set()
-    for _, representative, golden_id in overlaps:
+    for _, representative, golden_id in sorted(claimed) + overlaps:  # a steward's claim goes first
         if representative not in chosen and golden_id not in taken:
             chosen[representative] = golden_id
             taken.add(golden_id)
@@ -372,6 +392,7 @@ def _reconcile(
         kept = chosen.get(representative)
         if kept is None:
             kept = new_golden_id()
+        if kept not in spread:
             created.add(kept)
         assignment[kept] = members
     merged = sum(1 for golden_id in spread if golden_id not in taken)
@@ -403,6 +424,17 @@ def _retire(session: Session, current: dict[int, str], assignment: dict[str, lis
         else:
             retired.add(golden_id)
     return merged, retired
+
+
+def _restore_claimed(session: Session, claimed: set[str], now: datetime) -> set[str]:
+    """The merged golden records among these ids, made active again (a steward's unmerge gives the old id back);
+    the other ids are new."""
+    restored = set(session.scalars(select(GoldenRecord.id).where(GoldenRecord.id.in_(claimed),
+                                                                 GoldenRecord.status == MERGED)))
+    if restored:
+        session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(restored)).values(
+            status=ACTIVE, merged_into=None, updated_at=now))
+    return restored
 
 
 def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
@@ -588,8 +620,16 @@ def resolve_changed(session: Session, changed_ids: set[int], now: datetime | Non
     return outcome
 
 
+def resolve_claimed(session: Session, moved_ids: set[int], claims: Claims, now: datetime, actor: str) -> bool:
+    """A steward's override: resolve the component of the records that change golden record as online writes
+    are (the judgements that make the override durable must be stored first), giving each claimed record the golden
+    id claimed for it. Answers False when the hub has no usable model to resolve with."""
+    _, applied = _resolve_component(session, moved_ids, now, actor, claims)
+    return applied is not None
+
+
 def _resolve_component(session: Session, changed_ids: set[int], now: datetime, actor: str = SYSTEM_ACTOR,
-                       ) -> tuple[dict[int, RecordResolution], _Applied | None]:
+                       claims: Claims | None = None) -> tuple[dict[int, RecordResolution], _Applied | None]:
     """Online resolution: re-cluster only the component the changed records touch, in the caller's transaction.
 
     The component is the changed records, the records sharing a blocking key with them, and every record of
@@ -635,8 +675,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     party_types = [payloads[record_id][0] for record_id in record_ids]
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
                                constraints=lambda: judged_constraints(session, record_ids))
-    applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now, "online",
-                              changed_ids, actor=actor)
+    applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
+                              OVERRIDE if claims else "online", changed_ids, actor=actor, claims=claims)
 
     golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
     sizes = {golden: len(members) for golden, members in applied.assignment.items()}

@@ -17,7 +17,8 @@ class EventsQuerySchema(Schema):
 class EventSchema(Schema):
     id = fields.Integer()
     type = fields.String(metadata={"enum": ["golden.created", "golden.updated", "golden.merged", "golden.split",
-                                            "golden.retired", "client.moved", "task.created", "task.decided"]})
+                                            "golden.restored", "golden.retired", "client.moved", "task.created",
+                                            "task.decided"]})
     golden_id = fields.String(allow_none=True)
     occurred_at = fields.DateTime()
     payload = fields.Dict(metadata={"description": "records that joined, left or were revised; survivor; …"})

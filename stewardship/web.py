@@ -8,10 +8,10 @@ from flask_smorest import Api, Blueprint
 from mdm.access import Permission
 from mdm.pages import NavLink, add_nav_link
 from stewardship import pages, queue_pages
-from stewardship.api import tasks
+from stewardship.api import overrides, tasks
 
 # Each stewardship resource adds its blueprint here (REST under /api/v1, pages at the root).
-API_BLUEPRINTS: tuple[Blueprint, ...] = (tasks.blp,)
+API_BLUEPRINTS: tuple[Blueprint, ...] = (tasks.blp, overrides.blp)
 # The console's pages in the navigation bar.
 NAV_LINKS = (
     NavLink("Queue", "/stewardship/queue", Permission.READ_STEWARDSHIP, "the tasks waiting for a steward's decision"),

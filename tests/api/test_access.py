@@ -40,6 +40,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("get", "/api/v1/golden/{golden_id}"): EVERYONE,
     ("get", "/api/v1/golden/{golden_id}/lineage"): READERS,
     ("get", "/api/v1/golden/{golden_id}/movements"): EVERYONE,
+    ("post", "/api/v1/golden/merge"): STEWARDS,
+    ("post", "/api/v1/golden/{golden_id}/split"): STEWARDS,
+    ("post", "/api/v1/golden/{golden_id}/unmerge"): STEWARDS,
+    ("post", "/api/v1/golden/overrides/{override_id}/undo"): STEWARDS,
     ("get", "/api/v1/match/explain"): READERS,
     ("get", "/api/v1/points-of-sale"): EVERYONE,
     ("get", "/api/v1/points-of-sale/{code}"): EVERYONE,
@@ -55,7 +59,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("post", "/api/v1/stewardship/judgements"): STEWARDS,
 }
 PATH_VALUES = {"source_system": "AGENT", "source_record_id": "AG-1", "golden_id": "GC-0000000000000000",
-               "code": "AG-CASA-01", "token_id": "999999", "task_id": "999999"}
+               "code": "AG-CASA-01", "token_id": "999999", "task_id": "999999",
+               "override_id": "999999"}
 QUERIES = {"/api/v1/golden": "?name=Idrissi", "/api/v1/match/explain": "?a=AGENT:AG-1&b=WEB:W-1"}
 BODIES: dict[str, Any] = {
     "/api/v1/records": {"source_system": "AGENT", "source_record_id": "AG-1", "party_type": "person",
@@ -67,6 +72,11 @@ BODIES: dict[str, Any] = {
     "/api/v1/stewardship/tasks/{task_id}/decision": {"verdict": "same"},
     "/api/v1/stewardship/tasks/{task_id}/assignment": {"assignee": "amina"},
     "/api/v1/stewardship/judgements": {"a": "AGENT:AG-1", "b": "WEB:W-1", "verdict": "not_same"},
+    "/api/v1/golden/merge": {"golden_ids": ["GC-0000000000000000", "GC-0000000000000001"], "reason": "matrix"},
+    "/api/v1/golden/{golden_id}/split": {"records": [{"source_system": "AGENT", "source_record_id": "AG-1"}],
+                                         "reason": "matrix"},
+    "/api/v1/golden/{golden_id}/unmerge": {"reason": "matrix"},
+    "/api/v1/golden/overrides/{override_id}/undo": {"reason": "matrix"},
 }
 
 
