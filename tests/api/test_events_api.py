@@ -37,7 +37,7 @@ def test_golden_record_changes_appear_as_events(client: FlaskClient, sessions: s
     first = _all_events(client)
     created = [event for event in first if event["type"].startswith("golden.")]  # moves are announced too
     assert {event["type"] for event in created} == {"golden.created"}
-    assert {event["type"] for event in first} <= {"golden.created", "client.moved"}
+    assert {event["type"] for event in first} <= {"golden.created", "client.moved", "task.created"}
     assert sorted(event["golden_id"] for event in created) == sorted(members)
 
     target = pick(members, 2, set())
