@@ -17,8 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from matching.clustering import Clustering
-from matching.features import MISSING, FeatureTable
+from matching.features import CODED_FEATURES, MISSING, FeatureTable
 from matching.model import POSSIBLE, ScoredPairs
+from matching.standardise import StandardisedRecord
 
 IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH = "identifier_conflict", "constraint_split", "possible_match"
 TASK_KINDS = (IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH)  # most telling first
@@ -118,3 +119,8 @@ class _ScoreLookup:
             return None, None
         index = int(self.order[at])
         return float(self.scored.weights[index]), float(self.scored.probabilities[index])
+
+
+def strong_identifiers(record: StandardisedRecord) -> dict[str, str]:
+    """The strong identifiers a standardised record carries (placeholders by rule are already blank)."""
+    return {name: value for name in STRONG_IDENTIFIERS if (value := CODED_FEATURES[name](record)) is not None}

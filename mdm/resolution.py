@@ -47,7 +47,6 @@ from mdm.models import (
     AuditEvent,
     BlockingKey,
     GoldenRecord,
-    Judgement,
     MatchModelVersion,
     OutboxEvent,
     PointOfSaleStint,
@@ -61,6 +60,7 @@ from mdm.models import (
 from mdm.movements import announce_moves, refresh_movements
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
 from mdm.survivorship import refresh_golden_attributes
+from mdm.verdicts import judgements_in_force
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
 OVERRIDE = "override"  # the cause of links and golden record changes a steward's override made
@@ -565,21 +565,6 @@ def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[in
             select(RecordLink.record_id, RecordLink.golden_id)
             .where(column.in_(ordered[start:start + 2000]), RecordLink.valid_to.is_(None)))})
     return links
-
-
-def judgements_in_force(session: Session, record_ids: Iterable[int] | None = None) -> dict[tuple[int, int], str]:
-    """The latest steward verdict on each judged pair (in ascending order) that holds one of these records (all
-    pairs when None)."""
-    query = select(Judgement.record_a_id, Judgement.record_b_id, Judgement.verdict).order_by(Judgement.id)
-    verdicts: dict[tuple[int, int], str] = {}
-    ordered = None if record_ids is None else sorted(set(record_ids))
-    slices = [query] if ordered is None else [
-        query.where(Judgement.record_a_id.in_(part) | Judgement.record_b_id.in_(part))
-        for part in (ordered[start:start + 2000] for start in range(0, len(ordered), 2000))]
-    for statement in slices:
-        for record_a, record_b, verdict in session.execute(statement):
-            verdicts[(record_a, record_b)] = verdict  # in id order: the latest verdict wins
-    return verdicts
 
 
 def judged_constraints(session: Session, record_ids: list[int], online: bool = True) -> Constraints:

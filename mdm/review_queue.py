@@ -24,7 +24,8 @@ from matching.pipeline import BatchResolution
 from matching.uncertain import CONSTRAINT_SPLIT, IDENTIFIER_CONFLICT, UncertainPair, find_uncertain_pairs
 from mdm.audit import AuditEntry, append_events
 from mdm.events import NewEvent, emit_many
-from mdm.models import CLOSED, OPEN, Judgement, SourceRecord, StewardshipTask
+from mdm.models import CLOSED, OPEN, SourceRecord, StewardshipTask
+from mdm.verdicts import judgements_in_force
 
 TASK_CREATED, TASK_REFRESHED, TASK_CLOSED = "task.created", "task.refreshed", "task.closed"
 # Why the data settled a task (its outcome when closed).
@@ -193,19 +194,10 @@ def _heads(session: Session, record_ids: set[int]) -> dict[int, SourceRecord]:
 
 
 def _judged_pairs(session: Session, record_ids: Sequence[int], changed: set[int] | None) -> set[tuple[int, int]]:
-    """Pairs of records with a steward's judgement, whatever the verdict: a pair of clusters a steward already
+    """Pairs of records with a steward's verdict in force, whatever it says: a pair of clusters a steward already
     looked at does not come back to the queue (``same`` joined them, ``not_same`` keeps them apart, ``unsure``
     was the steward's answer)."""
-    query = select(Judgement.record_a_id, Judgement.record_b_id)
-    if changed is None:
-        return {(a, b) for a, b in session.execute(query)}
-    pairs: set[tuple[int, int]] = set()
-    ordered = sorted(record_ids)
-    for start in range(0, len(ordered), 2000):
-        part = ordered[start:start + 2000]
-        pairs.update((a, b) for a, b in session.execute(query.where(
-            Judgement.record_a_id.in_(part) | Judgement.record_b_id.in_(part))))
-    return pairs
+    return set(judgements_in_force(session, None if changed is None else record_ids))
 
 
 def close_tasks_of(session: Session, record_ids: set[int], outcome: str, now: datetime, actor: str,

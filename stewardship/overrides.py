@@ -23,10 +23,10 @@ from mdm.resolution import (
     RESOLUTION_LOCKS,
     Claims,
     golden_ids_of,
-    judgements_in_force,
     new_golden_id,
     resolve_claimed,
 )
+from mdm.verdicts import judgements_in_force
 
 MERGE, SPLIT, UNMERGE = "merge", "split", "unmerge"
 OVERRIDE_RECORDED = "override.recorded"

@@ -83,3 +83,22 @@ def test_a_judgement_names_two_live_records(sessions: sessionmaker[Session]) -> 
     with transaction(sessions) as session, pytest.raises(InvalidInput) as bad_verdict:
         record_judgement(session, key, key, "maybe", "steward#1", None, utc_now())
     assert bad_verdict.value.errors[0].field == "verdict"
+
+
+def test_a_verdict_lapses_when_a_strong_identifier_of_its_record_changes(sessions: sessionmaker[Session]) -> None:
+    """A new e-mail keeps the steward's ``same``; a new national id makes the record another as far as identity
+    goes, so the verdict no longer holds and the model decides again."""
+    consolidate(sessions, records=300)
+    members = members_by_golden(sessions)
+    singles = sorted(keys[0] for keys in members.values() if len(keys) == 1 and (
+        payload := payload_of(sessions, keys[0])).get("party_type") == "person" and payload.get("national_id"))
+    left, right = singles[0], singles[-1]
+    _judge(sessions, left, right, "same")
+    assert _links(sessions)[left] == _links(sessions)[right]
+    _resend_changed(sessions, right)  # a new version, the same identifiers: the verdict holds
+    assert _links(sessions)[left] == _links(sessions)[right]
+    send_online(sessions, [{**payload_of(sessions, right), "source_system": right[0], "source_record_id": right[1],
+                            "national_id": "ZK482913"}])
+    assert _links(sessions)[left] != _links(sessions)[right]
+    resolve_all(sessions)
+    assert _links(sessions)[left] != _links(sessions)[right]
