@@ -1,5 +1,6 @@
 """Lineage: a golden record as it stood at a past instant: its status, the links valid then with the source
-version each record had, the model version and probability that made each link, and its audit trail so far."""
+version each record had, the model version and probability that made each link, the steward decisions on its
+records, and its audit trail so far."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mdm.clock import as_utc, utc_now
 from mdm.errors import FieldError, InvalidInput, NotFound
 from mdm.events import GOLDEN_MERGED, GOLDEN_RETIRED
 from mdm.golden_records import find_golden_record
-from mdm.models import AuditEvent, RecordLink, SourceRecord, SourceRecordVersion
+from mdm.models import AuditEvent, Judgement, RecordLink, SourceRecord, SourceRecordVersion
 from mdm.resolution import ACTIVE, MERGED, RETIRED
 from mdm.survivorship import Attribute, SourceVersion, attributes_of
 
@@ -59,6 +60,20 @@ class AuditEventView:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionAsOf:
+    """A steward's verdict on one of the golden record's records and another record, made by ``as_of``."""
+
+    judgement: int
+    verdict: str
+    records: tuple[str, str]  # SOURCE_SYSTEM:source_record_id
+    versions: tuple[int, int]  # the versions the steward saw
+    actor: str
+    reason: str | None
+    decided_at: datetime
+    superseded: bool  # a later verdict on the same pair had replaced it by as_of
+
+
+@dataclass(frozen=True, slots=True)
 class Lineage:
     id: str
     as_of: datetime
@@ -68,6 +83,7 @@ class Lineage:
     attributes: dict[str, Attribute]
     links: tuple[LinkAsOf, ...]
     events: tuple[AuditEventView, ...]
+    decisions: tuple[DecisionAsOf, ...] = ()
 
 
 def parse_as_of(text: str | None) -> datetime:
@@ -118,7 +134,24 @@ def get_lineage(session: Session, golden_id: str, as_of: datetime) -> Lineage:
                  None if link.valid_to is None else as_utc(link.valid_to), link.model_version, link.probability,
                  link.cause, versions.get(link.record_id))
         for link, system, source_record_id in links
-    ), events)
+    ), events, _decisions_as_of(session, [link.record_id for link, _, _ in links], as_of))
+
+
+def _decisions_as_of(session: Session, record_ids: list[int], as_of: datetime) -> tuple[DecisionAsOf, ...]:
+    """The verdicts made by ``as_of`` on pairs holding one of these records, oldest first."""
+    if not record_ids:
+        return ()
+    judgements = list(session.scalars(select(Judgement).where(
+        or_(Judgement.record_a_id.in_(record_ids), Judgement.record_b_id.in_(record_ids)),
+        Judgement.decided_at <= as_of).order_by(Judgement.id)))
+    involved = {record for j in judgements for record in (j.record_a_id, j.record_b_id)}
+    names = {record: f"{system}:{key}" for record, system, key in session.execute(
+        select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id)
+        .where(SourceRecord.id.in_(involved)))} if involved else {}
+    latest = {(j.record_a_id, j.record_b_id): j.id for j in judgements}  # ascending ids: the last one wins
+    return tuple(DecisionAsOf(
+        j.id, j.verdict, (names[j.record_a_id], names[j.record_b_id]), (j.version_a, j.version_b), j.actor, j.reason,
+        as_utc(j.decided_at), latest[(j.record_a_id, j.record_b_id)] != j.id) for j in judgements)
 
 
 def _versions_as_of(session: Session, record_ids: list[int], as_of: datetime) -> dict[int, VersionAsOf]:

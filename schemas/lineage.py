@@ -43,6 +43,17 @@ class AuditEventSchema(Schema):
     details = fields.Dict()
 
 
+class DecisionAsOfSchema(Schema):
+    judgement = fields.Integer()
+    verdict = fields.String(metadata={"enum": ["same", "not_same", "unsure"]})
+    records = fields.List(fields.String(), metadata={"description": "the two records judged, SOURCE_SYSTEM:id"})
+    versions = fields.List(fields.Integer(), metadata={"description": "the versions the steward saw"})
+    actor = fields.String()
+    reason = fields.String(allow_none=True)
+    decided_at = fields.DateTime()
+    superseded = fields.Boolean(metadata={"description": "a later verdict on the same pair replaced it by as_of"})
+
+
 class LineageSchema(Schema):
     id = fields.String()
     as_of = fields.DateTime()
@@ -52,3 +63,5 @@ class LineageSchema(Schema):
         "description": "the golden attributes (survivorship with today's rules) of the versions current at as_of"})
     links = fields.List(fields.Nested(LinkAsOfSchema))
     events = fields.List(fields.Nested(AuditEventSchema), metadata={"description": "its audit trail up to as_of"})
+    decisions = fields.List(fields.Nested(DecisionAsOfSchema), metadata={
+        "description": "steward verdicts made by as_of on its records (must-links and cannot-links of resolution)"})

@@ -89,6 +89,12 @@ def test_not_same_ends_the_task_and_the_pair_never_comes_back(
     assert decided["judgement"]["golden_ids"][0] != decided["judgement"]["golden_ids"][1]
     again = client.post(f"{TASKS}/{task['id']}/decision", json={"verdict": "same"})
     assert again.status_code == 409 and "already decided" in again.get_json()["detail"]
+    # An auditor finds the decision in the lineage of the impostor's golden record.
+    golden = next(golden for golden, keys in members_by_golden(sessions).items() if ("WEB", "IMPOSTOR-1") in keys)
+    (decision,) = client.get(f"/api/v1/golden/{golden}/lineage").get_json()["decisions"]
+    assert (decision["verdict"], decision["reason"], decision["superseded"]) == (
+        "not_same", "two clients: the web form copied the id", False)
+    assert "WEB:IMPOSTOR-1" in decision["records"] and decision["actor"].startswith("admin")
     for retrain in (False, True):
         resolve_all(sessions, retrain=retrain)
         assert _open_tasks_of(sessions, "WEB:IMPOSTOR-1") == []
