@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdm.golden_records import CandidateValue, CrossReference, GoldenView, get_golden_record
 from mdm.lineage import AuditEventView, Lineage, LinkAsOf, get_lineage
+from mdm.models import GoldenRecord
 from mdm.movements import MovementHistory, movement_history
 from mdm.source_records import VersionView, list_versions
 from mdm.survivorship import Attribute, Value
@@ -166,3 +168,13 @@ def past_state(session: Session, dossier: Dossier, as_of: datetime) -> PastState
                  source.versions[0].version.version if source and source.versions else None)
         for key in sorted(linked_then.keys() | linked_now.keys()))
     return PastState(lineage, attributes, links)
+
+
+def merged_into_it(session: Session, dossier: Dossier) -> tuple[str, ...]:
+    """The golden records its events say it absorbed that are still merged redirects: those a steward may give
+    back (unmerge)."""
+    absorbed = {golden for event in dossier.events for golden in event.details.get("absorbed", ())}
+    if not absorbed:
+        return ()
+    return tuple(sorted(session.scalars(select(GoldenRecord.id).where(
+        GoldenRecord.id.in_(absorbed), GoldenRecord.status == "merged"))))

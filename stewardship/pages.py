@@ -10,14 +10,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from mdm.access import Permission
-from mdm.api.access import page
+from mdm.api.access import current_principal, page
 from mdm.clock import utc_now
 from mdm.errors import InvalidInput, MdmError, NotFound
 from mdm.golden_records import MovedPermanently
 from mdm.golden_search import SearchAnswer, read_search_query, search_golden_records
 from mdm.lineage import parse_as_of
 from mdm.web import unit_of_work
-from stewardship.dossier import PastState, past_state, read_dossier
+from stewardship.dossier import PastState, merged_into_it, past_state, read_dossier
 
 blp = Blueprint("console", __name__, template_folder="templates")
 # The search form's fields, in the order a steward reads them, each with what may be typed in it.
@@ -54,6 +54,7 @@ def golden_record(golden_id: str) -> ResponseReturnValue:
     try:
         with unit_of_work() as session:
             dossier = read_dossier(session, golden_id, utc_now())
+            absorbed = merged_into_it(session, dossier)
             if as_of_text:
                 try:
                     past = past_state(session, dossier, parse_as_of(as_of_text))
@@ -65,7 +66,9 @@ def golden_record(golden_id: str) -> ResponseReturnValue:
             location = f"{location}?{request.query_string.decode()}"
         return redirect(location, code=308)
     return render_template("console/golden_record.html", dossier=dossier, golden=dossier.golden, past=past,
-                           past_problem=past_problem, as_of=as_of_text)
+                           past_problem=past_problem, as_of=as_of_text, absorbed=absorbed,
+                           may_override=current_principal().may(Permission.STEWARD),
+                           override=request.args.get("override"))
 
 
 @blp.app_template_filter("shown")

@@ -7,7 +7,7 @@ from flask_smorest import Api, Blueprint
 
 from mdm.access import Permission
 from mdm.pages import NavLink, add_nav_link
-from stewardship import pages, queue_pages
+from stewardship import override_pages, pages, queue_pages
 from stewardship.api import overrides, tasks
 
 # Each stewardship resource adds its blueprint here (REST under /api/v1, pages at the root).
@@ -26,5 +26,6 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(pages.blp)
     app.register_blueprint(queue_pages.blp)
+    app.register_blueprint(override_pages.blp)
     for link in NAV_LINKS:
         add_nav_link(app, link)
