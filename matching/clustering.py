@@ -22,6 +22,7 @@ from matching.features import MISSING, FeatureTable
 # one typo apart is the same id; two ICEs that both passed their checksum are never a typo.
 EXCLUSIVE_IDENTIFIERS = ("typed_national_id", "ice_establishment")
 TYPO_TOLERANT = frozenset({"typed_national_id"})
+CANNOT_LINK = "cannot_link"  # the reason of an edge refused by a steward's cannot-link
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class _Clusters:
 
     def conflict(self, a: int, b: int) -> str | None:
         if b in self.cannot_link.get(a, ()):
-            return "cannot_link"
+            return CANNOT_LINK
         ids_a, ids_b = self._identifiers(a), self._identifiers(b)
         for name in EXCLUSIVE_IDENTIFIERS:
             for kind, values_a in _by_kind(ids_a.get(name, set())).items():
@@ -125,7 +126,7 @@ def cluster_records(
     refused: list[RefusedEdge] = []
     for a, b in must_link:
         root_a, root_b = clusters.find(a), clusters.find(b)
-        if root_a != root_b and clusters.conflict(root_a, root_b) != "cannot_link":
+        if root_a != root_b and clusters.conflict(root_a, root_b) != CANNOT_LINK:
             clusters.union(root_a, root_b)
     for index in np.argsort(-weights, kind="stable"):
         a, b = int(edges[index, 0]), int(edges[index, 1])

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from matching.clustering import CANNOT_LINK
 from matching.pipeline import BatchResolution
 from matching.uncertain import CONSTRAINT_SPLIT, IDENTIFIER_CONFLICT, UncertainPair, find_uncertain_pairs
 from mdm.audit import AuditEntry, append_events
@@ -82,14 +83,18 @@ def refresh_tasks(
         a, b = int(cluster[left]), int(cluster[right])
         return (a, b) if a < b else (b, a)
 
-    judged = {cluster_pair(position_of[a], position_of[b]) for a, b in _judged_pairs(session, record_ids, changed)
+    judged_pairs = _judged_pairs(session, record_ids, changed)
+    judged = {cluster_pair(position_of[a], position_of[b]) for a, b in judged_pairs
               if a in position_of and b in position_of}
     desired: dict[tuple[int, int], _Desired] = {}
     for pair in find_uncertain_pairs(resolution.features, resolution.scored, resolution.clustering):
         key = cluster_pair(pair.left, pair.right)
-        if key in judged:
-            continue
         record_a, record_b = sorted((record_ids[pair.left], record_ids[pair.right]))
+        # Two clusters a steward already compared stay out of the queue, except where a record bridged the
+        # steward's cannot-link: which side it belongs to is the clustering's guess, a question never asked.
+        bridged = pair.kind == CONSTRAINT_SPLIT and pair.detail == CANNOT_LINK
+        if key in judged and not (bridged and (record_a, record_b) not in judged_pairs):
+            continue
         desired[key] = _Desired(pair, record_a, record_b, int(sizes[key[0]] + sizes[key[1]]))
 
     existing = _open_tasks(session, None if changed is None else set(record_ids) | retracted)
@@ -116,14 +121,12 @@ def refresh_tasks(
     for task, key in keyed:
         if key[0] == key[1]:
             closed.append((task, LINKED))
-        elif key in judged:
-            closed.append((task, JUDGED))
-        elif key not in desired or key in claimed:
-            closed.append((task, SETTLED))
-        else:
+        elif key in desired and key not in claimed:
             claimed.add(key)
             if _apply(task, desired[key], heads, resolution.model.version):
                 refreshed.append(task)
+        else:
+            closed.append((task, JUDGED if key in judged else SETTLED))
     # Closed first: a refreshed or new task may take over the pair a closed one held (one open task per pair).
     for task, outcome in closed:
         session.execute(update(StewardshipTask).where(StewardshipTask.id == task.id).values(
