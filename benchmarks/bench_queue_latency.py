@@ -1,15 +1,16 @@
 """Latency of the stewardship queue endpoints on PostgreSQL with 10,000 open tasks: p50/p95/max per request kind.
 
     PYTHONPATH=. .venv/bin/python -m benchmarks.bench_queue_latency [--records 50000] [--tasks 10000] [--requests 300]
-        [--hub URL] [--explain]
+        [--hub URL] [--explain] [--gunicorn]
 
 Builds a hub in a fresh PostgreSQL database: `load --no-resolve` of the synthetic feed, `resolve --full` (which
 opens the real tasks), then tops the queue up to --tasks open tasks with candidate pairs resolution did not queue:
 two live records of one party type in different golden records that share a blocking key, scored by the hub's
 model (kind `identifier_conflict` when the key is a strong identifier, else `possible_match`; priority as
 resolution computes it). Then times requests through the real Flask app (`hub.create_app`, test client, a
-steward's bearer token): the first page, filtered pages, deep pages and one task with its evidence. --hub reuses
-(and keeps) a hub built before; --explain prints PostgreSQL's plan of each list query.
+steward's bearer token; with --gunicorn also over HTTP to `gunicorn wsgi:app`): the first page, filtered pages,
+deep pages and one task with its evidence. --hub reuses (and keeps) a hub built before; --explain prints
+PostgreSQL's plan of each list query.
 """
 
 from __future__ import annotations
@@ -18,19 +19,22 @@ import argparse
 import itertools
 import os
 import random
+import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from flask.testing import FlaskClient
+import requests
+from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from benchmarks.bench_ingest import PYTHON, fresh_database, run_measured
+from benchmarks.bench_ingest import PYTHON, ROOT, free_port, fresh_database, run_measured, wait_until_serving
 from benchmarks.bench_resolve import synthetic_feed
 from config import DEFAULT_SOURCE_SYSTEMS
 from hub import create_app
@@ -48,6 +52,7 @@ from stewardship.queue import PRIORITY_BANDS, TaskFilter, _filtered
 
 NETWORKS = ("AGENT", "COURTIER", "BGD", "BANCASSURANCE", "WEB")
 # Blocking rules whose shared key is a strong identifier: two clients holding one is an identifier conflict.
+Fetch = Callable[[str], tuple[int, str]]  # GET a path: the status, and the start of the body when not 200
 IDENTIFIER_RULES = {"national_id": "typed_national_id", "ice": "ice", "registry": "registry"}
 
 
@@ -136,14 +141,50 @@ def fill_queue(url: str, tasks: int, rng: random.Random) -> None:
           "the model (not queued by resolution)")
 
 
-def steward_client(url: str) -> FlaskClient:
+def steward_app(url: str) -> tuple[Flask, str]:
+    """The hub's app on this database and a steward's bearer token."""
     app = create_app({"DATABASE_URL": url, "MIGRATE_ON_START": False})
     with transaction(app.extensions["mdm.sessions"]) as session:
         issued = issue_token(session, "steward", None, None, timedelta(hours=2), DEFAULT_SOURCE_SYSTEMS,
                              "cli:bench", utc_now())
+    return app, issued.secret
+
+
+def test_client_fetch(app: Flask, token: str) -> Fetch:
     client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {issued.secret}"
-    return client
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+    def fetch(path: str) -> tuple[int, str]:
+        answer = client.get(path)
+        status, body = answer.status_code, answer.get_data(as_text=True)[:300] if answer.status_code != 200 else ""
+        answer.close()
+        return status, body
+
+    return fetch
+
+
+@contextmanager
+def gunicorn_fetch(url: str, token: str, folder: Path) -> Iterator[Fetch]:
+    """Requests over HTTP to `gunicorn wsgi:app` (2 workers) on this database, one at a time."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env={**os.environ, "MDM_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+        stderr=(folder / "gunicorn-queue.log").open("ab"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with requests.Session() as http:
+            http.headers["Authorization"] = f"Bearer {token}"
+            wait_until_serving(base)
+
+            def fetch(path: str) -> tuple[int, str]:
+                answer = http.get(base + path, timeout=30)
+                return answer.status_code, answer.text[:300] if answer.status_code != 200 else ""
+
+            yield fetch
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def request_kinds(task_ids: list[int], rng: random.Random) -> dict[str, Callable[[], str]]:
@@ -165,20 +206,19 @@ def request_kinds(task_ids: list[int], rng: random.Random) -> dict[str, Callable
     }
 
 
-def measure_requests(client: FlaskClient, task_ids: list[int], count: int, rng: random.Random) -> None:
+def measure_requests(fetch: Fetch, task_ids: list[int], count: int, rng: random.Random) -> None:
     kinds = request_kinds(task_ids, rng)
     for _ in range(20):  # warm up: model parsed, connections pooled
-        client.get(kinds["task detail"]()).close()
+        fetch(kinds["task detail"]())
     every: list[float] = []
-    for label, make_url in kinds.items():
+    for label, make_path in kinds.items():
         latencies: list[float] = []
         for _ in range(count):
-            url = make_url()
+            path = make_path()
             started = time.perf_counter()
-            answer = client.get(url)
+            status, body = fetch(path)
             latencies.append((time.perf_counter() - started) * 1000)
-            assert answer.status_code == 200, (url, answer.status_code, answer.get_data(as_text=True)[:300])
-            answer.close()
+            assert status == 200, (path, status, body)
         every += latencies
         print(latency_line(label, latencies))
     print(latency_line("all", every))
@@ -211,14 +251,17 @@ def measure(url: str, args: argparse.Namespace, rng: random.Random) -> None:
     fill_queue(url, args.tasks, rng)
     if args.explain:
         explain_list_queries(url)
-    client = steward_client(url)
-    sessions = client.application.extensions["mdm.sessions"]
-    with sessions() as session:
+    app, token = steward_app(url)
+    with app.extensions["mdm.sessions"]() as session:
         task_ids = list(session.scalars(select(StewardshipTask.id).where(StewardshipTask.status == OPEN)))
     print(f"{len(task_ids):,} open tasks; {args.requests} requests of each kind through hub.create_app "
           "(Flask test client, steward token, one process)")
-    measure_requests(client, task_ids, args.requests, rng)
-    client.application.extensions["mdm.engine"].dispose()
+    measure_requests(test_client_fetch(app, token), task_ids, args.requests, rng)
+    app.extensions["mdm.engine"].dispose()
+    if args.gunicorn:
+        print("the same through gunicorn (wsgi:app, 2 workers) over HTTP, one request at a time")
+        with gunicorn_fetch(url, token, args.folder) as fetch:
+            measure_requests(fetch, task_ids, args.requests, rng)
 
 
 def main() -> None:
@@ -228,6 +271,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests of each kind")
     parser.add_argument("--hub", help="PostgreSQL URL of a hub to use and keep (built there when empty)")
     parser.add_argument("--explain", action="store_true", help="print the plans of the list queries")
+    parser.add_argument("--gunicorn", action="store_true", help="also measure through gunicorn over HTTP")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "mdm-bench")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

@@ -49,9 +49,8 @@ class Decisions:
 
 def run_cli(url: str, *arguments: str) -> str:
     elapsed, _, output = run_measured([PYTHON, "-m", "mdm", *arguments], {**os.environ, "MDM_DATABASE_URL": url})
-    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
-    print(f"{' '.join(arguments[:2]):<20} {elapsed:7.1f} s   " + (lines[-2] if len(lines) > 1 else "")
-          + ("\n    " + lines[-1] if lines else ""))
+    summary = [line.strip() for line in output.splitlines() if line.startswith(("read ", "resolved ", "  "))]
+    print(f"{' '.join(arguments[:2]):<20} {elapsed:7.1f} s\n    " + "\n    ".join(summary))
     return output
 
 
