@@ -81,11 +81,21 @@ def bench_load(path: Path, records: int, backend: str, folder: Path) -> None:
         print("    " + next(line for line in output.splitlines() if line.startswith("read ")))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_until_serving(base: str) -> None:
+    """Wait (up to about 30 s) for a freshly started server to answer."""
+    for _ in range(300):
+        try:
+            requests.get(f"{base}/api/openapi.json", timeout=5).raise_for_status()
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
 
 
 def _batches(path: Path, size: int, limit: int) -> Iterator[bytes]:
@@ -108,19 +118,14 @@ def bench_api(path: Path, records: int, backend: str, folder: Path, clients: int
     with fresh_database(backend, folder) as url:
         env = {**os.environ, "MDM_DATABASE_URL": url}
         subprocess.run([PYTHON, "-m", "mdm", "migrate"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=(folder / "gunicorn.log").open("ab"),
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    requests.get(f"{base}/api/openapi.json", timeout=5).raise_for_status()
-                    break
-                except requests.RequestException:
-                    time.sleep(0.1)
+            wait_until_serving(base)
             bodies = list(_batches(path, 1000, records))
             lock = threading.Lock()
             stored = 0

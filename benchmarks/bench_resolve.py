@@ -20,7 +20,8 @@ from pathlib import Path
 from benchmarks.bench_ingest import PYTHON, ROOT, fresh_database, run_measured
 
 
-def _feed(records: int, folder: Path) -> tuple[Path, Path]:
+def synthetic_feed(records: int, folder: Path) -> tuple[Path, Path]:
+    """The seeded feed of that size and its truth (generated once, then reused from the folder)."""
     feed, truth = folder / f"feed_{records}.jsonl.gz", folder / f"truth_{records}.csv"
     if not feed.exists() or not truth.exists():
         subprocess.run([PYTHON, "-m", "benchmarks.synthetic", "--records", str(records), "--seed", "1",
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "mdm-bench")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
-    feed, truth = _feed(args.records, args.folder)
+    feed, truth = synthetic_feed(args.records, args.folder)
     print(f"{args.records:,} records, {args.backend}")
     if args.keep:
         _run(args.keep, feed, truth, args.folder)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from config import Config
-from matching.evaluate import evaluate_clusters
 from mdm.access import Role
 from mdm.audit import verify_chain
 from mdm.backup import BackupFailed, backup_database
@@ -26,6 +25,7 @@ from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.errors import FieldError, MdmError
 from mdm.golden_records import count_active, export_golden_records
+from mdm.link_quality import describe, evaluate_links, read_truth
 from mdm.models import SourceRecord
 from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
@@ -275,22 +275,11 @@ def export_movements_command(out: Path) -> None:
 @click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 def evaluate(truth_path: Path) -> None:
     """Pairwise and B-cubed P/R/F1 of the current links against source_system,source_record_id,entity_id."""
-    with truth_path.open(newline="", encoding="utf-8") as source:
-        truth = {(row["source_system"].upper(), row["source_record_id"]): row["entity_id"]
-                 for row in csv.DictReader(source)}
+    truth = read_truth(truth_path)
     with _sessions()() as session:
-        links = {(system, record_id): golden_id for system, record_id, golden_id in current_links(session)}
-        parties = {(system, record_id): party for system, record_id, party in session.execute(
-            select(SourceRecord.source_system, SourceRecord.source_record_id, SourceRecord.party_type))}
-    for label, party in (("all", None), ("persons", "person"), ("organisations", "organization")):
-        predicted = {key: golden for key, golden in links.items() if party is None or parties.get(key) == party}
-        result = evaluate_clusters(predicted, truth)
-        if not result.records:
-            continue
-        pairwise, bcubed = result.pairwise, result.bcubed
-        click.echo(f"{label:<14} {result.records:>9,} records  pairwise P {pairwise.precision:.4f} "
-                   f"R {pairwise.recall:.4f} F1 {pairwise.f1:.4f}   B-cubed P {bcubed.precision:.4f} "
-                   f"R {bcubed.recall:.4f} F1 {bcubed.f1:.4f}")
+        results = evaluate_links(session, truth)
+    for label, result in results.items():
+        click.echo(describe(label, result))
 
 
 @cli.group()
