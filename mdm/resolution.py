@@ -47,6 +47,7 @@ from mdm.models import (
     AuditEvent,
     BlockingKey,
     GoldenRecord,
+    Judgement,
     MatchModelVersion,
     OutboxEvent,
     PointOfSaleStint,
@@ -147,6 +148,13 @@ def _stored_since_read(session: Session, record_ids: list[int], versions: list[i
         select(SourceRecord.id, SourceRecord.current_version).where(SourceRecord.is_deleted.is_(False)))}
     return {record_id for record_id, version in live.items() if read.get(record_id) != version} | (
         set(read) - set(live))
+
+
+def _judged_since_read(session: Session, judgements_read: set[int]) -> set[int]:
+    """The records of the judgements committed after a full run read the verdicts in force."""
+    return {record for judgement, record_a, record_b in session.execute(
+        select(Judgement.id, Judgement.record_a_id, Judgement.record_b_id))
+        if judgement not in judgements_read for record in (record_a, record_b)}
 
 
 def _store_model(session: Session, model: MatchModel, records: int, now: datetime) -> None:
@@ -309,12 +317,20 @@ def resolve_all(
         record_ids: list[int] = []
         party_types: list[str] = []
         versions: list[int] = []
+        judgements_read: set[int] = set()
+
+        def constraints() -> Constraints:
+            judgements_read.update(session.scalars(select(Judgement.id)))  # before the verdicts: they hold these
+            return judged_constraints(session, record_ids, online=False)
+
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions), model, workers,
-                                   constraints=lambda: judged_constraints(session, record_ids, online=False))
+                                   constraints=constraints)
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
-        late = _stored_since_read(session, record_ids, versions)
+        # Records a steward judged while the run matched (a decision, an override) are resolved after it as well,
+        # so that the run's clusters, made without that verdict, do not undo it.
+        late = _stored_since_read(session, record_ids, versions) | _judged_since_read(session, judgements_read)
         _store_model(session, resolution.model, len(record_ids), now)
         # Records stored while the run matched are left out of it, links and golden records as they are, and
         # resolved once it is in place; a linked record the run did not read is otherwise retracted.

@@ -20,6 +20,7 @@ from mdm.db import transaction
 from mdm.models import AuditEvent, BlockingKey, GoldenRecord, OutboxEvent, SourceRecord
 from mdm.resolution import current_links, resolve_all, resolve_changed
 from mdm.source_records import ingest_records
+from stewardship.judgements import record_judgement
 from tests.conftest import client_as
 from tests.golden_scenarios import as_duplicate_of, consolidate, members_by_golden, pick, send_online
 
@@ -221,3 +222,39 @@ def test_records_stored_while_a_full_run_matches_are_resolved_not_lost(
         assert verify_chain(session).intact
     assert indexed == late_ids  # still findable by the next records of the same clients
     assert set(links.values()) <= active
+
+
+def test_a_verdict_given_while_a_full_run_matches_is_not_undone_by_it(
+    engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets no one write while a run reads: the run would wait for the write, not race it")
+    consolidate(sessions, records=300)
+    members = members_by_golden(sessions)
+    left, right = members[pick(members, 2, set())][:2]
+    real_resolve_batch = mdm.resolution.resolve_batch
+    judged: list[bool] = []
+
+    def resolve_batch_with_a_steward_meanwhile(payloads: Any, model: Any, workers: int = 1, **options: Any) -> Any:
+        read_constraints = options.pop("constraints")
+
+        def constraints_then_a_verdict() -> Any:
+            read = read_constraints()  # the run holds the verdicts as they were: none on this pair
+            if not judged:  # a steward commits a not_same meanwhile (its own resolution is not raced)
+                judged.append(True)
+                with transaction(sessions) as session:
+                    record_judgement(session, left, right, "not_same", "steward#1", "two clients", utc_now())
+            return read
+
+        return real_resolve_batch(payloads, model, workers, constraints=constraints_then_a_verdict, **options)
+
+    monkeypatch.setattr(mdm.resolution, "resolve_batch", resolve_batch_with_a_steward_meanwhile)
+    resolve_all(sessions)
+    monkeypatch.undo()
+    with sessions() as session:
+        links = {(system, record_id): golden for system, record_id, golden in current_links(session)}
+    assert links[left] != links[right]
+    resolve_all(sessions)
+    with sessions() as session:
+        links = {(system, record_id): golden for system, record_id, golden in current_links(session)}
+    assert links[left] != links[right]
