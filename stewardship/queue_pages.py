@@ -17,6 +17,7 @@ from stewardship.queue import PARTY_TYPES, PRIORITY_BANDS, STATUSES, TaskFilter,
 
 blp = Blueprint("queue_pages", __name__, url_prefix="/stewardship", template_folder="templates")
 PER_PAGE = 50
+MOST_OFFSET = 1_000_000  # as the API's: a larger offset names no page and must not reach SQL
 VERDICT_LABELS = {"same": "Same client", "not_same": "Not the same", "unsure": "Unsure"}
 
 
@@ -31,7 +32,7 @@ def _filter_from_query() -> TaskFilter:
 def queue() -> ResponseReturnValue:
     wanted = _filter_from_query()
     offset = request.args.get("offset", "0")
-    start = int(offset) if offset.isdigit() else 0
+    start = min(int(offset), MOST_OFFSET) if offset.isdigit() else 0
     error = None
     try:
         with unit_of_work() as session:

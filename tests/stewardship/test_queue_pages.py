@@ -47,6 +47,8 @@ def test_the_queue_lists_the_task_and_filters_it(app: Flask, conflict: dict[str,
     filtered = steward.get("/stewardship/queue", query_string={"kind": "possible_match", "network": "WEB",
                                                               "party_type": "organization"})
     assert f"#{task_id}<" not in filtered.get_data(as_text=True)
+    beyond = steward.get("/stewardship/queue", query_string={"offset": "9" * 30})
+    assert beyond.status_code == 200 and "back to the first page" in beyond.get_data(as_text=True)
     wrong = steward.get("/stewardship/queue", query_string={"priority": "urgent"})
     assert wrong.status_code == 422 and "priority must be one of" in wrong.get_data(as_text=True)
 
