@@ -37,7 +37,7 @@ def _impostor(victim_payload: dict[str, Any], index: int) -> dict[str, Any]:
             "point_of_sale": "WEB", "civility": "Mme" if index % 2 == 0 else "M.", "first_name": first,
             "last_name": last, "birth_date": f"{11 + index}/0{1 + index}/19{61 + index}",
             "id_type": victim_payload["id_type"], "national_id": victim_payload["national_id"],
-            "phone": f"06617{index:02d}3459", "email": f"{first.lower()}.{last.lower()}@menara.ma",
+            "phone": f"0661{index:02d}3459", "email": f"{first.lower()}.{last.lower()}@menara.ma",
             "address_line": f"{12 + index} RUE IBN BATOUTA", "city": "FES", "postal_code": "30000",
             "product_line": "DOMMAGE"}
 
