@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from matching.uncertain import TASK_KINDS as KINDS
@@ -52,12 +52,9 @@ def task(task_id: int) -> ResponseReturnValue:
 
 
 def _render_task(task_id: int, problem: MdmError | None, status: int) -> ResponseReturnValue:
-    try:
-        with unit_of_work() as session:
-            detail = get_task(session, task_id, utc_now())
-    except MdmError as missing:
-        return Response(render_template("stewardship/missing.html", detail=missing.detail), status=missing.status,
-                        mimetype="text/html")
+    """The task page; an unknown task is answered by the hub's page for problems (404)."""
+    with unit_of_work() as session:
+        detail = get_task(session, task_id, utc_now())
     principal = current_principal()
     return render_template("stewardship/task.html", detail=detail, problem=problem, verdicts=VERDICT_LABELS,
                            may_decide=principal.may(Permission.STEWARD), principal=principal,
