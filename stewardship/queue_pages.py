@@ -58,7 +58,15 @@ def _render_task(task_id: int, problem: MdmError | None, status: int) -> Respons
     principal = current_principal()
     return render_template("stewardship/task.html", detail=detail, problem=problem, verdicts=VERDICT_LABELS,
                            may_decide=principal.may(Permission.STEWARD), principal=principal,
-                           csrf_token=csrf_token(), back=request.args.get("back") or url_for(".queue")), status
+                           csrf_token=csrf_token(), back=_back_to_queue()), status
+
+
+def _back_to_queue() -> str:
+    """The queue page the steward came from (its filters and page), and never a link elsewhere: ``back`` comes
+    from the URL, so a ``javascript:`` or foreign link would be a trap on a trusted page."""
+    back = request.args.get("back", "")
+    queue_path = url_for(".queue")
+    return back if back == queue_path or back.startswith(f"{queue_path}?") else queue_path
 
 
 @blp.post("/tasks/<int:task_id>/decision")

@@ -86,3 +86,6 @@ def test_readers_see_the_task_without_deciding_and_sources_are_kept_out(
     anonymous = app.test_client().get("/stewardship/queue")
     assert anonymous.status_code == 303 and "/login" in anonymous.headers["Location"]
     assert client_as(app, "steward").get("/stewardship/tasks/987654").status_code == 404
+    trap = client_as(app, "steward").get(f"/stewardship/tasks/{task_id}", query_string={"back": "javascript:alert(1)"})
+    assert "javascript:" not in trap.get_data(as_text=True) and 'href="/stewardship/queue"' in trap.get_data(
+        as_text=True)
