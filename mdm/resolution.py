@@ -61,7 +61,7 @@ from mdm.models import (
 from mdm.movements import announce_moves, refresh_movements
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
 from mdm.survivorship import refresh_golden_attributes
-from mdm.verdicts import judgements_in_force
+from mdm.verdicts import Pair, judgements_in_force
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
 OVERRIDE = "override"  # the cause of links and golden record changes a steward's override made
@@ -216,12 +216,13 @@ class _Applied:
 
 def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
-    current: dict[int, str], retracted: set[int], now: datetime, cause: str,
+    current: dict[int, str], retracted: set[int], now: datetime, cause: str, verdicts: Mapping[Pair, str],
     content_changed: set[int] | None = None, phases: Phases | None = None, actor: str = SYSTEM_ACTOR,
     claims: Claims | None = None,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
-    ``content_changed``: the records with a new version (None: all of them)."""
+    ``verdicts``: the steward verdicts in force the clustering honoured; ``content_changed``: the records with a
+    new version (None: all of them)."""
     clusters: dict[int, list[int]] = defaultdict(list)
     for position, representative in enumerate(resolution.cluster.tolist()):
         clusters[representative].append(position)
@@ -265,8 +266,8 @@ def _apply_clusters(
     _publish(session, changes, phases)
     golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
     tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
-                                           None if cause == "resolution" else content_changed, retracted, golden_of,
-                                           now, actor, cause)
+                                           None if cause == "resolution" else content_changed, retracted,
+                                           set(verdicts), golden_of, now, actor, cause)
     if phases is not None:
         phases.lap("stewardship tasks")
     return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record)
@@ -318,10 +319,12 @@ def resolve_all(
         party_types: list[str] = []
         versions: list[int] = []
         judgements_read: set[int] = set()
+        verdicts: dict[Pair, str] = {}
 
         def constraints() -> Constraints:
             judgements_read.update(session.scalars(select(Judgement.id)))  # before the verdicts: they hold these
-            return judged_constraints(session, record_ids, online=False)
+            verdicts.update(judgements_in_force(session))  # a full run reads every judgement at once
+            return judged_constraints(verdicts, record_ids)
 
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions), model, workers,
                                    constraints=constraints)
@@ -342,7 +345,7 @@ def resolve_all(
         last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                                  "resolution", content_changed, phases)
+                                  "resolution", verdicts, content_changed, phases)
         rebuild_blocking_index(session, resolution.features, record_ids)
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
@@ -583,10 +586,8 @@ def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[in
     return links
 
 
-def judged_constraints(session: Session, record_ids: list[int], online: bool = True) -> Constraints:
-    """Must-links (``same``) and cannot-links (``not_same``) between these records, by position in the list;
-    a full run (``online`` False) reads every judgement at once."""
-    verdicts = judgements_in_force(session, record_ids if online else None)
+def judged_constraints(verdicts: Mapping[Pair, str], record_ids: list[int]) -> Constraints:
+    """Must-links (``same``) and cannot-links (``not_same``) between these records, by position in the list."""
     must: list[tuple[int, int]] = []
     cannot: list[tuple[int, int]] = []
     if not verdicts:  # the usual case: no map of a million positions for nothing
@@ -674,10 +675,11 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
+    verdicts = judgements_in_force(session, record_ids)
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
-                               constraints=lambda: judged_constraints(session, record_ids))
+                               constraints=lambda: judged_constraints(verdicts, record_ids))
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                              OVERRIDE if claims else "online", changed_ids, actor=actor, claims=claims)
+                              OVERRIDE if claims else "online", verdicts, changed_ids, actor=actor, claims=claims)
 
     golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
     sizes = {golden: len(members) for golden, members in applied.assignment.items()}

@@ -26,7 +26,6 @@ from matching.uncertain import CONSTRAINT_SPLIT, IDENTIFIER_CONFLICT, UncertainP
 from mdm.audit import AuditEntry, append_events
 from mdm.events import NewEvent, emit_many
 from mdm.models import CLOSED, OPEN, SourceRecord, StewardshipTask
-from mdm.verdicts import judgements_in_force
 
 TASK_CREATED, TASK_REFRESHED, TASK_CLOSED = "task.created", "task.refreshed", "task.closed"
 # Why the data settled a task (its outcome when closed).
@@ -69,12 +68,15 @@ class _Desired:
 
 def refresh_tasks(
     session: Session, resolution: BatchResolution, record_ids: Sequence[int], changed: set[int] | None,
-    retracted: set[int], golden_of: dict[int, str], now: datetime, actor: str, cause: str,
+    retracted: set[int], judged_pairs: set[tuple[int, int]], golden_of: dict[int, str], now: datetime, actor: str,
+    cause: str,
 ) -> tuple[TaskChanges, dict[int, set[int]]]:
     """Bring the open tasks of these records in line with their new clustering (positions of ``resolution``).
 
-    ``changed``: the records with a new version (None: a full run, which answers for every open task). Answers
-    what changed and, for the records of opened or refreshed tasks, their task ids."""
+    ``changed``: the records with a new version (None: a full run, which answers for every open task).
+    ``judged_pairs``: the pairs of records with a steward's verdict in force, whatever it says (the clustering
+    honoured them): two clusters a steward already compared do not come back to the queue. Answers what changed
+    and, for the records of opened or refreshed tasks, their task ids."""
     cluster = resolution.cluster
     position_of = {record_id: position for position, record_id in enumerate(record_ids)}
     sizes = np.bincount(cluster, minlength=len(record_ids)) if len(record_ids) else np.zeros(0, np.int64)
@@ -83,7 +85,6 @@ def refresh_tasks(
         a, b = int(cluster[left]), int(cluster[right])
         return (a, b) if a < b else (b, a)
 
-    judged_pairs = _judged_pairs(session, record_ids, changed)
     judged = {cluster_pair(position_of[a], position_of[b]) for a, b in judged_pairs
               if a in position_of and b in position_of}
     desired: dict[tuple[int, int], _Desired] = {}
@@ -194,13 +195,6 @@ def _heads(session: Session, record_ids: set[int]) -> dict[int, SourceRecord]:
         heads.update({head.id: head for head in session.scalars(
             select(SourceRecord).where(SourceRecord.id.in_(ordered[start:start + 2000])))})
     return heads
-
-
-def _judged_pairs(session: Session, record_ids: Sequence[int], changed: set[int] | None) -> set[tuple[int, int]]:
-    """Pairs of records with a steward's verdict in force, whatever it says: a pair of clusters a steward already
-    looked at does not come back to the queue (``same`` joined them, ``not_same`` keeps them apart, ``unsure``
-    was the steward's answer)."""
-    return set(judgements_in_force(session, None if changed is None else record_ids))
 
 
 def close_tasks_of(session: Session, record_ids: set[int], outcome: str, now: datetime, actor: str,
