@@ -16,6 +16,7 @@ class Role(StrEnum):
     SOURCE = "source"  # a network's system: writes and reads its own records only
     STEWARD = "steward"  # decides matches, overrides golden records, reads everything
     AUDITOR = "auditor"  # reads everything, writes nothing
+    MANAGER = "manager"  # runs a network or the company: the operating journal, data quality and portfolio
     ADMIN = "admin"  # tokens, points of sale, models, configuration; every other right too
 
 
@@ -28,18 +29,21 @@ class Permission(StrEnum):
     STEWARD = "stewardship:decide"
     READ_STEWARDSHIP = "stewardship:read"  # the queue, its tasks and the judgements made
     READ_REFERENCE = "reference:read"  # points of sale
+    READ_JOURNAL = "journal:read"  # the operating journal, data quality and portfolio indicators
     ADMINISTER = "admin"  # tokens, points of sale, models, configuration
     SIGN_IN = "sign_in"  # open the hub's pages
 
 
 _READ_EVERYTHING = frozenset({Permission.SIGN_IN,
     Permission.READ_RECORDS, Permission.READ_GOLDEN, Permission.SEARCH_GOLDEN, Permission.READ_AUDIT,
-    Permission.READ_REFERENCE, Permission.READ_STEWARDSHIP,
+    Permission.READ_REFERENCE, Permission.READ_STEWARDSHIP, Permission.READ_JOURNAL,
 })
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SOURCE: frozenset({Permission.WRITE_RECORDS, Permission.READ_RECORDS, Permission.READ_GOLDEN,
                             Permission.READ_REFERENCE, Permission.SIGN_IN}),
     Role.STEWARD: _READ_EVERYTHING | {Permission.STEWARD},
+    # Counts about clients, never a client's own data.
+    Role.MANAGER: frozenset({Permission.READ_JOURNAL, Permission.READ_REFERENCE, Permission.SIGN_IN}),
     Role.AUDITOR: _READ_EVERYTHING,
     # The command line runs with these rights too: an operator who can reach the database can do anything.
     Role.ADMIN: frozenset(Permission),

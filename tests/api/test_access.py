@@ -22,8 +22,10 @@ from mdm.tokens import issue_token
 from tests.conftest import client_as, client_with_token, issue_test_token
 from tests.golden_scenarios import consolidate, members_by_golden
 
-ROLES = ("source", "steward", "auditor", "admin")
-EVERYONE = frozenset(ROLES)
+ROLES = ("source", "steward", "auditor", "admin", "manager")
+EVERYONE = frozenset(ROLES) - {"manager"}  # every role that reads clients; a manager reads counts
+REFERENCE = frozenset(ROLES)
+JOURNAL = frozenset({"steward", "auditor", "admin", "manager"})
 READERS = frozenset({"steward", "auditor", "admin"})
 ADMIN = frozenset({"admin"})
 WRITERS = frozenset({"source", "admin"})
@@ -45,8 +47,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("post", "/api/v1/golden/{golden_id}/unmerge"): STEWARDS,
     ("post", "/api/v1/golden/overrides/{override_id}/undo"): STEWARDS,
     ("get", "/api/v1/match/explain"): READERS,
-    ("get", "/api/v1/points-of-sale"): EVERYONE,
-    ("get", "/api/v1/points-of-sale/{code}"): EVERYONE,
+    ("get", "/api/v1/points-of-sale"): REFERENCE,
+    ("get", "/api/v1/points-of-sale/{code}"): REFERENCE,
     ("patch", "/api/v1/points-of-sale/{code}"): ADMIN,
     ("get", "/api/v1/events"): READERS,
     ("get", "/api/v1/tokens"): ADMIN,
