@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc
@@ -22,11 +22,13 @@ from mdm.models import (
     SourceRecord,
     SourceRecordVersion,
 )
+from mdm.reports import NETWORKS, ReportFilters, period_label
 from mdm.validation import is_missing
 
 # What a capture is, as a position in the (created, modified, retracted) counts of a journal row.
 CREATION, MODIFICATION, RETRACTION = 0, 1, 2
 COUNTS = ("created", "modified", "retracted")
+FINER_THAN_MONTH = ("day", "week")
 NO_VALUE = ""  # the key's stand-in for no point of sale or no product line: a primary key holds no null
 
 day_table = cast(Table, JournalCaptureDay.__table__)
@@ -138,3 +140,47 @@ def rebuild_capture_journal(session: Session) -> None:
         _write(session, tally)
         last_id = page[-1][0]
 
+
+
+
+def is_monthly(table: Table) -> bool:
+    return "month" in table.c
+
+
+def journal_conditions(table: Table, filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """The filters as conditions on a journal table; on a month table, dates widen to the months they fall in."""
+    monthly = is_monthly(table)
+    when = table.c.month if monthly else table.c.day
+    conditions: list[ColumnElement[bool]] = []
+    if filters.start:
+        conditions.append(when >= (filters.start.replace(day=1) if monthly else filters.start))
+    if filters.end:
+        conditions.append(when <= (filters.end.replace(day=1) if monthly else filters.end))
+    if filters.network:
+        conditions.append(table.c.network == filters.network.strip().upper())
+    if filters.point_of_sale:
+        conditions.append(table.c.point_of_sale == filters.point_of_sale.strip().upper())
+    if filters.party_type:
+        conditions.append(table.c.party_type == filters.party_type.strip().lower())
+    return conditions
+
+
+def journal_period(table: Table, grain: str, dialect: str) -> ColumnElement[str]:
+    """The period of a journal row; a month table cannot tell days or weeks apart, so those periods are months."""
+    if is_monthly(table):
+        return period_label(table.c.month, "month" if grain in FINER_THAN_MONTH else grain, dialect).label("period")
+    return period_label(table.c.day, grain, dialect).label("period")
+
+
+def network_order(network: str) -> tuple[int, str]:
+    """The order networks are listed in: the known ones as configured, then any other by name."""
+    return (NETWORKS.index(network), "") if network in NETWORKS else (len(NETWORKS), network)
+
+
+def months_note(filters: ReportFilters) -> str | None:
+    """What a reader of a table counted from a month table must know, when its dates or periods are widened."""
+    if not (filters.start or filters.end or filters.grain in FINER_THAN_MONTH):
+        return None
+    finer = f" Periods are months, not {filters.grain}s." if filters.grain in FINER_THAN_MONTH else ""
+    return ("Counted by whole months (points of sale and fields are kept by month): the dates are widened to the "
+            f"months they fall in.{finer}")

@@ -393,7 +393,15 @@ class SearchNameVariant(Base):
     word: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
-class JournalCaptureDay(Base):
+class _CaptureCounts:
+    """What the capture journal counts per key: creations, modifications and retractions."""
+
+    created: Mapped[int] = mapped_column(BigInteger)
+    modified: Mapped[int] = mapped_column(BigInteger)
+    retracted: Mapped[int] = mapped_column(BigInteger)
+
+
+class JournalCaptureDay(_CaptureCounts, Base):
     """How many source record versions were captured per day: created (a record's first version), modified (a
     later version) and retracted (a tombstone). The network is the point of sale's at capture, else the source's;
     '' stands for no product line, so the key holds no null. Kept in step by every write of a version."""
@@ -405,12 +413,9 @@ class JournalCaptureDay(Base):
     source_system: Mapped[str] = mapped_column(String(32), primary_key=True)
     product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
     party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
-    created: Mapped[int] = mapped_column(BigInteger)
-    modified: Mapped[int] = mapped_column(BigInteger)
-    retracted: Mapped[int] = mapped_column(BigInteger)
 
 
-class JournalCaptureMonth(Base):
+class JournalCaptureMonth(_CaptureCounts, Base):
     """The same counts per month (its first day) down to the point of sale ('' when none): a day per point of sale
     would hold as many rows as captures."""
 
@@ -421,9 +426,6 @@ class JournalCaptureMonth(Base):
     point_of_sale: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
     party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
-    created: Mapped[int] = mapped_column(BigInteger)
-    modified: Mapped[int] = mapped_column(BigInteger)
-    retracted: Mapped[int] = mapped_column(BigInteger)
 
 
 class JournalFieldMonth(Base):

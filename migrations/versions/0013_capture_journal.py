@@ -20,44 +20,28 @@ depends_on = None
 COUNTS = ("created", "modified", "retracted")
 
 
-def _counts(names: tuple[str, ...]) -> list[sa.Column[int]]:
-    return [sa.Column(name, sa.BigInteger(), nullable=False) for name in names]
+def _create_journal_table(name: str, keys: list[sa.Column[str]], counts: tuple[str, ...]) -> None:
+    op.create_table(
+        name, *keys, *(sa.Column(count, sa.BigInteger(), nullable=False) for count in counts),
+        sa.PrimaryKeyConstraint(*(key.name for key in keys), name=f"pk_{name}"),
+    )
+
+
+def _key(name: str, length: int | None = None) -> sa.Column[str]:
+    return sa.Column(name, sa.String(length) if length else sa.Date(), nullable=False)
 
 
 def upgrade() -> None:
-    op.create_table(
-        "journal_capture_day",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("network", sa.String(32), nullable=False),
-        sa.Column("source_system", sa.String(32), nullable=False),
-        sa.Column("product_line", sa.String(16), nullable=False),
-        sa.Column("party_type", sa.String(16), nullable=False),
-        *_counts(COUNTS),
-        sa.PrimaryKeyConstraint("day", "network", "source_system", "product_line", "party_type",
-                                name="pk_journal_capture_day"),
-    )
-    op.create_table(
-        "journal_capture_month",
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("network", sa.String(32), nullable=False),
-        sa.Column("point_of_sale", sa.String(64), nullable=False),
-        sa.Column("product_line", sa.String(16), nullable=False),
-        sa.Column("party_type", sa.String(16), nullable=False),
-        *_counts(COUNTS),
-        sa.PrimaryKeyConstraint("month", "network", "point_of_sale", "product_line", "party_type",
-                                name="pk_journal_capture_month"),
-    )
-    op.create_table(
-        "journal_field_month",
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("network", sa.String(32), nullable=False),
-        sa.Column("point_of_sale", sa.String(64), nullable=False),
-        sa.Column("party_type", sa.String(16), nullable=False),
-        sa.Column("field", sa.String(64), nullable=False),
-        *_counts(("present",)),
-        sa.PrimaryKeyConstraint("month", "network", "point_of_sale", "party_type", "field",
-                                name="pk_journal_field_month"),
-    )
+    _create_journal_table("journal_capture_day", [
+        _key("day"), _key("network", 32), _key("source_system", 32), _key("product_line", 16), _key("party_type", 16),
+    ], COUNTS)
+    _create_journal_table("journal_capture_month", [
+        _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("product_line", 16),
+        _key("party_type", 16),
+    ], COUNTS)
+    _create_journal_table("journal_field_month", [
+        _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("party_type", 16), _key("field", 64),
+    ], ("present",))
     # A hub that already holds versions starts with a journal that counts them.
     from mdm.capture_journal import rebuild_capture_journal
 
