@@ -75,7 +75,7 @@ class _Tally:
 
 
 def journal_captures(session: Session, captures: Iterable[Capture]) -> None:
-    """Add the captures of one write to the journal: a few rows per table, whatever the size of the batch."""
+    """Add the captures of one write to the journal: one upsert per table, whatever the size of the batch."""
     tally = _Tally()
     for capture in captures:
         tally.add(capture)
