@@ -45,6 +45,8 @@ class Config:
     # Survivorship rules replacing the defaults of the fields named, e.g.
     # {"phone": {"criteria": ["trust", "recency"], "trust": ["WEB", "AGENT"]}} (see mdm.survivorship).
     SURVIVORSHIP = _env_json("MDM_SURVIVORSHIP")
+    # Which fields a capture must fill, per party type: what the data-quality journal counts as missing.
+    FIELD_SPEC = os.environ.get("MDM_FIELD_SPEC") or str(PROJECT_ROOT / "mdm" / "field_spec.json")
 
     # Signs the browser session cookie; unset, a random key is made once and kept in the instance folder.
     SECRET_KEY = os.environ.get("MDM_SECRET_KEY") or None

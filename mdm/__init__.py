@@ -29,7 +29,9 @@ class _Hub(Flask):
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment-driven defaults (tests use it)."""
     from mdm import api, pages, web
+    from mdm.field_spec import configured_field_spec
 
+    configured_field_spec()  # a bad field specification stops the hub here, not at its first quality report
     app = _Hub(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if config:

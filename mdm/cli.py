@@ -24,6 +24,7 @@ from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.errors import FieldError, MdmError
+from mdm.field_spec import FieldSpecError, configured_field_spec
 from mdm.golden_records import count_active, export_golden_records
 from mdm.link_quality import describe, evaluate_links, read_truth
 from mdm.models import SourceRecord
@@ -58,6 +59,10 @@ def _sessions() -> sessionmaker[Session]:
 @click.group()
 def cli() -> None:
     """Client master-data hub."""
+    try:
+        configured_field_spec()
+    except FieldSpecError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @cli.command()

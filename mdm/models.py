@@ -391,3 +391,52 @@ class SearchNameVariant(Base):
 
     variant: Mapped[str] = mapped_column(Text, primary_key=True)
     word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class _CaptureCounts:
+    """What the capture journal counts per key: creations, modifications and retractions."""
+
+    created: Mapped[int] = mapped_column(BigInteger)
+    modified: Mapped[int] = mapped_column(BigInteger)
+    retracted: Mapped[int] = mapped_column(BigInteger)
+
+
+class JournalCaptureDay(_CaptureCounts, Base):
+    """How many source record versions were captured per day: created (a record's first version), modified (a
+    later version) and retracted (a tombstone). The network is the point of sale's at capture, else the source's;
+    '' stands for no product line, so the key holds no null. Kept in step by every write of a version."""
+
+    __tablename__ = "journal_capture_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    network: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source_system: Mapped[str] = mapped_column(String(32), primary_key=True)
+    product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
+    party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class JournalCaptureMonth(_CaptureCounts, Base):
+    """The same counts per month (its first day) down to the point of sale ('' when none): a day per point of sale
+    would hold as many rows as captures."""
+
+    __tablename__ = "journal_capture_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    network: Mapped[str] = mapped_column(String(32), primary_key=True)
+    point_of_sale: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
+    party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class JournalFieldMonth(Base):
+    """Per month and point of sale, how many captures (created or modified versions) carried each field with a
+    value: every field of the payload, in the record format or not, so missing = captures - present for any field."""
+
+    __tablename__ = "journal_field_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    network: Mapped[str] = mapped_column(String(32), primary_key=True)
+    point_of_sale: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    present: Mapped[int] = mapped_column(BigInteger)

@@ -37,11 +37,13 @@ def _view(row: PointOfSale) -> PointOfSaleView:
     return PointOfSaleView(row.code, row.network, row.city, row.name, as_utc(row.created_at), as_utc(row.updated_at))
 
 
-def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str], now: datetime) -> None:
-    """Create the points of sale not seen before, with the network of the source that named them."""
+def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str], now: datetime) -> dict[str, str]:
+    """Create the points of sale not seen before, with the network of the source that named them; answers the
+    network of each code as the reference data says now."""
     if not networks_by_code:
-        return
-    known = set(session.scalars(select(PointOfSale.code).where(PointOfSale.code.in_(list(networks_by_code)))))
+        return {}
+    known = {code: network for code, network in session.execute(
+        select(PointOfSale.code, PointOfSale.network).where(PointOfSale.code.in_(list(networks_by_code))))}
     # Sorted, so that concurrent batches lock new codes in the same order and never deadlock each other.
     missing = [
         {"code": code, "network": networks_by_code[code], "created_at": now, "updated_at": now}
@@ -52,6 +54,7 @@ def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str],
         insert = _INSERTS[session.get_bind().dialect.name]
         statement = insert(PointOfSale).on_conflict_do_nothing(index_elements=["code"])  # type: ignore[attr-defined]
         session.execute(statement, missing)
+    return {code: known.get(code, network) for code, network in networks_by_code.items()}
 
 
 def list_points_of_sale(session: Session, network: str | None = None) -> list[PointOfSaleView]:

@@ -11,10 +11,11 @@ from sqlalchemy import String, Table, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from mdm.capture_journal import CREATION, MODIFICATION, RETRACTION, Capture, journal_captures
 from mdm.clock import as_utc, utc_now
 from mdm.db import bulk_insert
 from mdm.errors import FieldError, NotFound
-from mdm.models import SourceRecord, SourceRecordVersion
+from mdm.models import PointOfSale, SourceRecord, SourceRecordVersion
 from mdm.points_of_sale import ensure_points_of_sale
 from mdm.validation import IncomingRecord, validate_record
 
@@ -98,10 +99,11 @@ def ingest_records(
     for _, record in accepted:
         if record.point_of_sale:
             first_networks.setdefault(record.point_of_sale, record.source_system)
-    ensure_points_of_sale(session, first_networks, now)
+    networks = ensure_points_of_sale(session, first_networks, now)
     new_heads: dict[tuple[str, str], dict[str, Any]] = {}
     head_updates: dict[tuple[str, str], dict[str, Any]] = {}
     versions: list[tuple[tuple[str, str], dict[str, Any]]] = []
+    captures: list[Capture] = []
     for index, record in accepted:
         head = heads.get(record.key)
         if head is not None and not head.is_deleted and head.content_hash == record.content_hash:
@@ -136,8 +138,14 @@ def ingest_records(
             **state, "version": head.version, "is_tombstone": False, "payload": record.payload,
             "received_at": received_at, "recorded_at": now, "recorded_by": actor,
         }))
+        captures.append(Capture(
+            CREATION if head.version == 1 else MODIFICATION, received_at,
+            networks.get(record.point_of_sale, record.source_system) if record.point_of_sale else record.source_system,
+            record.source_system, record.point_of_sale, record.product_line, record.party_type, record.payload,
+        ))
 
     _write(session, heads, new_heads, head_updates, versions)
+    journal_captures(session, captures)
     return [
         result if result.status == REJECTED else replace(
             result, record_id=heads[(str(result.source_system), str(result.source_record_id))].id)
@@ -279,5 +287,10 @@ def retract_record(
         product_line=head.product_line, payload=None, received_at=now, recorded_at=now, recorded_by=actor,
     ))
     session.flush()
+    point_of_sale = session.get(PointOfSale, head.point_of_sale_code) if head.point_of_sale_code else None
+    journal_captures(session, [Capture(
+        RETRACTION, now, point_of_sale.network if point_of_sale else head.source_system, head.source_system,
+        head.point_of_sale_code, head.product_line, head.party_type, None,
+    )])
     return IngestResult(0, DELETED, head.source_system, head.source_record_id, head.current_version,
                         record_id=head.id)

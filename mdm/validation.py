@@ -49,6 +49,8 @@ MAX_RECORD_BYTES = 32 * 1024
 _OWN_RULES = frozenset({
     "source_system", "source_record_id", "party_type", "point_of_sale", "received_at", "product_line", "products",
 })
+# Every field the record format names; any other field a source sends is kept and reported as unknown.
+RECORD_FORMAT_FIELDS = TEXT_FIELDS | _OWN_RULES
 PERSON_NAME_FIELDS = ("first_name", "last_name", "full_name")
 ORGANIZATION_NAME_FIELDS = ("company_name", "trade_name")
 # received_at says when, not what: a re-send of the same client data is the same version.

@@ -1,0 +1,186 @@
+"""The capture journal: how many source record versions were created, modified and retracted per day and per month,
+and which fields the captures carried, kept in step in the transaction that stores the versions."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy.orm import Session
+
+from mdm.clock import as_utc
+from mdm.db import empty_table
+from mdm.models import (
+    JournalCaptureDay,
+    JournalCaptureMonth,
+    JournalFieldMonth,
+    PointOfSale,
+    SourceRecord,
+    SourceRecordVersion,
+)
+from mdm.reports import NETWORKS, ReportFilters, period_label
+from mdm.validation import is_missing
+
+# What a capture is, as a position in the (created, modified, retracted) counts of a journal row.
+CREATION, MODIFICATION, RETRACTION = 0, 1, 2
+COUNTS = ("created", "modified", "retracted")
+FINER_THAN_MONTH = ("day", "week")
+NO_VALUE = ""  # the key's stand-in for no point of sale or no product line: a primary key holds no null
+
+day_table = cast(Table, JournalCaptureDay.__table__)
+month_table = cast(Table, JournalCaptureMonth.__table__)
+field_month_table = cast(Table, JournalFieldMonth.__table__)
+# Versions read per round trip when the journal is filled from the versions already stored.
+_BACKFILL_PAGE = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """One stored version as the journal counts it; a retraction carries no payload."""
+
+    kind: int
+    received_at: datetime
+    network: str
+    source_system: str
+    point_of_sale: str | None
+    product_line: str | None
+    party_type: str
+    payload: Mapping[str, Any] | None
+
+
+def carries_value(value: object) -> bool:
+    """A field counts as captured unless it is missing (``""``, blanks, ``null``) or an empty list or object."""
+    return not is_missing(value) and value != [] and value != {}
+
+
+@dataclass(slots=True)
+class _Tally:
+    days: defaultdict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    months: defaultdict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    fields: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+
+    def add(self, capture: Capture) -> None:
+        day = as_utc(capture.received_at).astimezone(UTC).date()
+        month = day.replace(day=1)
+        point_of_sale, product_line = capture.point_of_sale or NO_VALUE, capture.product_line or NO_VALUE
+        self.days[(day, capture.network, capture.source_system, product_line, capture.party_type)][capture.kind] += 1
+        self.months[(month, capture.network, point_of_sale, product_line, capture.party_type)][capture.kind] += 1
+        if capture.payload is not None:
+            where = (month, capture.network, point_of_sale, capture.party_type)
+            self.fields.update((*where, name) for name, value in capture.payload.items() if carries_value(value))
+
+
+def journal_captures(session: Session, captures: Iterable[Capture]) -> None:
+    """Add the captures of one write to the journal: one upsert per table, whatever the size of the batch."""
+    tally = _Tally()
+    for capture in captures:
+        tally.add(capture)
+    _write(session, tally)
+
+
+def _write(session: Session, tally: _Tally) -> None:
+    _upsert(session, day_table, [(*key, *counts) for key, counts in tally.days.items()])
+    _upsert(session, month_table, [(*key, *counts) for key, counts in tally.months.items()])
+    _upsert(session, field_month_table, [(*key, present) for key, present in tally.fields.items()])
+
+
+def _upsert(session: Session, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Add counts to the rows of these keys, creating the rows not there yet: one statement, keys in sorted
+    order, so concurrent writers lock shared rows in the same order and never deadlock."""
+    if not rows:
+        return
+    rows.sort()
+    connection = session.connection()
+    dialect = connection.dialect
+    names = [column.name for column in table.columns]
+    keys = [column.name for column in table.primary_key.columns]
+    additions = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in names if name not in keys)
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {additions}"
+    if dialect.name == "postgresql":
+        # Each column as one array parameter: one round trip, and the rows arrive in the arrays' (sorted) order.
+        arrays = ", ".join(f"%s::{column.type.compile(dialect=dialect)}[]" for column in table.columns)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) {conflict}",
+            tuple(list(column) for column in zip(*rows, strict=True)))
+        return
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) {conflict}",
+        [tuple(value.isoformat() if isinstance(value, date) else value for value in row) for row in rows])
+
+
+def rebuild_capture_journal(session: Session) -> None:
+    """Fill the journal again from every stored version, page by page. A version is counted under its point of
+    sale's network as the reference data says now: the network at capture was not kept before the journal."""
+    for table in (day_table, month_table, field_month_table):
+        empty_table(session, table)
+    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+    version = SourceRecordVersion
+    query = (
+        select(version.id, version.version, version.is_tombstone, version.received_at, SourceRecord.source_system,
+               version.point_of_sale_code, version.product_line, version.party_type, version.payload)
+        .join(SourceRecord, SourceRecord.id == version.record_id)
+        .order_by(version.id).limit(_BACKFILL_PAGE)
+    )
+    last_id = 0
+    while True:
+        page = session.execute(query.where(version.id > last_id)).all()
+        if not page:
+            return
+        tally = _Tally()
+        for _, number, is_tombstone, received_at, source_system, point_of_sale, product_line, party_type, payload \
+                in page:
+            kind = RETRACTION if is_tombstone else CREATION if number == 1 else MODIFICATION
+            network = networks.get(point_of_sale, source_system) if point_of_sale else source_system
+            tally.add(Capture(kind, received_at, network, source_system, point_of_sale, product_line, party_type,
+                              None if is_tombstone else payload))
+        _write(session, tally)
+        last_id = page[-1][0]
+
+
+
+
+def is_monthly(table: Table) -> bool:
+    return "month" in table.c
+
+
+def journal_conditions(table: Table, filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """The filters as conditions on a journal table; on a month table, dates widen to the months they fall in."""
+    monthly = is_monthly(table)
+    when = table.c.month if monthly else table.c.day
+    conditions: list[ColumnElement[bool]] = []
+    if filters.start:
+        conditions.append(when >= (filters.start.replace(day=1) if monthly else filters.start))
+    if filters.end:
+        conditions.append(when <= (filters.end.replace(day=1) if monthly else filters.end))
+    if filters.network:
+        conditions.append(table.c.network == filters.network.strip().upper())
+    if filters.point_of_sale:
+        conditions.append(table.c.point_of_sale == filters.point_of_sale.strip().upper())
+    if filters.party_type:
+        conditions.append(table.c.party_type == filters.party_type.strip().lower())
+    return conditions
+
+
+def journal_period(table: Table, grain: str, dialect: str) -> ColumnElement[str]:
+    """The period of a journal row; a month table cannot tell days or weeks apart, so those periods are months."""
+    if is_monthly(table):
+        return period_label(table.c.month, "month" if grain in FINER_THAN_MONTH else grain, dialect).label("period")
+    return period_label(table.c.day, grain, dialect).label("period")
+
+
+def network_order(network: str) -> tuple[int, str]:
+    """The order networks are listed in: the known ones as configured, then any other by name."""
+    return (NETWORKS.index(network), "") if network in NETWORKS else (len(NETWORKS), network)
+
+
+def months_note(filters: ReportFilters) -> str | None:
+    """What a reader of a table counted from a month table must know, when its dates or periods are widened."""
+    if not (filters.start or filters.end or filters.grain in FINER_THAN_MONTH):
+        return None
+    finer = f" Periods are months, not {filters.grain}s." if filters.grain in FINER_THAN_MONTH else ""
+    return ("Counted by whole months (points of sale and fields are kept by month): the dates are widened to the "
+            f"months they fall in.{finer}")

@@ -1,0 +1,55 @@
+"""The capture journal: versions created, modified and retracted per day and per month, and the fields captured,
+filled from the versions already stored.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-08
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import Session
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+COUNTS = ("created", "modified", "retracted")
+
+
+def _create_journal_table(name: str, keys: list[sa.Column[str]], counts: tuple[str, ...]) -> None:
+    op.create_table(
+        name, *keys, *(sa.Column(count, sa.BigInteger(), nullable=False) for count in counts),
+        sa.PrimaryKeyConstraint(*(key.name for key in keys), name=f"pk_{name}"),
+    )
+
+
+def _key(name: str, length: int | None = None) -> sa.Column[str]:
+    return sa.Column(name, sa.String(length) if length else sa.Date(), nullable=False)
+
+
+def upgrade() -> None:
+    _create_journal_table("journal_capture_day", [
+        _key("day"), _key("network", 32), _key("source_system", 32), _key("product_line", 16), _key("party_type", 16),
+    ], COUNTS)
+    _create_journal_table("journal_capture_month", [
+        _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("product_line", 16),
+        _key("party_type", 16),
+    ], COUNTS)
+    _create_journal_table("journal_field_month", [
+        _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("party_type", 16), _key("field", 64),
+    ], ("present",))
+    # A hub that already holds versions starts with a journal that counts them.
+    from mdm.capture_journal import rebuild_capture_journal
+
+    with Session(bind=op.get_bind()) as session:
+        rebuild_capture_journal(session)
+
+
+def downgrade() -> None:
+    op.drop_table("journal_field_month")
+    op.drop_table("journal_capture_month")
+    op.drop_table("journal_capture_day")
