@@ -28,7 +28,7 @@ class _Hub(Flask):
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment-driven defaults (tests use it)."""
-    from mdm import api, pages, web
+    from mdm import api, journal_pages, pages, web
     from mdm.field_spec import configured_field_spec
 
     configured_field_spec()  # a bad field specification stops the hub here, not at its first quality report
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     pages.init_app(app)
+    journal_pages.init_app(app)
     return app
 
 

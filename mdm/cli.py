@@ -21,16 +21,19 @@ from mdm.access import Role
 from mdm.audit import verify_chain
 from mdm.backup import BackupFailed, backup_database
 from mdm.bulk_load import DEFAULT_CHUNK_SIZE, LoadSummary, load_file
+from mdm.charts import format_value
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.errors import FieldError, MdmError
 from mdm.field_spec import FieldSpecError, configured_field_spec
 from mdm.golden_records import count_active, export_golden_records
+from mdm.journal import parse_filters, sections
 from mdm.link_quality import describe, evaluate_links, read_truth
 from mdm.models import SourceRecord
 from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
 from mdm.rebuild import InconsistentTrail, rebuild_derived_state
+from mdm.reports import ReportTable
 from mdm.resolution import NothingToResolve, current_links, latest_model, resolve_all, resolve_since_last_run
 from mdm.tokens import IssuedToken, issue_token, list_tokens, parse_lifetime, revoke_token
 
@@ -299,9 +302,14 @@ def _issue(role: str, source_system: str | None, name: str | None, expires_in: s
             return issue_token(session, role, source_system, name, lifetime, Config.SOURCE_SYSTEMS, CLI_ACTOR,
                                utc_now())
     except MdmError as refused:
-        for error in refused.errors:
-            click.echo(f"{error.field}: {error.message}", err=True)
-        raise click.ClickException(refused.detail) from None
+        raise _refused(refused) from None
+
+
+def _refused(refused: MdmError) -> click.ClickException:
+    """What the hub refused, each broken rule on its own line, as the command's failure."""
+    for error in refused.errors:
+        click.echo(f"{error.field}: {error.message}", err=True)
+    return click.ClickException(refused.detail)
 
 
 @token.command("create")
@@ -382,3 +390,60 @@ def _import_points_of_sale(path: Path) -> None:
 def import_points_of_sale_command(path: Path) -> None:
     """Create or update points of sale from a CSV file with columns code,network,city,name."""
     _import_points_of_sale(path)
+
+
+@cli.command()
+@click.option("--from", "start", help="First day counted, YYYY-MM-DD.")
+@click.option("--to", "end", help="Last day counted (inclusive), YYYY-MM-DD.")
+@click.option("--network", help="One network: AGENT, COURTIER, BGD, BANCASSURANCE, WEB, …")
+@click.option("--point-of-sale", help="One point of sale.")
+@click.option("--party-type", type=click.Choice(["person", "organization"]))
+@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]),
+              help="Group rows by period as well.")
+@click.option("--section", "section_keys", multiple=True,
+              type=click.Choice(["activity", "quality", "health", "portfolio"]),
+              help="Only these sections (repeatable; default: all).")
+@click.option("--report", "names", multiple=True, help="Only these indicators, by name (repeatable).")
+@click.option("--format", "output", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def journal(start: str | None, end: str | None, network: str | None, point_of_sale: str | None,
+            party_type: str | None, period: str | None, section_keys: tuple[str, ...], names: tuple[str, ...],
+            output: str) -> None:
+    """Print the operating-journal indicators: activity, data quality, hub health, portfolio."""
+    try:
+        filters = parse_filters({"from": start, "to": end, "network": network, "point_of_sale": point_of_sale,
+                                 "party_type": party_type, "period": period})
+    except MdmError as refused:
+        raise _refused(refused) from None
+    chosen = [(section, name, report) for section in sections() if not section_keys or section.key in section_keys
+              for name, report in section.reports.items() if not names or name in names]
+    unknown = set(names) - {name for _, name, _ in chosen}
+    if unknown:
+        raise click.UsageError(f"no indicator named {', '.join(sorted(unknown))}")
+    with _sessions()() as session:
+        tables = [report(session, filters) for _, _, report in chosen]
+    if output == "json":
+        document = {"filters": filters.as_dict(), **{table.name.replace("-", "_"): table.rows for table in tables}}
+        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+    elif output == "csv":
+        for index, table in enumerate(tables):
+            if len(tables) > 1:
+                click.echo(f"{chr(10) if index else ''}# {table.name}")
+            click.echo(table.csv(), nl=False)
+    else:
+        for table in tables:
+            _print_table(table)
+
+
+def _print_table(table: ReportTable) -> None:
+    click.echo(f"\n{table.title}")
+    if table.note:
+        click.echo(f"  ({table.note})")
+    cells = [[column.label for column in table.columns]] + [
+        [format_value(row.get(column.name), column.kind) for column in table.columns] for row in table.rows]
+    widths = [max(len(line[index]) for line in cells) for index in range(len(table.columns))]
+    numeric = [column.kind in ("count", "share", "number") for column in table.columns]
+    for line in cells:
+        click.echo("  ".join(cell.rjust(width) if right else cell.ljust(width)
+                             for cell, width, right in zip(line, widths, numeric, strict=True)).rstrip())
+    if not table.rows:
+        click.echo("(nothing to count)")

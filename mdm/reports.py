@@ -68,7 +68,8 @@ class ReportTable:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "filters": self.filters.as_dict(),
-                "columns": [column.name for column in self.columns], "rows": self.rows, "note": self.note}
+                "columns": [{"name": c.name, "label": c.label, "kind": c.kind} for c in self.columns],
+                "rows": self.rows, "note": self.note}
 
     def csv(self) -> str:
         out = io.StringIO()

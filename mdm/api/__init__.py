@@ -13,6 +13,7 @@ from mdm.api import (
     access,
     events,
     golden,
+    journal,
     json_body,
     matches,
     parameters,
@@ -44,7 +45,8 @@ def init_app(app: Flask) -> None:
     app.extensions["mdm.api"] = api  # packages built on mdm (stewardship) register their blueprints on it
     problems.register(api)
     access.register(api)
-    for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp, tokens.blp):
+    for blueprint in (records.blp, golden.blp, matches.blp, points_of_sale.blp, events.blp, tokens.blp,
+                      journal.journal_blp, journal.quality_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     problems.init_app(app)
     # The clock starts before any check, so refused requests are timed too.

@@ -17,6 +17,7 @@ from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.api.access import access_rule_of
 from mdm.clock import utc_now
 from mdm.db import transaction
+from mdm.journal import sections
 from mdm.models import AuditEvent, SourceRecordVersion
 from mdm.tokens import issue_token
 from tests.conftest import client_as, client_with_token, issue_test_token
@@ -59,6 +60,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("post", "/api/v1/stewardship/tasks/{task_id}/decision"): STEWARDS,
     ("post", "/api/v1/stewardship/tasks/{task_id}/assignment"): STEWARDS,
     ("post", "/api/v1/stewardship/judgements"): STEWARDS,
+    ("get", "/api/v1/journal"): JOURNAL,
+    ("get", "/api/v1/quality"): JOURNAL,
+    # Every indicator: managers, and whoever reads everything.
+    **{("get", f"/api/v1/{section.api}/{name}"): JOURNAL for section in sections() for name in section.reports},
 }
 PATH_VALUES = {"source_system": "AGENT", "source_record_id": "AG-1", "golden_id": "GC-0000000000000000",
                "code": "AG-CASA-01", "token_id": "999999", "task_id": "999999",

@@ -6,36 +6,20 @@ SQLite only: the pages' data functions are tested on both backends by tests/stew
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from hub import create_app
-from mdm.db import make_engine, make_session_factory
-from tests.conftest import _migrated_database, client_with_token, issue_test_token
+from tests.conftest import client_with_token, issue_test_token
+from tests.e2e.conftest import needs_chromium, screenshot, serve_hub
 from tests.golden_scenarios import moves_and_a_merge, payload_of
 from tests.stewardship_scenarios import add_conflict
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-# Playwright's own browser download is not reachable: `make install` puts Debian's chromium there (as root).
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: run `make install` as root, "
-                                                              "or `sudo apt-get install -y chromium`")
-
-
-@pytest.fixture(scope="module")
-def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    for url in _migrated_database("sqlite", tmp_path_factory):
-        engine = make_engine(url)
-        yield make_session_factory(engine)
-        engine.dispose()
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -45,29 +29,7 @@ def history(sessions: sessionmaker[Session]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def app(sessions: sessionmaker[Session], history: dict[str, Any]) -> Iterator[Flask]:
-    url = str(sessions.kw["bind"].url)
-    app = create_app({"DATABASE_URL": url, "MIGRATE_ON_START": False, "SECRET_KEY": "browser-test-key"})
-    yield app
-    app.extensions["mdm.engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def base_url(app: Flask) -> Iterator[str]:
-    """The hub served for real on a free port, in a thread of this process."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield browser
-        browser.close()
+    yield from serve_hub(sessions)
 
 
 @pytest.fixture(scope="module")
@@ -94,22 +56,17 @@ def page(signed_in: BrowserContext) -> Iterator[Page]:
     page.close()
 
 
-def _screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def test_a_steward_searches_a_client_by_name_and_opens_its_golden_record(
     page: Page, history: dict[str, Any], sessions: sessionmaker[Session],
 ) -> None:
     client = payload_of(sessions, history["members"][history["target"]][0])
     page.goto("/")
-    _screenshot(page, "home")
+    screenshot(page, "home")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
     page.get_by_label("Name").fill(f"{client['first_name']} {client['last_name']}")
     page.get_by_label("Name").press("Enter")
     expect(page.get_by_role("heading", name="found")).to_be_visible()
-    _screenshot(page, "search")
+    screenshot(page, "search")
 
     page.get_by_role("link", name=history["target"]).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(history["target"])
@@ -121,7 +78,7 @@ def test_a_steward_searches_a_client_by_name_and_opens_its_golden_record(
     expect(versions.get_by_role("heading", name="Version 1")).to_be_hidden()
     versions.locator("summary").click()  # the versions unfold
     expect(versions.get_by_role("heading", name="Version 1")).to_be_visible()
-    _screenshot(page, "golden-record")
+    screenshot(page, "golden-record")
 
 
 def test_a_steward_opens_the_lineage_as_of_a_past_date(page: Page, history: dict[str, Any], base_url: str) -> None:
@@ -133,7 +90,7 @@ def test_a_steward_opens_the_lineage_as_of_a_past_date(page: Page, history: dict
     expect(lineage).to_contain_text("As of 2026-01-20 23:59 UTC: status active")
     moved = f"{history['moved'][0]}:{history['moved'][1]}"
     expect(lineage.get_by_role("row", name=moved)).to_contain_text("joined since")
-    _screenshot(page, "lineage")
+    screenshot(page, "lineage")
 
 
 def test_the_keyboard_reaches_the_navigation_with_a_visible_focus(page: Page) -> None:
@@ -144,7 +101,7 @@ def test_the_keyboard_reaches_the_navigation_with_a_visible_focus(page: Page) ->
     focused = page.locator(":focus")
     expect(focused).to_have_text("API docs")
     assert focused.evaluate("element => getComputedStyle(element).outlineStyle") == "solid"
-    _screenshot(page, "keyboard-focus")
+    screenshot(page, "keyboard-focus")
 
 
 def test_a_steward_opens_the_queue_decides_a_task_and_sees_the_golden_record_change(
@@ -156,17 +113,17 @@ def test_a_steward_opens_the_queue_decides_a_task_and_sees_the_golden_record_cha
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
     expect(page.get_by_role("heading", name="Stewardship queue")).to_be_visible()
-    _screenshot(page, "queue")
+    screenshot(page, "queue")
     page.get_by_role("link", name=f"#{task_id}", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Task #{task_id}: identifier conflict")
     comparison = page.get_by_role("table", name="The two records side by side")
     expect(comparison.locator("tr.differs").first).to_be_visible()
     expect(comparison).to_contain_text(conflict["name"])
-    _screenshot(page, "task")
+    screenshot(page, "task")
     page.get_by_label("Comment (why)").fill("one client: same CIN, the web form mixed up the name")
     page.get_by_role("button", name="Same client").click()
     expect(page.get_by_role("status")).to_contain_text("Decision recorded: same")
-    _screenshot(page, "task-decided")
+    screenshot(page, "task-decided")
     golden = page.get_by_role("status").get_by_role("link")
     survivor = golden.first.inner_text() if golden.count() else None
     survivor = survivor or conflict["task"]["task"]["golden_ids"][0]
@@ -174,4 +131,4 @@ def test_a_steward_opens_the_queue_decides_a_task_and_sees_the_golden_record_cha
     records = page.get_by_role("table", name="Current source records")
     expect(records).to_contain_text(conflict["key"][1])
     expect(records).to_contain_text(conflict["victim"][1])
-    _screenshot(page, "golden-after-decision")
+    screenshot(page, "golden-after-decision")
