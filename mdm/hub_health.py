@@ -118,12 +118,12 @@ def links(session: Session, filters: ReportFilters) -> ReportTable:
     override, or a ``same`` verdict on the record)."""
     judged = (select(Judgement.record_a_id).where(Judgement.verdict == SAME)
               .union(select(Judgement.record_b_id).where(Judgement.verdict == SAME)))
-    steward_judged = RecordLink.record_id.in_(judged)
+    current = (select(RecordLink.cause, RecordLink.probability,
+                      case((RecordLink.record_id.in_(judged), True), else_=False).label("judged"))
+               .where(RecordLink.valid_to.is_(None), *_since(RecordLink.valid_from, filters)).subquery())
     counts = session.execute(
-        select(RecordLink.cause, case((steward_judged, True), else_=False),
-               func.count(), func.count(RecordLink.probability))
-        .where(RecordLink.valid_to.is_(None), *_since(RecordLink.valid_from, filters))
-        .group_by(RecordLink.cause, case((steward_judged, True), else_=False))).all()
+        select(current.c.cause, current.c.judged, func.count(), func.count(current.c.probability))
+        .group_by(current.c.cause, current.c.judged)).all()
     whole = sum(count for _, _, count, _ in counts)
     rows = []
     for cause, judged_same, count, scored in sorted(counts, key=lambda r: (-r[2], r[0], r[1])):

@@ -693,8 +693,8 @@ def refresh_portfolios(session: Session, golden_ids: Collection[str]) -> None:
     ordered = sorted(golden_ids)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start:start + CHUNK]
-        stored: dict[str, dict[str, Any] | None] = dict(session.execute(
-            select(GoldenRecord.id, GoldenRecord.attributes).where(GoldenRecord.id.in_(chunk))).tuples())
+        stored = {golden_id: attributes for golden_id, attributes in session.execute(
+            select(GoldenRecord.id, GoldenRecord.attributes).where(GoldenRecord.id.in_(chunk)))}
         portfolios = [client_portfolio(golden_id, party_type, [_holding(row, _source_version(row)) for row in rows],
                                        stored.get(golden_id))
                       for (golden_id, party_type), rows in groupby(_version_rows(session, chunk), key=itemgetter(0, 1))]
