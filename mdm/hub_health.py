@@ -29,6 +29,7 @@ from mdm.models import (
     StewardshipTask,
 )
 from mdm.movements import REASONS
+from mdm.portfolio import move_conditions
 from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, share
 from mdm.resolution import ACTIVE, MERGED, OVERRIDE, RETIRED
 
@@ -225,16 +226,9 @@ def golden_changes(session: Session, filters: ReportFilters) -> ReportTable:
 
 def movements_by_reason(session: Session, filters: ReportFilters) -> ReportTable:
     """Client movements (a new point of sale taking over) per reason and period."""
-    conditions: list[ColumnElement[bool]] = [PointOfSaleStint.from_point_of_sale.is_not(None)]
-    if filters.start:
-        conditions.append(PointOfSaleStint.start_date >= filters.start)
-    if filters.end:
-        conditions.append(PointOfSaleStint.start_date <= filters.end)
+    conditions = move_conditions(filters)
     if filters.network:
         conditions.append(PointOfSaleStint.network == filters.network)
-    if filters.point_of_sale:
-        conditions.append(or_(PointOfSaleStint.point_of_sale == filters.point_of_sale,
-                              PointOfSaleStint.from_point_of_sale == filters.point_of_sale))
     query = select(PointOfSaleStint.reason, func.count()).where(*conditions)
     period = None
     if filters.grain:

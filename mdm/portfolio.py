@@ -40,19 +40,27 @@ def _served_by_point_of_sale(point_of_sale: str) -> ColumnElement[bool]:
                                    .where(PointOfSaleStint.point_of_sale == point_of_sale))
 
 
-def _client_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
-    """Clients active in the period (recruited by its end, seen since its start), of the party type, served by
-    the network and the point of sale asked for."""
+def _filtered(filters: ReportFilters, first_seen: Any, last_seen: Any, party_type: Any,
+              network: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """Rows active in the period (first seen by its end, last seen since its start), of the party type, and
+    meeting ``network`` when a network is asked for."""
     conditions: list[ColumnElement[bool]] = []
     if filters.end:
-        conditions.append(Portfolio.first_seen <= filters.end)
+        conditions.append(first_seen <= filters.end)
     if filters.start:
-        conditions.append(Portfolio.last_seen >= filters.start)
+        conditions.append(last_seen >= filters.start)
     if filters.party_type:
-        conditions.append(Portfolio.party_type == filters.party_type)
+        conditions.append(party_type == filters.party_type)
     if filters.network:
-        conditions.append(Portfolio.golden_id.in_(select(Relationship.golden_id)
-                                                  .where(Relationship.network == filters.network)))
+        conditions.append(network)
+    return conditions
+
+
+def _client_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """Clients active in the period, of the party type, served by the network and the point of sale asked for."""
+    conditions = _filtered(filters, Portfolio.first_seen, Portfolio.last_seen, Portfolio.party_type,
+                           Portfolio.golden_id.in_(select(Relationship.golden_id)
+                                                   .where(Relationship.network == filters.network)))
     if filters.point_of_sale:
         conditions.append(_served_by_point_of_sale(filters.point_of_sale))
     return conditions
@@ -60,16 +68,8 @@ def _client_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
 
 def _relationship_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
     """Relations of a network with a client, active in the period, of the party type and network asked for."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.end:
-        conditions.append(Relationship.first_seen <= filters.end)
-    if filters.start:
-        conditions.append(Relationship.last_seen >= filters.start)
-    if filters.party_type:
-        conditions.append(Relationship.party_type == filters.party_type)
-    if filters.network:
-        conditions.append(Relationship.network == filters.network)
-    return conditions
+    return _filtered(filters, Relationship.first_seen, Relationship.last_seen, Relationship.party_type,
+                     Relationship.network == filters.network)
 
 
 def _notes(*notes: str | None) -> str | None:
@@ -84,15 +84,9 @@ def new_clients(session: Session, filters: ReportFilters) -> ReportTable:
     """New clients per period (month unless another grain is asked for), by recruiting network and party type."""
     grain = filters.grain or "month"
     period = period_label(Portfolio.first_seen, grain, _dialect(session)).label("period")
-    conditions: list[ColumnElement[bool]] = []
-    if filters.start:
-        conditions.append(Portfolio.first_seen >= filters.start)
-    if filters.end:
-        conditions.append(Portfolio.first_seen <= filters.end)
-    if filters.party_type:
-        conditions.append(Portfolio.party_type == filters.party_type)
-    if filters.network:
-        conditions.append(Portfolio.recruiting_network == filters.network)
+    # Recruited in the period: first seen within it.
+    conditions = _filtered(filters, Portfolio.first_seen, Portfolio.first_seen, Portfolio.party_type,
+                           Portfolio.recruiting_network == filters.network)
     if filters.point_of_sale:
         conditions.append(Portfolio.recruiting_point_of_sale == filters.point_of_sale)
     counts = session.execute(
@@ -184,7 +178,7 @@ def network_movements(session: Session, filters: ReportFilters) -> ReportTable:
         columns.insert(0, period_label(PointOfSaleStint.start_date, filters.grain, _dialect(session)).label("period"))
     query = (select(*columns, func.count(), func.count(func.distinct(PointOfSaleStint.golden_id)))
              .outerjoin(origin, origin.code == PointOfSaleStint.from_point_of_sale)
-             .where(*_move_conditions(filters), or_(*(
+             .where(*move_conditions(filters), or_(*(
                  [origin.network == filters.network, PointOfSaleStint.network == filters.network]
                  if filters.network else [literal(True)])))
              .group_by(*columns))
@@ -210,7 +204,7 @@ def network_movements(session: Session, filters: ReportFilters) -> ReportTable:
             if filters.network or filters.point_of_sale else None), filters)
 
 
-def _move_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
+def move_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
     """Moves (stints taking over from another point of sale) in the period, from or to the point of sale."""
     conditions: list[ColumnElement[bool]] = [PointOfSaleStint.from_point_of_sale.is_not(None)]
     if filters.start:
