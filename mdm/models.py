@@ -308,7 +308,11 @@ class AuditEvent(Base):
     """One append-only entry of the audit trail; its hash covers its fields and the previous entry's hash."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_golden_id_sequence", "golden_id", "sequence"),)
+    __table_args__ = (
+        Index("ix_audit_event_golden_id_sequence", "golden_id", "sequence"),
+        # The hub's health counts golden record changes of each kind per period.
+        Index("ix_audit_event_kind_occurred_at", "kind", "occurred_at"),
+    )
 
     # The position in the chain: gapless, in commit order.
     sequence: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
@@ -334,6 +338,9 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(Payload)
 
 
+_MOVES_ONLY = text("from_point_of_sale IS NOT NULL")
+
+
 class PointOfSaleStint(Base):
     """A period during which one point of sale served a client (a golden record), derived from its records.
 
@@ -349,6 +356,9 @@ class PointOfSaleStint(Base):
         Index("ix_point_of_sale_stint_transferred", "from_point_of_sale",
               sqlite_where=text("reason = 'portfolio_transfer'"),
               postgresql_where=text("reason = 'portfolio_transfer'")),
+        # Movement reports count the moves (stints taking over from another point of sale) by date and reason.
+        Index("ix_point_of_sale_stint_moves", "start_date", "reason", "network",
+              sqlite_where=_MOVES_ONLY, postgresql_where=_MOVES_ONLY),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -440,3 +450,48 @@ class JournalFieldMonth(Base):
     party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
     field: Mapped[str] = mapped_column(String(64), primary_key=True)
     present: Mapped[int] = mapped_column(BigInteger)
+
+
+class GoldenPortfolio(Base):
+    """What one active client holds and since when, summed up from its records' current versions: kept in step
+    with survivorship, so portfolio reports count each client once without reading its records.
+
+    Derived data (no foreign key), rebuilt with the golden records' attributes; merged and retired golden records
+    have none."""
+
+    __tablename__ = "golden_portfolio"
+    __table_args__ = (Index("ix_golden_portfolio_first_seen", "first_seen"),)
+
+    golden_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    party_type: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(128))  # the surviving city
+    legal_form: Mapped[str | None] = mapped_column(String(32))  # the surviving legal form (organisations)
+    first_seen: Mapped[date] = mapped_column(Date)  # the day its earliest record was received: when it was recruited
+    last_seen: Mapped[date] = mapped_column(Date)  # the day of its latest record version
+    years_active: Mapped[int] = mapped_column(Integer)  # full years from first_seen to last_seen
+    recruiting_network: Mapped[str] = mapped_column(String(32))  # the network of its earliest record
+    recruiting_point_of_sale: Mapped[str | None] = mapped_column(String(64))
+    networks: Mapped[int] = mapped_column(Integer)  # networks serving it
+    network_set: Mapped[str] = mapped_column(String(200))  # those networks, sorted, separated by spaces
+    records: Mapped[int] = mapped_column(Integer)
+    products: Mapped[int] = mapped_column(Integer)  # distinct product codes its records list
+    loyalty_card: Mapped[bool] = mapped_column(Boolean)
+    payment_incidents: Mapped[int] = mapped_column(Integer)
+
+
+class GoldenRelationship(Base):
+    """One network's relation with one active client: what that network's records say (derived like
+    ``GoldenPortfolio``)."""
+
+    __tablename__ = "golden_relationship"
+    __table_args__ = (Index("ix_golden_relationship_network", "network"),)
+
+    golden_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    network: Mapped[str] = mapped_column(String(32), primary_key=True)
+    party_type: Mapped[str] = mapped_column(String(16))
+    first_seen: Mapped[date] = mapped_column(Date)
+    last_seen: Mapped[date] = mapped_column(Date)
+    records: Mapped[int] = mapped_column(Integer)
+    products: Mapped[int] = mapped_column(Integer)
+    loyalty_card: Mapped[bool] = mapped_column(Boolean)
+    payment_incidents: Mapped[int] = mapped_column(Integer)

@@ -4,8 +4,8 @@ The durable facts are the source record versions, the stored match models and th
 random, so they cannot be recomputed: the rebuild replays the membership history the trail holds (each golden
 record's creation, the records that joined and left it, its merge, restoring or retirement) into golden records and
 effective-dated links, then derives what is a function of those links and the versions: attributes
-(survivorship), point-of-sale stints, blocking keys and search terms. A trail that does not hold together (a
-broken chain, a record leaving a golden record it never joined, a merged golden record that keeps records, a
+(survivorship) and portfolios, point-of-sale stints, blocking keys and search terms. A trail that does not hold
+together (a broken chain, a record leaving a golden record it never joined, a merged golden record that keeps records, a
 model version that is not stored, a record linked after its retraction) stops the rebuild before anything is
 written.
 """
@@ -43,7 +43,9 @@ from mdm.golden_search import rebuild_search_index
 from mdm.models import (
     AuditEvent,
     BlockingKey,
+    GoldenPortfolio,
     GoldenRecord,
+    GoldenRelationship,
     MatchModelVersion,
     PointOfSaleStint,
     RecordLink,
@@ -58,7 +60,8 @@ from mdm.resolution import ACTIVE, MERGED, RETIRED, GoldenChanges, latest_model,
 from mdm.survivorship import SourceVersion, configured_rules, refresh_golden_attributes, survive
 
 # Children first: emptied in this order on SQLite (PostgreSQL truncates them in one statement).
-DERIVED_MODELS = (RecordLink, GoldenRecord, PointOfSaleStint, BlockingKey, SearchTerm, SearchNameVariant)
+DERIVED_MODELS = (RecordLink, GoldenRecord, PointOfSaleStint, BlockingKey, SearchTerm, SearchNameVariant,
+                  GoldenPortfolio, GoldenRelationship)
 # Events after which attributes were written.
 _REFRESHING = frozenset({GOLDEN_CREATED, GOLDEN_RESTORED, GOLDEN_SPLIT, GOLDEN_UPDATED})
 _CHUNK = 5000

@@ -27,6 +27,7 @@ from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
 from mdm.audit import SYSTEM_ACTOR
+from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
 from mdm.db import (
     bulk_insert,
@@ -46,7 +47,9 @@ from mdm.models import (
     SAME,
     AuditEvent,
     BlockingKey,
+    GoldenPortfolio,
     GoldenRecord,
+    GoldenRelationship,
     Judgement,
     MatchModelVersion,
     OutboxEvent,
@@ -295,6 +298,7 @@ def _publish(session: Session, changes: GoldenChanges, phases: Phases | None = N
                         .values(updated_at=changes.now))
     phases.lap("golden records and links")
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
+    forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
     phases.lap("survivorship")
     moves = refresh_movements(session, changes)
     phases.lap("movements")
@@ -356,7 +360,7 @@ def resolve_all(
             phases.lap("records stored meanwhile")
         refresh_statistics(session, [cast(Table, model.__table__) for model in (
             GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
-            OutboxEvent)])
+            OutboxEvent, GoldenPortfolio, GoldenRelationship)])
         phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         tasks = applied.tasks

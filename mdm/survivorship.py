@@ -28,7 +28,7 @@ from operator import itemgetter
 from typing import Any, Literal, NamedTuple, cast
 
 import orjson
-from sqlalchemy import Table, Text, bindparam, select, update
+from sqlalchemy import Table, Text, bindparam, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -51,8 +51,9 @@ from matching.standardise import (
     read_registry_number,
 )
 from matching.text import fold_text, split_words
+from mdm.client_portfolio import Holding, PortfolioRows, client_portfolio, read_holding, replace_portfolios
 from mdm.clock import as_utc
-from mdm.models import GoldenRecord, RecordLink, SourceRecord, SourceRecordVersion
+from mdm.models import GoldenRecord, PointOfSale, RecordLink, SourceRecord, SourceRecordVersion
 
 Value = str | dict[str, str | None]
 """A field's value: text, or the parts of a field kept together (identity document, trade register)."""
@@ -555,8 +556,9 @@ def attributes_of(versions: Iterable[SourceVersion], party_type: str,
 _golden_table = cast(Table, GoldenRecord.__table__)
 
 
-VersionRow = tuple[str, str, str, str, int, datetime, str]
-"""(golden id, party type, source system, source record id, version, received_at, payload as JSON text)."""
+VersionRow = tuple[str, str, str, str, int, datetime, str, str, str | None, datetime, datetime]
+"""(golden id, party type, source system, source record id, version, received_at, payload as JSON text, the record's
+network, point of sale, first and last received_at): the last four for the client's portfolio."""
 
 
 def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
@@ -564,16 +566,19 @@ def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
     rows = session.execute(
         select(RecordLink.golden_id, GoldenRecord.party_type, SourceRecord.source_system,
                SourceRecord.source_record_id, SourceRecordVersion.version, SourceRecordVersion.received_at,
-               sql_cast(SourceRecordVersion.payload, Text))
+               sql_cast(SourceRecordVersion.payload, Text),
+               func.coalesce(PointOfSale.network, SourceRecord.source_system), SourceRecord.point_of_sale_code,
+               SourceRecord.first_received_at, SourceRecord.last_received_at)
         .join(GoldenRecord, GoldenRecord.id == RecordLink.golden_id)
         .join(SourceRecord, SourceRecord.id == RecordLink.record_id)
         .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
               & (SourceRecordVersion.version == SourceRecord.current_version))
+        .outerjoin(PointOfSale, PointOfSale.code == SourceRecord.point_of_sale_code)
         .where(RecordLink.golden_id.in_(golden_ids), RecordLink.valid_to.is_(None),
                SourceRecord.is_deleted.is_(False))
         .order_by(RecordLink.golden_id)
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 def _source_version(row: VersionRow) -> SourceVersion:
@@ -601,6 +606,27 @@ def _survive_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]]) -> lis
             for (golden_id, party_type), group in groupby(rows, key=itemgetter(0, 1))]
 
 
+def _refresh_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]],
+                  ) -> tuple[list[tuple[str, dict[str, Any]]], list[PortfolioRows]]:
+    """The stored attributes and the portfolio of the golden records whose version rows these are, each version
+    read once for both."""
+    rules, rows = task
+    attributes: list[tuple[str, dict[str, Any]]] = []
+    portfolios: list[PortfolioRows] = []
+    for (golden_id, party_type), group in groupby(rows, key=itemgetter(0, 1)):
+        members = list(group)
+        versions = [_source_version(row) for row in members]
+        stored = survive(versions, party_type, rules).stored()
+        attributes.append((golden_id, stored))
+        portfolios.append(client_portfolio(golden_id, party_type, [
+            _holding(row, version) for row, version in zip(members, versions, strict=True)], stored))
+    return attributes, portfolios
+
+
+def _holding(row: VersionRow, version: SourceVersion) -> Holding:
+    return read_holding(row[2], row[3], row[7], row[8], as_utc(row[9]), as_utc(row[10]), version.payload)
+
+
 def recompute(session: Session, golden_ids: Collection[str]) -> dict[str, dict[str, Any]]:
     """The stored form of these golden records' attributes, computed from scratch."""
     rules = configured_rules()
@@ -612,8 +638,9 @@ def recompute(session: Session, golden_ids: Collection[str]) -> dict[str, dict[s
 
 
 def refresh_golden_attributes(session: Session, golden_ids: Collection[str], backfill: bool = False) -> int:
-    """Store the attributes of these golden records, from their records' current versions. ``backfill`` adds the
-    active golden records that have none yet (created before survivorship existed). Answers how many were written.
+    """Store the attributes and the portfolio of these golden records, from their records' current versions.
+    ``backfill`` adds the active golden records that have no attributes yet (created before survivorship existed).
+    Answers how many were written.
 
     Many golden records are computed in worker processes, chunk by chunk, while this process reads the next
     chunk and writes the last one: the database is only ever used from here.
@@ -627,32 +654,51 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
     rules = configured_rules()
     written = 0
 
-    def write(computed: list[tuple[str, dict[str, Any]]]) -> None:
+    def write(chunk: list[str], computed: tuple[list[tuple[str, dict[str, Any]]], list[PortfolioRows]]) -> None:
         nonlocal written
-        if computed:
-            session.connection().execute(_UPDATE_ATTRIBUTES, [{"golden_id": golden_id, "attributes": attributes}
-                                                              for golden_id, attributes in computed])
-            written += len(computed)
+        attributes, portfolios = computed
+        if attributes:
+            session.connection().execute(_UPDATE_ATTRIBUTES, [{"golden_id": golden_id, "attributes": stored}
+                                                              for golden_id, stored in attributes])
+            written += len(attributes)
+        replace_portfolios(session, chunk, portfolios)
 
     if len(chunks) < 2 or WORKERS < 2:
         for chunk in chunks:
-            write(_survive_rows((rules, _version_rows(session, chunk))))
+            write(chunk, _refresh_rows((rules, _version_rows(session, chunk))))
         return written
     # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
     # instead of being copied into every worker; the workers make no reference cycles and run without it.
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
-            pending: deque[AsyncResult[list[tuple[str, dict[str, Any]]]]] = deque()
+            pending: deque[tuple[list[str], AsyncResult[tuple[list[tuple[str, dict[str, Any]]],
+                                                               list[PortfolioRows]]]]] = deque()
             for chunk in chunks:
-                pending.append(pool.apply_async(_survive_rows, ((rules, _version_rows(session, chunk)),)))
+                pending.append((chunk, pool.apply_async(_refresh_rows, ((rules, _version_rows(session, chunk)),))))
                 if len(pending) > WORKERS:
-                    write(pending.popleft().get())
+                    done, result = pending.popleft()
+                    write(done, result.get())
             while pending:
-                write(pending.popleft().get())
+                done, result = pending.popleft()
+                write(done, result.get())
     finally:
         gc.unfreeze()
     return written
+
+
+def refresh_portfolios(session: Session, golden_ids: Collection[str]) -> None:
+    """Store the portfolio of these golden records from their records' current versions and their stored
+    attributes, without computing the attributes again (for a hub whose attributes are already in place)."""
+    ordered = sorted(golden_ids)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start:start + CHUNK]
+        stored = {golden_id: attributes for golden_id, attributes in session.execute(
+            select(GoldenRecord.id, GoldenRecord.attributes).where(GoldenRecord.id.in_(chunk)))}
+        portfolios = [client_portfolio(golden_id, party_type, [_holding(row, _source_version(row)) for row in rows],
+                                       stored.get(golden_id))
+                      for (golden_id, party_type), rows in groupby(_version_rows(session, chunk), key=itemgetter(0, 1))]
+        replace_portfolios(session, chunk, portfolios)
 
 
 _UPDATE_ATTRIBUTES = (update(_golden_table).where(_golden_table.c.id == bindparam("golden_id"))
