@@ -15,7 +15,7 @@ PALETTE = ("#1f5f99", "#e07b28", "#3c9a5f", "#b8406b", "#7b5ea7", "#8c6d31")
 MOST_BARS = 20  # a ranking longer than this is a table, not a chart
 WIDTH = 720
 BAR_HEIGHT, BAR_GAP = 18, 6
-LABEL_WIDTH = 190
+LABEL_WIDTH = 230
 PLOT_HEIGHT = 220
 
 
@@ -46,12 +46,23 @@ def chart_svg(table: ReportTable) -> Markup | None:
     columns = {column.name: column for column in table.columns}
     series = [_Series(columns[name], PALETTE[index % len(PALETTE)])
               for index, name in enumerate(chart.values) if name in columns]
-    rows = [row for row in table.rows if row.get(chart.label) != TOTAL]
+    rows = [row for row in table.rows if TOTAL not in row.values()]
     if not series or not rows:
         return None
-    if chart.label == "period":
-        return _columns_over_time(table.title, _sum_by_label(rows, chart.label, series), series)
-    return _horizontal_bars(table.title, rows, chart.label, series)
+    # Rows per period (a grain was asked for) are drawn over time, whatever else splits them.
+    if "period" in columns and all(item.column.kind != "share" for item in series):
+        return _columns_over_time(table.title, _sum_by_label(rows, "period", series), series)
+    return _horizontal_bars(table.title, _distinct_labels(rows, chart.label, table.columns), chart.label, series)
+
+
+def _distinct_labels(rows: Sequence[dict[str, Any]], label: str, columns: Sequence[Column]) -> list[dict[str, Any]]:
+    """Rows whose labels repeat (a field of persons and of organisations) are named by their other text values too."""
+    labels = [row.get(label) for row in rows]
+    if len(set(labels)) == len(labels):
+        return list(rows)
+    others = [column.name for column in columns if column.kind == "text" and column.name != label]
+    return [{**row, label: " · ".join(str(row[name]) for name in [*others, label] if row.get(name) is not None)}
+            for row in rows]
 
 
 def _sum_by_label(rows: Sequence[dict[str, Any]], label: str, series: Sequence[_Series]) -> list[dict[str, Any]]:
@@ -100,7 +111,7 @@ def _horizontal_bars(title: str, rows: Sequence[dict[str, Any]], label: str, ser
         y = top + index * step
         name = str(row.get(label) if row.get(label) is not None else "(none)")
         parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT - 5}" class="axis" text-anchor="end">'
-                     f'{escape(name[:30])}</text>')
+                     f'{escape(name[-34:])}</text>')
         x = float(LABEL_WIDTH)
         for offset, item in enumerate(series):
             value = _number(row.get(item.column.name))
@@ -149,7 +160,8 @@ def _columns_over_time(title: str, rows: Sequence[dict[str, Any]], series: Seque
                          f'height="{height:.1f}" fill="{item.colour}"><title>{escape(period)} · '
                          f'{escape(item.column.label)}: {escape(format_value(row.get(item.column.name), "count"))}'
                          f'</title></rect>')
-        if index % every == 0 or index == len(rows) - 1:
+        # The last period is labelled too, unless the label before it is too close.
+        if index % every == 0 or (index == len(rows) - 1 and index % every > every // 2):
             parts.append(f'<text x="{x + slot / 2:.1f}" y="{baseline + 16}" class="axis" text-anchor="middle">'
                          f'{escape(period)}</text>')
     return _svg(title, baseline + bottom, parts)

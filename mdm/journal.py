@@ -31,7 +31,7 @@ class Section:
 
 def sections() -> tuple[Section, ...]:
     # Imported here: the report modules import the models, which this catalogue's users may import first.
-    from mdm import activity_journal, capture_quality
+    from mdm import activity_journal, capture_quality, hub_health, portfolio
 
     return (
         Section("activity", "Activity", "journal",
@@ -40,6 +40,12 @@ def sections() -> tuple[Section, ...]:
         Section("quality", "Data quality", "quality",
                 "Missing fields against the field specification, placeholders, invalid values, unknown fields.",
                 capture_quality.REPORTS),
+        Section("health", "Hub health", "journal",
+                "Golden records, links, the stewardship queue, merges and splits, movements, runs.",
+                hub_health.REPORTS),
+        Section("portfolio", "Portfolio", "journal",
+                "Clients counted once: recruitment, networks, equipment, loyalty, payment incidents, retention.",
+                portfolio.REPORTS),
     )
 
 

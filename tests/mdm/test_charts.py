@@ -59,3 +59,21 @@ def test_markup_in_a_label_is_shown_as_text() -> None:
 def test_a_table_without_a_chart_or_without_rows_draws_nothing() -> None:
     assert chart_svg(ReportTable("n", "T", COLUMNS, [{"network": "AGENT", "created_person": 1}])) is None
     assert chart_svg(ReportTable("n", "T", COLUMNS, [], Chart("network", ("created_person",)))) is None
+
+
+def test_a_ranking_asked_per_period_is_drawn_over_time() -> None:
+    columns = (Column("period", "Period"), *COLUMNS)
+    rows = [{"period": "2024", "network": "AGENT", "created_person": 2, "created_organization": 1},
+            {"period": "2024", "network": "WEB", "created_person": 3, "created_organization": 0},
+            {"period": "2024", "network": TOTAL, "created_person": 5, "created_organization": 1}]
+    svg = str(chart_svg(ReportTable("r", "T", columns, rows, Chart("network", ("created_person",)))))
+    assert ">2024<" in svg and ">AGENT<" not in svg
+    assert "2024 · Persons: 5" in svg  # the total row is not counted twice
+
+
+def test_repeated_labels_are_told_apart_by_the_rows_other_text() -> None:
+    columns = (Column("party_type", "Party"), Column("field", "Field"), Column("share", "Share", "share"))
+    rows = [{"party_type": "person", "field": "phone", "share": 0.1},
+            {"party_type": "organization", "field": "phone", "share": 0.2}]
+    svg = str(chart_svg(ReportTable("m", "T", columns, rows, Chart("field", ("share",)))))
+    assert ">person · phone<" in svg and ">organization · phone<" in svg
