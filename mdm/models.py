@@ -408,7 +408,8 @@ class _CaptureCounts:
 class JournalCaptureDay(_CaptureCounts, Base):
     """How many source record versions were captured per day: created (a record's first version), modified (a
     later version) and retracted (a tombstone). The network is the point of sale's at capture, else the source's;
-    '' stands for no product line, so the key holds no null. Kept in step by every write of a version."""
+    '' stands for no product line, so the key holds no null. Kept in step by every write of a version. The source
+    system is no key: no report splits by it, and it would add rows wherever it differs from the network."""
 
     __tablename__ = "journal_capture_day"
 
