@@ -15,39 +15,39 @@ from mdm.capture_journal import (
     field_month_table,
     journal_conditions,
     journal_period,
-    month_table,
     months_note,
     network_order,
+    unknown_field_month_table,
 )
 from mdm.field_spec import MANDATORY, FieldSpec, configured_field_spec
+from mdm.models import field_column
 from mdm.reports import PARTY_TYPES, Chart, Column, ReportFilters, ReportTable, share
-from mdm.validation import RECORD_FORMAT_FIELDS
 
 _PERIOD = Column("period", "Period")
 Key = tuple[str, ...]
 
 
-def _grouped(session: Session, table: Table, filters: ReportFilters, dimensions: tuple[str, ...], value: Any,
-             *conditions: Any) -> dict[Key, int]:
-    """``value`` summed per period (under a grain, else '') and dimensions, within the filters."""
+def _grouped(session: Session, table: Table, filters: ReportFilters, dimensions: tuple[str, ...],
+             values: dict[str, Any]) -> dict[Key, dict[str, int]]:
+    """Each of ``values`` summed per period (under a grain, else '') and dimensions, within the filters."""
     groups: list[Any] = [table.c[name] for name in dimensions]
     if filters.grain:
         groups.insert(0, journal_period(table, filters.grain, session.get_bind().dialect.name))
-    query = (select(*groups, func.sum(value)).where(*journal_conditions(table, filters), *conditions)
-             .group_by(*groups))
+    query = (select(*groups, *(func.sum(value) for value in values.values()))
+             .where(*journal_conditions(table, filters)).group_by(*groups))
     no_period = () if filters.grain else ("",)
-    return {(*no_period, *row[:-1]): int(row[-1]) for row in session.execute(query)}
+    width = len(groups)
+    return {(*no_period, *row[:width]): dict(zip(values, map(int, row[width:]), strict=True))
+            for row in session.execute(query)}
 
 
-def _captures(session: Session, filters: ReportFilters, dimensions: tuple[str, ...]) -> dict[Key, int]:
-    """Captures that carry a payload (creations and modifications; a retraction captures no field)."""
-    return _grouped(session, month_table, filters, dimensions, month_table.c.created + month_table.c.modified)
-
-
-def _present(session: Session, filters: ReportFilters, dimensions: tuple[str, ...], fields: set[str],
-             ) -> dict[Key, int]:
+def _field_counts(session: Session, filters: ReportFilters, dimensions: tuple[str, ...], fields: set[str],
+                  ) -> dict[Key, dict[str, int]]:
+    """Captures that carry a payload (creations and modifications; a retraction captures no field), as
+    ``captures``, and how many of them carried each of the fields with a value."""
     table = field_month_table
-    return _grouped(session, table, filters, (*dimensions, "field"), table.c.present, table.c.field.in_(fields))
+    values = {"captures": table.c.captures, **{name: table.c[field_column(name)] for name in sorted(fields)}}
+    return _grouped(session, table, filters, dimensions, values)
 
 
 def _party_types(filters: ReportFilters) -> tuple[str, ...]:
@@ -61,17 +61,17 @@ def _with_period(row: dict[str, Any], period: str) -> dict[str, Any]:
 def missing_fields(session: Session, filters: ReportFilters) -> ReportTable:
     """For every field of the specification: how many captures of its party type left it empty."""
     spec = configured_field_spec()
-    captures = _captures(session, filters, ("party_type",))
     fields = {name for party_type in PARTY_TYPES for name, _ in spec.requirements(party_type)}
-    present = _present(session, filters, ("party_type",), fields)
-    periods = sorted({period for period, _ in captures}) if filters.grain else [""]
+    counted = _field_counts(session, filters, ("party_type",), fields)
+    periods = sorted({period for period, _ in counted}) if filters.grain else [""]
     rows: list[dict[str, Any]] = []
     for period in periods:
         for party_type in _party_types(filters):
-            total = captures.get((period, party_type), 0)
+            counts = counted.get((period, party_type), {})
+            total = counts.get("captures", 0)
             measured: list[dict[str, Any]] = []
             for name, requirement in spec.requirements(party_type):
-                missing = total - present.get((period, party_type, name), 0)
+                missing = total - counts.get(name, 0)
                 measured.append({"party_type": party_type, "field": name, "requirement": requirement,
                                  "missing": missing, "total": total, "share": share(missing, total)})
             measured.sort(key=lambda row: (row["requirement"] != MANDATORY, -(row["share"] or 0), row["field"]))
@@ -87,12 +87,11 @@ def missing_fields(session: Session, filters: ReportFilters) -> ReportTable:
     )
 
 
-def _missing_by_point_of_sale(spec: FieldSpec, captures: dict[Key, int], present: dict[Key, int],
-                              ) -> list[dict[str, Any]]:
+def _missing_by_point_of_sale(spec: FieldSpec, counted: dict[Key, dict[str, int]]) -> list[dict[str, Any]]:
     rows = []
-    for (period, network, point_of_sale, party_type), total in captures.items():
-        missing = {name: total - present.get((period, network, point_of_sale, party_type, name), 0)
-                   for name in spec.mandatory(party_type)}
+    for (period, network, point_of_sale, party_type), counts in counted.items():
+        total = counts["captures"]
+        missing = {name: total - counts[name] for name in spec.mandatory(party_type)}
         worst = max(missing, key=lambda name: missing[name], default=None)
         count = sum(missing.values())
         rows.append(_with_period({
@@ -108,9 +107,8 @@ def missing_fields_by_point_of_sale(session: Session, filters: ReportFilters) ->
     """Who captures badly: mandatory values left empty per capture, per point of sale and party type."""
     spec = configured_field_spec()
     dimensions = ("network", "point_of_sale", "party_type")
-    captures = _captures(session, filters, dimensions)
     mandatory = {name for party_type in PARTY_TYPES for name in spec.mandatory(party_type)}
-    rows = _missing_by_point_of_sale(spec, captures, _present(session, filters, dimensions, mandatory))
+    rows = _missing_by_point_of_sale(spec, _field_counts(session, filters, dimensions, mandatory))
     rows.sort(key=lambda row: (row.get("period", ""), -(row["missing_per_capture"] or 0), -row["captures"],
                                row["network"], row["point_of_sale"] or NO_VALUE, row["party_type"]))
     columns = (
@@ -129,12 +127,11 @@ def missing_fields_by_point_of_sale(session: Session, filters: ReportFilters) ->
 def unknown_fields(session: Session, filters: ReportFilters) -> ReportTable:
     """Fields received outside the record format, with how many captures carried them and which networks sent
     them: each is kept in its version's payload, and may be worth a place in the format or a word with the source."""
-    table = field_month_table
-    sent = _grouped(session, table, filters, ("field", "network"), table.c.present,
-                    table.c.field.not_in(RECORD_FORMAT_FIELDS))
+    table = unknown_field_month_table
+    sent = _grouped(session, table, filters, ("field", "network"), {"present": table.c.present})
     by_field: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for (period, name, network), count in sent.items():
-        by_field[(period, name)][network] = count
+    for (period, name, network), counts in sent.items():
+        by_field[(period, name)][network] = counts["present"]
     rows = [
         _with_period({
             "field": name, "captures": sum(networks.values()),

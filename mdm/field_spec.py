@@ -12,6 +12,7 @@ from config import Config
 from mdm.errors import MalformedRequest
 from mdm.reports import PARTY_TYPES
 from mdm.strict_json import parse_json
+from mdm.validation import RECORD_FORMAT_FIELDS
 
 MANDATORY, OPTIONAL = "mandatory", "optional"
 REQUIREMENTS = (MANDATORY, OPTIONAL)
@@ -81,6 +82,9 @@ def _field_names(party_type: str, requirement: str, names: object) -> list[str]:
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{party_type} {requirement} holds {json.dumps(name)}, which is not a field name")
+        # The journal counts the fields of the record format only; any other name is most likely a misspelling.
+        if name not in RECORD_FORMAT_FIELDS:
+            raise ValueError(f"{party_type} {requirement} names {name!r}, which is not a field of the record format")
     return names
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -17,12 +18,15 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from mdm.validation import RECORD_FORMAT_FIELDS
 
 # Predictable constraint names keep migrations readable and reversible on every backend.
 metadata = MetaData(
@@ -414,13 +418,13 @@ class _CaptureCounts:
 class JournalCaptureDay(_CaptureCounts, Base):
     """How many source record versions were captured per day: created (a record's first version), modified (a
     later version) and retracted (a tombstone). The network is the point of sale's at capture, else the source's;
-    '' stands for no product line, so the key holds no null. Kept in step by every write of a version."""
+    '' stands for no product line, so the key holds no null. Kept in step by every write of a version. The source
+    system is no key: no report splits by it, and it would add rows wherever it differs from the network."""
 
     __tablename__ = "journal_capture_day"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     network: Mapped[str] = mapped_column(String(32), primary_key=True)
-    source_system: Mapped[str] = mapped_column(String(32), primary_key=True)
     product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
     party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
 
@@ -438,11 +442,36 @@ class JournalCaptureMonth(_CaptureCounts, Base):
     party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
-class JournalFieldMonth(Base):
-    """Per month and point of sale, how many captures (created or modified versions) carried each field with a
-    value: every field of the payload, in the record format or not, so missing = captures - present for any field."""
+# The fields of the record format in the order of their journal columns, each counted in a column of its own.
+JOURNAL_FIELDS = tuple(sorted(RECORD_FORMAT_FIELDS))
 
-    __tablename__ = "journal_field_month"
+
+def field_column(field: str) -> str:
+    """The journal column counting the captures that carried this field of the record format."""
+    return f"with_{field}"
+
+
+class JournalFieldMonth(Base):
+    """Per month and point of sale, how many captures (created or modified versions) there were and how many
+    carried each field of the record format with a value, one column per field (with_phone, ...): one row per key
+    however many fields a capture carries, so missing = captures - with_<field>."""
+
+    __table__ = Table(
+        "journal_field_month", metadata,
+        Column("month", Date, primary_key=True),
+        Column("network", String(32), primary_key=True),
+        Column("point_of_sale", String(64), primary_key=True),
+        Column("party_type", String(16), primary_key=True),
+        Column("captures", BigInteger, nullable=False),
+        *(Column(field_column(field), BigInteger, nullable=False) for field in JOURNAL_FIELDS),
+    )
+
+
+class JournalUnknownFieldMonth(Base):
+    """Per month and point of sale, how many captures carried each field outside the record format with a value:
+    rows only for the fields sources actually send, so it stays small."""
+
+    __tablename__ = "journal_unknown_field_month"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     network: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -141,7 +141,7 @@ def ingest_records(
         captures.append(Capture(
             CREATION if head.version == 1 else MODIFICATION, received_at,
             networks.get(record.point_of_sale, record.source_system) if record.point_of_sale else record.source_system,
-            record.source_system, record.point_of_sale, record.product_line, record.party_type, record.payload,
+            record.point_of_sale, record.product_line, record.party_type, record.payload,
         ))
 
     _write(session, heads, new_heads, head_updates, versions)
@@ -289,8 +289,8 @@ def retract_record(
     session.flush()
     point_of_sale = session.get(PointOfSale, head.point_of_sale_code) if head.point_of_sale_code else None
     journal_captures(session, [Capture(
-        RETRACTION, now, point_of_sale.network if point_of_sale else head.source_system, head.source_system,
-        head.point_of_sale_code, head.product_line, head.party_type, None,
+        RETRACTION, now, point_of_sale.network if point_of_sale else head.source_system, head.point_of_sale_code,
+        head.product_line, head.party_type, None,
     )])
     return IngestResult(0, DELETED, head.source_system, head.source_record_id, head.current_version,
                         record_id=head.id)

@@ -1,5 +1,5 @@
-"""The capture journal: versions created, modified and retracted per day and per month, and the fields captured,
-filled from the versions already stored.
+"""The capture journal: versions created, modified and retracted per day and per month, and the fields captured
+(one column per field of the record format, a row per field outside it), filled from the versions already stored.
 
 Revision ID: 0013
 Revises: 0012
@@ -18,6 +18,14 @@ branch_labels = None
 depends_on = None
 
 COUNTS = ("created", "modified", "retracted")
+# The fields of the record format (DESIGN §3) at this revision, each counted in a with_<field> column.
+FORMAT_FIELDS = (
+    "address_line", "birth_date", "city", "civility", "company_name", "contact_person", "email", "first_name",
+    "full_name", "ice", "id_type", "last_name", "legal_form", "loyalty_card", "national_id", "party_type",
+    "payment_incidents", "phone", "phone_alt", "point_of_sale", "postal_code", "product_line", "products",
+    "professional_tax_number", "rc_court", "rc_number", "received_at", "source_record_id", "source_system", "tax_id",
+    "trade_name",
+)
 
 
 def _create_journal_table(name: str, keys: list[sa.Column[str]], counts: tuple[str, ...]) -> None:
@@ -33,13 +41,16 @@ def _key(name: str, length: int | None = None) -> sa.Column[str]:
 
 def upgrade() -> None:
     _create_journal_table("journal_capture_day", [
-        _key("day"), _key("network", 32), _key("source_system", 32), _key("product_line", 16), _key("party_type", 16),
+        _key("day"), _key("network", 32), _key("product_line", 16), _key("party_type", 16),
     ], COUNTS)
     _create_journal_table("journal_capture_month", [
         _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("product_line", 16),
         _key("party_type", 16),
     ], COUNTS)
     _create_journal_table("journal_field_month", [
+        _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("party_type", 16),
+    ], ("captures", *(f"with_{field}" for field in FORMAT_FIELDS)))
+    _create_journal_table("journal_unknown_field_month", [
         _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("party_type", 16), _key("field", 64),
     ], ("present",))
     # A hub that already holds versions starts with a journal that counts them.
@@ -50,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("journal_unknown_field_month")
     op.drop_table("journal_field_month")
     op.drop_table("journal_capture_month")
     op.drop_table("journal_capture_day")

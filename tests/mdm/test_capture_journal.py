@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from benchmarks.synthetic import generate
 from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.activity_journal import REPORTS as ACTIVITY_REPORTS
-from mdm.capture_journal import day_table, field_month_table, month_table
+from mdm.capture_journal import day_table, field_month_table, month_table, unknown_field_month_table
 from mdm.capture_quality import REPORTS as QUALITY_REPORTS
 from mdm.db import downgrade_database, make_engine, transaction, upgrade_database
 from mdm.field_spec import configured_field_spec
@@ -294,6 +294,20 @@ def test_unknown_fields_name_the_networks_that_send_them(
         field: (sum(networks.values()), set(networks)) for field, networks in carried.items()}
 
 
+def test_the_field_tables_hold_a_row_only_where_fields_were_captured(
+    module_sessions: sessionmaker[Session], hub: list[Expected],
+) -> None:
+    captured = [((e.day.replace(day=1), e.network, e.point_of_sale, e.party_type), e.payload)
+                for e in hub if e.payload is not None]
+    unknown = {(*key, field) for key, payload in captured for field, value in payload.items()
+               if field not in FORMAT_FIELDS and _carries(value)}
+    with module_sessions() as session:
+        rows = {tuple(row) for row in session.execute(select(*field_month_table.primary_key.columns))}
+        unknown_rows = {tuple(row) for row in session.execute(select(*unknown_field_month_table.primary_key.columns))}
+    assert rows == {key for key, _ in captured}
+    assert unknown_rows == unknown
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
@@ -313,7 +327,7 @@ def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
 def _journal(engine: Engine) -> list[list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         return [sorted(tuple(row) for row in connection.execute(select(table)))
-                for table in (day_table, month_table, field_month_table)]
+                for table in (day_table, month_table, field_month_table, unknown_field_month_table)]
 
 
 def test_the_migration_fills_the_journal_as_online_upkeep_does(fresh_engine: Engine) -> None:

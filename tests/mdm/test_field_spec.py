@@ -35,6 +35,8 @@ BAD_FILES = [
     (b'{"person": {"mandatory": "phone"}}', "must be a list of field names"),
     (b'{"person": ["phone"]}', "must be an object of requirements"),
     (b'{"person": {"mandatory": ["phone"]}, "person": {"optional": []}}', "appears more than once"),
+    (b'{"person": {"optional": ["adress_line"]}}', "'adress_line', which is not a field of the record format"),
+    (b'{"organization": {"mandatory": ["code_parrain"]}}', "'code_parrain', which is not a field of the record format"),
 ]
 
 
