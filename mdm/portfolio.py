@@ -355,9 +355,10 @@ def retention(session: Session, filters: ReportFilters) -> ReportTable:
                for t in sorted(rows)]
     columns = [Column("party_type", "Client type")]
     for years in RETENTION_YEARS:
-        columns += [Column(f"clients_{years}y", f"Recruited {years}+ years before", "count"),
-                    Column(f"retained_{years}y", f"Active after {years} years", "count"),
-                    Column(f"share_{years}y", f"Retained after {years} years", "share")]
+        span = f"{years} year{'' if years == 1 else 's'}"
+        columns += [Column(f"clients_{years}y", f"Recruited {span}+ before", "count"),
+                    Column(f"retained_{years}y", f"Active after {span}", "count"),
+                    Column(f"share_{years}y", f"Retained after {span}", "share")]
     return ReportTable(
         "retention", "Client retention by client type", tuple(columns), ordered,
         Chart("party_type", tuple(f"share_{years}y" for years in RETENTION_YEARS)), _notes(
