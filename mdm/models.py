@@ -79,7 +79,13 @@ class SourceRecord(Base):
 
     __tablename__ = "source_record"
     # The id leads the key index so that a batch lookup by ids (IN list) is an index search everywhere.
-    __table_args__ = (UniqueConstraint("source_record_id", "source_system", name="uq_source_record_key"),)
+    __table_args__ = (
+        UniqueConstraint("source_record_id", "source_system", name="uq_source_record_key"),
+        # Live records per network, point of sale, party type and day of their current version, read from the index
+        # alone: the denominators of the data-quality indicators.
+        Index("ix_source_record_scope", "is_deleted", "source_system", "point_of_sale_code", "party_type",
+              "last_received_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source_system: Mapped[str] = mapped_column(String(32))
@@ -391,3 +397,30 @@ class SearchNameVariant(Base):
 
     variant: Mapped[str] = mapped_column(Text, primary_key=True)
     word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class RecordFinding(Base):
+    """A data-quality finding on the current version of a live record (``matching.findings``): a placeholder by rule
+    or by frequency, or a malformed value. Records without findings have no rows. Derived data, replaced whenever
+    resolution reads a record again and rebuilt by every full consolidation: no foreign key, no key constraint."""
+
+    __tablename__ = "record_finding"
+    __table_args__ = (
+        Index("ix_record_finding_record_id", "record_id"),
+        # The indicators group by point of sale, party type, field and kind, within a window of received dates.
+        Index("ix_record_finding_scope", "source_system", "point_of_sale", "party_type", "received_at", "kind",
+              "field", "record_id"),
+    )
+    __mapper_args__ = {"primary_key": ("record_id", "field", "kind", "rule")}  # noqa: RUF012 - read once by the mapper
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    version: Mapped[int] = mapped_column(Integer)
+    source_system: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str | None] = mapped_column(String(64))
+    party_type: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the current version's
+    field: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(24))  # placeholder_rule | placeholder_frequency | invalid
+    # Invalid: the rule broken; by frequency: the feature that found the value; by rule: none.
+    rule: Mapped[str | None] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text)  # by frequency: the value shared by too many clients

@@ -1,0 +1,268 @@
+"""Data-quality indicators on captured values: placeholders (recognised by rule, or found by frequency: a value shared
+by implausibly many clients) and malformed values, by party type, field, rule, network and point of sale.
+
+They count the current version of live records, from the findings resolution keeps (``record_finding``) over the
+live records of the same scope (``source_record``, read from its scope index). A date filter selects the records
+whose current version was received in the window: "of the records captured or last updated then, as they stand now".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, distinct, func, literal, select
+from sqlalchemy.orm import Session
+
+from matching.findings import FREQUENCY_FIELDS, INVALID, PLACEHOLDER_FREQUENCY, PLACEHOLDER_RULE
+from mdm.models import PointOfSale, RecordFinding, SourceRecord
+from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, share
+from mdm.resolution import latest_model
+
+Key = tuple[Any, ...]
+PLACEHOLDER_KINDS = (PLACEHOLDER_RULE, PLACEHOLDER_FREQUENCY)
+DATE_NOTE = ("A date filter counts the records whose current version was received in the window, as they stand "
+             "now; a period groups them by that date.")
+_NO_PERIOD_NOTE = "Values are not grouped by period."
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class _Scope:
+    """One table's columns that place a record: its source, point of sale, party type and received instant. The
+    network is the point of sale's, else the source's; it is read from the small ``point_of_sale`` table after
+    the rows are grouped, so a point of sale moved to another network counts there at once."""
+
+    def __init__(self, source_system: Any, point_of_sale: Any, party_type: Any, received_at: Any) -> None:
+        self.source_system, self.point_of_sale = source_system, point_of_sale
+        self.party_type, self.received_at = party_type, received_at
+
+    def conditions(self, filters: ReportFilters) -> list[ColumnElement[bool]]:
+        """The filters applied to the rows before grouping (the network is applied after, see ``grouped``)."""
+        found: list[ColumnElement[bool]] = []
+        if filters.start:
+            found.append(self.received_at >= _day_start(filters.start))
+        if filters.end:
+            found.append(self.received_at < _day_start(filters.end + timedelta(days=1)))
+        if filters.point_of_sale:
+            found.append(self.point_of_sale == filters.point_of_sale)
+        if filters.party_type:
+            found.append(self.party_type == filters.party_type)
+        return found
+
+    def period(self, session: Session, filters: ReportFilters) -> ColumnElement[Any]:
+        if not filters.grain:
+            return literal(None).label("period")
+        return period_label(self.received_at, filters.grain, session.get_bind().dialect.name).label("period")
+
+
+_RECORDS = _Scope(SourceRecord.source_system, SourceRecord.point_of_sale_code, SourceRecord.party_type,
+                  SourceRecord.last_received_at)
+_FINDINGS = _Scope(RecordFinding.source_system, RecordFinding.point_of_sale, RecordFinding.party_type,
+                   RecordFinding.received_at)
+
+
+def grouped(session: Session, scope: _Scope, filters: ReportFilters, keys: Sequence[Any],
+            counts: Sequence[ColumnElement[Any]], where: Sequence[ColumnElement[bool]] = ()) -> dict[Key, list[int]]:
+    """Counts per (network, point of sale, party type, period, *keys). Each count must add up across groups (a
+    record lies in one source, point of sale, party type and period), so the database counts per source and point
+    of sale and the network is applied to those few rows."""
+    period = scope.period(session, filters)
+    inner = (select(scope.source_system, scope.point_of_sale, scope.party_type, period, *keys, *counts)
+             .where(*scope.conditions(filters), *where)
+             .group_by(scope.source_system, scope.point_of_sale, scope.party_type, period, *keys))
+    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+    totals: dict[Key, list[int]] = {}
+    for source_system, point_of_sale, party_type, period_value, *rest in session.execute(inner):
+        network = networks.get(point_of_sale, source_system) if point_of_sale else source_system
+        if filters.network and network != filters.network.upper():
+            continue
+        key = (network, point_of_sale, party_type, period_value, *rest[:len(keys)])
+        values = [int(value or 0) for value in rest[len(keys):]]
+        if key in totals:
+            totals[key] = [a + b for a, b in zip(totals[key], values, strict=True)]
+        else:
+            totals[key] = values
+    return totals
+
+
+def live_records(session: Session, filters: ReportFilters) -> dict[Key, list[int]]:
+    """Live records per (network, point of sale, party type, period): the denominators, counted from the index."""
+    return grouped(session, _RECORDS, filters, (), (func.count(),), (SourceRecord.is_deleted.is_(False),))
+
+
+def rolled_up(counts: dict[Key, list[int]], key: Callable[[Key], Key]) -> dict[Key, list[int]]:
+    """Counts added up to a coarser key."""
+    totals: dict[Key, list[int]] = {}
+    for fine, values in counts.items():
+        coarse = key(fine)
+        totals[coarse] = [a + b for a, b in zip(totals[coarse], values, strict=True)] if coarse in totals else values
+    return totals
+
+
+def _records_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.count(distinct(case((condition, RecordFinding.record_id))))
+
+
+def _period_column(filters: ReportFilters) -> tuple[Column, ...]:
+    return (Column("period", "Period"),) if filters.grain else ()
+
+
+def _with_period(filters: ReportFilters, row: dict[str, Any], period: Any) -> dict[str, Any]:
+    return {"period": period, **row} if filters.grain else row
+
+
+def _by_party_type(key: Key) -> Key:
+    return (key[2], key[3])
+
+
+# ---------------------------------------------------------------- placeholders
+
+
+def placeholders(session: Session, filters: ReportFilters) -> ReportTable:
+    """Per party type and field: records carrying a placeholder found by rule, by frequency, either; shares of the
+    party type's current records. A TOTAL row per party type counts records with a placeholder in any field."""
+    is_rule, is_frequency = RecordFinding.kind == PLACEHOLDER_RULE, RecordFinding.kind == PLACEHOLDER_FREQUENCY
+    counts = (_records_where(is_rule), _records_where(is_frequency), func.count(distinct(RecordFinding.record_id)))
+    only = (RecordFinding.kind.in_(PLACEHOLDER_KINDS),)
+    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,), counts, only),
+                         lambda key: (key[2], key[3], key[4]))
+    by_party = rolled_up(grouped(session, _FINDINGS, filters, (), counts, only), _by_party_type)
+    records = rolled_up(live_records(session, filters), _by_party_type)
+    rows = []
+    for (party_type, period), (by_rule, by_frequency, either) in sorted(by_party.items(), key=_sort_key):
+        whole = records.get((party_type, period), [0])[0]
+        fields = sorted(((key[2], values) for key, values in by_field.items() if key[:2] == (party_type, period)),
+                        key=lambda item: (-item[1][2], item[0]))
+        for field, (field_rule, field_frequency, field_either) in [*fields, (TOTAL, [by_rule, by_frequency, either])]:
+            rows.append(_with_period(filters, {
+                "party_type": party_type, "field": field, "by_rule": field_rule,
+                "by_rule_share": share(field_rule, whole), "by_frequency": field_frequency,
+                "by_frequency_share": share(field_frequency, whole), "records": field_either,
+                "share": share(field_either, whole), "current_records": whole}, period))
+    columns = (*_period_column(filters), Column("party_type", "Party type"), Column("field", "Field"),
+               Column("by_rule", "Records with a placeholder by rule", "count"),
+               Column("by_rule_share", "Share by rule", "share"),
+               Column("by_frequency", "Records with a placeholder by frequency", "count"),
+               Column("by_frequency_share", "Share by frequency", "share"),
+               Column("records", "Records with a placeholder", "count"), Column("share", "Share", "share"),
+               Column("current_records", "Current records of the party type", "count"))
+    return ReportTable("placeholders", "Placeholders captured instead of values", columns, rows,
+                       Chart("field", ("by_rule", "by_frequency")), DATE_NOTE, filters)
+
+
+# ---------------------------------------------------------------- placeholder values
+
+
+def placeholder_values(session: Session, filters: ReportFilters) -> ReportTable:
+    """The values the current model found shared by too many clients, with how many current records carry each."""
+    model = latest_model(session)
+    found = sorted({(*FREQUENCY_FIELDS[feature], value) for feature, value in (model.overused if model else ())
+                    if feature in FREQUENCY_FIELDS})
+    carried = rolled_up(
+        grouped(session, _FINDINGS, filters, (RecordFinding.rule, RecordFinding.value),
+                (func.count(distinct(RecordFinding.record_id)),), (RecordFinding.kind == PLACEHOLDER_FREQUENCY,)),
+        lambda key: (key[4], key[5]))
+    found.sort(key=lambda item: (-carried.get((item[1], item[2]), [0])[0], item[1], item[2]))
+    rows = [{"feature": name, "field": field, "value": value, "records": carried.get((name, value), [0])[0]}
+            for field, name, value in found]
+    columns = (Column("feature", "Compared as"), Column("field", "Field"), Column("value", "Value"),
+               Column("records", "Current records carrying it", "count"))
+    note = ("Values held by more different clients than a client's own can be, found when the current match model "
+            "was trained; matching ignores them. " + DATE_NOTE)
+    if filters.grain:
+        note += " " + _NO_PERIOD_NOTE
+    if model is None:
+        note = "No match model has been trained yet: no value has been found by frequency."
+    return ReportTable("placeholder-values", "Values shared by too many clients", columns, rows,
+                       Chart("value", ("records",)), note, filters)
+
+
+# ---------------------------------------------------------------- invalid values
+
+
+def invalid_values(session: Session, filters: ReportFilters) -> ReportTable:
+    """Per party type, field and rule broken: records with a malformed value, and their share of the party type's
+    current records. A TOTAL row per party type counts records with a malformed value in any field."""
+    only = (RecordFinding.kind == INVALID,)
+    records_counted = (func.count(distinct(RecordFinding.record_id)),)
+    by_rule = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field, RecordFinding.rule),
+                                records_counted, only), lambda key: (key[2], key[3], key[4], key[5]))
+    by_party = rolled_up(grouped(session, _FINDINGS, filters, (), records_counted, only), _by_party_type)
+    records = rolled_up(live_records(session, filters), _by_party_type)
+    rows = []
+    for (party_type, period), (invalid,) in sorted(by_party.items(), key=_sort_key):
+        whole = records.get((party_type, period), [0])[0]
+        rules = sorted(((key[2], key[3], values[0]) for key, values in by_rule.items()
+                        if key[:2] == (party_type, period)), key=lambda item: (-item[2], item[0], item[1] or ""))
+        for field, rule, count in [*rules, (TOTAL, None, invalid)]:
+            rows.append(_with_period(filters, {
+                "party_type": party_type, "field": field, "rule": rule, "records": count,
+                "share": share(count, whole), "current_records": whole}, period))
+    columns = (*_period_column(filters), Column("party_type", "Party type"), Column("field", "Field"),
+               Column("rule", "Rule broken"), Column("records", "Records with an invalid value", "count"),
+               Column("share", "Share", "share"), Column("current_records", "Current records of the party type",
+                                                          "count"))
+    return ReportTable("invalid-values", "Invalid values captured", columns, rows, Chart("field", ("records",)),
+                       DATE_NOTE, filters)
+
+
+# ---------------------------------------------------------------- by point of sale
+
+
+def findings_by_point_of_sale(session: Session, filters: ReportFilters) -> ReportTable:
+    """Per network and point of sale: current records, records with a finding, share, records with a placeholder and
+    with an invalid value, and the field most often wrong; worst share first."""
+    counts = (func.count(distinct(RecordFinding.record_id)),
+              _records_where(RecordFinding.kind.in_(PLACEHOLDER_KINDS)), _records_where(RecordFinding.kind == INVALID))
+    by_pos = rolled_up(grouped(session, _FINDINGS, filters, (), counts), _by_point_of_sale)
+    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,),
+                                 (func.count(distinct(RecordFinding.record_id)),)),
+                         lambda key: (key[0], key[1], key[3], key[4]))
+    worst_field: dict[Key, tuple[str, int]] = {}
+    for (network, point_of_sale, period, field), (count,) in sorted(by_field.items(), key=_sort_key):
+        key = (network, point_of_sale, period)
+        if key not in worst_field or count > worst_field[key][1]:
+            worst_field[key] = (field, count)
+    records = rolled_up(live_records(session, filters), _by_point_of_sale)
+    rows = []
+    for key, (whole,) in records.items():
+        with_findings, with_placeholders, with_invalid = by_pos.get(key, [0, 0, 0])
+        field, field_records = worst_field.get(key, (None, 0))
+        rows.append(_with_period(filters, {
+            "network": key[0], "point_of_sale": key[1], "current_records": whole, "records": with_findings,
+            "share": share(with_findings, whole), "placeholders": with_placeholders, "invalid": with_invalid,
+            "worst_field": field, "worst_field_records": field_records}, key[2]))
+    rows.sort(key=lambda row: (-(row["share"] or 0), -row["records"], row["network"], row["point_of_sale"] or "",
+                               row.get("period") or ""))
+    columns = (*_period_column(filters), Column("network", "Network"), Column("point_of_sale", "Point of sale"),
+               Column("current_records", "Current records", "count"),
+               Column("records", "Records with a finding", "count"), Column("share", "Share", "share"),
+               Column("placeholders", "Records with a placeholder", "count"),
+               Column("invalid", "Records with an invalid value", "count"),
+               Column("worst_field", "Field most often wrong"),
+               Column("worst_field_records", "Records wrong in that field", "count"))
+    note = ("Records without a point of sale are counted under their source's network. "
+            "The field most often wrong is the one with the most records carrying a placeholder or an invalid value. "
+            + DATE_NOTE)
+    return ReportTable("findings-by-point-of-sale", "Data quality by point of sale, worst first", columns, rows,
+                       Chart("point_of_sale", ("placeholders", "invalid")), note, filters)
+
+
+def _by_point_of_sale(key: Key) -> Key:
+    return (key[0], key[1], key[3])
+
+
+def _sort_key(item: tuple[Key, Any]) -> tuple[str, ...]:
+    return tuple("" if part is None else str(part) for part in item[0])
+
+
+REPORTS: dict[str, Callable[[Session, ReportFilters], ReportTable]] = {
+    "placeholders": placeholders,
+    "placeholder-values": placeholder_values,
+    "invalid-values": invalid_values,
+    "findings-by-point-of-sale": findings_by_point_of_sale,
+}
