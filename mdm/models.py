@@ -400,18 +400,19 @@ class SearchNameVariant(Base):
 
 
 class RecordFinding(Base):
-    """A data-quality finding on the current version of a live record (``matching.findings``): a placeholder by rule
-    or by frequency, or a malformed value. Records without findings have no rows. Derived data, replaced whenever
-    resolution reads a record again and rebuilt by every full consolidation: no foreign key, no key constraint."""
+    """What is wrong with one field of a live record's current version (``matching.findings``): a placeholder by rule,
+    a placeholder by frequency, a malformed value and the rule it breaks; field ``*`` sums the record up (any field).
+    Records without findings have no rows. One row per record and field, so the indicators count rows, never
+    distinct records. Derived data, replaced whenever resolution reads a record again and rebuilt by every full
+    consolidation: no foreign key, no key constraint."""
 
     __tablename__ = "record_finding"
     __table_args__ = (
         Index("ix_record_finding_record_id", "record_id"),
-        # The indicators group by point of sale, party type, field and kind, within a window of received dates.
-        Index("ix_record_finding_scope", "source_system", "point_of_sale", "party_type", "received_at", "kind",
-              "field", "record_id"),
+        # The indicators filter on a window of received dates.
+        Index("ix_record_finding_received_at", "received_at"),
     )
-    __mapper_args__ = {"primary_key": ("record_id", "field", "kind", "rule")}  # noqa: RUF012 - read once by the mapper
+    __mapper_args__ = {"primary_key": ("record_id", "field")}  # noqa: RUF012 - read once by the mapper
 
     record_id: Mapped[int] = mapped_column(BigId)
     version: Mapped[int] = mapped_column(Integer)
@@ -420,7 +421,25 @@ class RecordFinding(Base):
     party_type: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the current version's
     field: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(24))  # placeholder_rule | placeholder_frequency | invalid
-    # Invalid: the rule broken; by frequency: the feature that found the value; by rule: none.
-    rule: Mapped[str | None] = mapped_column(String(32))
-    value: Mapped[str | None] = mapped_column(Text)  # by frequency: the value shared by too many clients
+    placeholder_rule: Mapped[bool] = mapped_column(Boolean)
+    placeholder_frequency: Mapped[bool] = mapped_column(Boolean)
+    invalid: Mapped[bool] = mapped_column(Boolean)
+    rule: Mapped[str | None] = mapped_column(String(32))  # the rule an invalid value breaks (not on ``*``)
+
+
+class PlaceholderValueUse(Base):
+    """A live record's current version carrying a value found by frequency (shared by implausibly many clients), per
+    feature it was found in: derived data kept with ``record_finding``."""
+
+    __tablename__ = "placeholder_value_use"
+    __table_args__ = (Index("ix_placeholder_value_use_record_id", "record_id"),)
+    __mapper_args__ = {"primary_key": ("record_id", "feature", "value")}  # noqa: RUF012 - read once by the mapper
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    source_system: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str | None] = mapped_column(String(64))
+    party_type: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    field: Mapped[str] = mapped_column(String(32))
+    feature: Mapped[str] = mapped_column(String(32))  # the name it is reported under (matching.findings)
+    value: Mapped[str] = mapped_column(Text)

@@ -45,6 +45,7 @@ from mdm.models import (
     BlockingKey,
     GoldenRecord,
     MatchModelVersion,
+    PlaceholderValueUse,
     PointOfSaleStint,
     RecordFinding,
     RecordLink,
@@ -61,7 +62,7 @@ from mdm.survivorship import SourceVersion, configured_rules, refresh_golden_att
 
 # Children first: emptied in this order on SQLite (PostgreSQL truncates them in one statement).
 DERIVED_MODELS = (RecordLink, GoldenRecord, PointOfSaleStint, BlockingKey, SearchTerm, SearchNameVariant,
-                  RecordFinding)
+                  RecordFinding, PlaceholderValueUse)
 # Events after which attributes were written.
 _REFRESHING = frozenset({GOLDEN_CREATED, GOLDEN_RESTORED, GOLDEN_SPLIT, GOLDEN_UPDATED})
 _CHUNK = 5000

@@ -50,6 +50,7 @@ from mdm.models import (
     Judgement,
     MatchModelVersion,
     OutboxEvent,
+    PlaceholderValueUse,
     PointOfSaleStint,
     RecordFinding,
     RecordLink,
@@ -363,7 +364,7 @@ def resolve_all(
             phases.lap("records stored meanwhile")
         refresh_statistics(session, [cast(Table, model.__table__) for model in (
             GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
-            OutboxEvent, RecordFinding)])
+            OutboxEvent, RecordFinding, PlaceholderValueUse)])
         phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         tasks = applied.tasks

@@ -12,16 +12,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, literal, select
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from matching.findings import FREQUENCY_FIELDS, INVALID, PLACEHOLDER_FREQUENCY, PLACEHOLDER_RULE
-from mdm.models import PointOfSale, RecordFinding, SourceRecord
+from matching.findings import FREQUENCY_FIELDS
+from mdm.models import PlaceholderValueUse, PointOfSale, RecordFinding, SourceRecord
+from mdm.record_findings import WHOLE_RECORD
 from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, share
 from mdm.resolution import latest_model
 
 Key = tuple[Any, ...]
-PLACEHOLDER_KINDS = (PLACEHOLDER_RULE, PLACEHOLDER_FREQUENCY)
 DATE_NOTE = ("A date filter counts the records whose current version was received in the window, as they stand "
              "now; a period groups them by that date.")
 _NO_PERIOD_NOTE = "Values are not grouped by period."
@@ -48,7 +48,7 @@ class _Scope:
         if filters.end:
             found.append(self.received_at < _day_start(filters.end + timedelta(days=1)))
         if filters.point_of_sale:
-            found.append(self.point_of_sale == filters.point_of_sale)
+            found.append(self.point_of_sale == filters.point_of_sale.upper())
         if filters.party_type:
             found.append(self.party_type == filters.party_type)
         return found
@@ -63,6 +63,11 @@ _RECORDS = _Scope(SourceRecord.source_system, SourceRecord.point_of_sale_code, S
                   SourceRecord.last_received_at)
 _FINDINGS = _Scope(RecordFinding.source_system, RecordFinding.point_of_sale, RecordFinding.party_type,
                    RecordFinding.received_at)
+_VALUES = _Scope(PlaceholderValueUse.source_system, PlaceholderValueUse.point_of_sale, PlaceholderValueUse.party_type,
+                 PlaceholderValueUse.received_at)
+_BY_RULE, _BY_FREQUENCY = RecordFinding.placeholder_rule.is_(True), RecordFinding.placeholder_frequency.is_(True)
+_PLACEHOLDER, _INVALID = _BY_RULE | _BY_FREQUENCY, RecordFinding.invalid.is_(True)
+_WHOLE_RECORD = RecordFinding.field == WHOLE_RECORD
 
 
 def grouped(session: Session, scope: _Scope, filters: ReportFilters, keys: Sequence[Any],
@@ -80,12 +85,8 @@ def grouped(session: Session, scope: _Scope, filters: ReportFilters, keys: Seque
         network = networks.get(point_of_sale, source_system) if point_of_sale else source_system
         if filters.network and network != filters.network.upper():
             continue
-        key = (network, point_of_sale, party_type, period_value, *rest[:len(keys)])
-        values = [int(value or 0) for value in rest[len(keys):]]
-        if key in totals:
-            totals[key] = [a + b for a, b in zip(totals[key], values, strict=True)]
-        else:
-            totals[key] = values
+        _add(totals, (network, point_of_sale, party_type, period_value, *rest[:len(keys)]),
+             [int(value or 0) for value in rest[len(keys):]])
     return totals
 
 
@@ -98,13 +99,16 @@ def rolled_up(counts: dict[Key, list[int]], key: Callable[[Key], Key]) -> dict[K
     """Counts added up to a coarser key."""
     totals: dict[Key, list[int]] = {}
     for fine, values in counts.items():
-        coarse = key(fine)
-        totals[coarse] = [a + b for a, b in zip(totals[coarse], values, strict=True)] if coarse in totals else values
+        _add(totals, key(fine), values)
     return totals
 
 
-def _records_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.count(distinct(case((condition, RecordFinding.record_id))))
+def _add(totals: dict[Key, list[int]], key: Key, values: list[int]) -> None:
+    totals[key] = [a + b for a, b in zip(totals[key], values, strict=True)] if key in totals else values
+
+
+def _rows_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
 
 
 def _period_column(filters: ReportFilters) -> tuple[Column, ...]:
@@ -125,24 +129,18 @@ def _by_party_type(key: Key) -> Key:
 def placeholders(session: Session, filters: ReportFilters) -> ReportTable:
     """Per party type and field: records carrying a placeholder found by rule, by frequency, either; shares of the
     party type's current records. A TOTAL row per party type counts records with a placeholder in any field."""
-    is_rule, is_frequency = RecordFinding.kind == PLACEHOLDER_RULE, RecordFinding.kind == PLACEHOLDER_FREQUENCY
-    counts = (_records_where(is_rule), _records_where(is_frequency), func.count(distinct(RecordFinding.record_id)))
-    only = (RecordFinding.kind.in_(PLACEHOLDER_KINDS),)
-    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,), counts, only),
+    counts = (_rows_where(_BY_RULE), _rows_where(_BY_FREQUENCY), func.count())
+    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,), counts, (_PLACEHOLDER,)),
                          lambda key: (key[2], key[3], key[4]))
-    by_party = rolled_up(grouped(session, _FINDINGS, filters, (), counts, only), _by_party_type)
     records = rolled_up(live_records(session, filters), _by_party_type)
     rows = []
-    for (party_type, period), (by_rule, by_frequency, either) in sorted(by_party.items(), key=_sort_key):
+    for (party_type, period, field), (by_rule, by_frequency, either) in sorted(by_field.items(), key=_field_order):
         whole = records.get((party_type, period), [0])[0]
-        fields = sorted(((key[2], values) for key, values in by_field.items() if key[:2] == (party_type, period)),
-                        key=lambda item: (-item[1][2], item[0]))
-        for field, (field_rule, field_frequency, field_either) in [*fields, (TOTAL, [by_rule, by_frequency, either])]:
-            rows.append(_with_period(filters, {
-                "party_type": party_type, "field": field, "by_rule": field_rule,
-                "by_rule_share": share(field_rule, whole), "by_frequency": field_frequency,
-                "by_frequency_share": share(field_frequency, whole), "records": field_either,
-                "share": share(field_either, whole), "current_records": whole}, period))
+        rows.append(_with_period(filters, {
+            "party_type": party_type, "field": _field_label(field), "by_rule": by_rule,
+            "by_rule_share": share(by_rule, whole), "by_frequency": by_frequency,
+            "by_frequency_share": share(by_frequency, whole), "records": either, "share": share(either, whole),
+            "current_records": whole}, period))
     columns = (*_period_column(filters), Column("party_type", "Party type"), Column("field", "Field"),
                Column("by_rule", "Records with a placeholder by rule", "count"),
                Column("by_rule_share", "Share by rule", "share"),
@@ -162,10 +160,8 @@ def placeholder_values(session: Session, filters: ReportFilters) -> ReportTable:
     model = latest_model(session)
     found = sorted({(*FREQUENCY_FIELDS[feature], value) for feature, value in (model.overused if model else ())
                     if feature in FREQUENCY_FIELDS})
-    carried = rolled_up(
-        grouped(session, _FINDINGS, filters, (RecordFinding.rule, RecordFinding.value),
-                (func.count(distinct(RecordFinding.record_id)),), (RecordFinding.kind == PLACEHOLDER_FREQUENCY,)),
-        lambda key: (key[4], key[5]))
+    carried = rolled_up(grouped(session, _VALUES, filters, (PlaceholderValueUse.feature, PlaceholderValueUse.value),
+                                (func.count(),)), lambda key: (key[4], key[5]))
     found.sort(key=lambda item: (-carried.get((item[1], item[2]), [0])[0], item[1], item[2]))
     rows = [{"feature": name, "field": field, "value": value, "records": carried.get((name, value), [0])[0]}
             for field, name, value in found]
@@ -187,21 +183,15 @@ def placeholder_values(session: Session, filters: ReportFilters) -> ReportTable:
 def invalid_values(session: Session, filters: ReportFilters) -> ReportTable:
     """Per party type, field and rule broken: records with a malformed value, and their share of the party type's
     current records. A TOTAL row per party type counts records with a malformed value in any field."""
-    only = (RecordFinding.kind == INVALID,)
-    records_counted = (func.count(distinct(RecordFinding.record_id)),)
     by_rule = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field, RecordFinding.rule),
-                                records_counted, only), lambda key: (key[2], key[3], key[4], key[5]))
-    by_party = rolled_up(grouped(session, _FINDINGS, filters, (), records_counted, only), _by_party_type)
+                                (func.count(),), (_INVALID,)), lambda key: (key[2], key[3], key[4], key[5]))
     records = rolled_up(live_records(session, filters), _by_party_type)
     rows = []
-    for (party_type, period), (invalid,) in sorted(by_party.items(), key=_sort_key):
+    for (party_type, period, field, rule), (count,) in sorted(by_rule.items(), key=_field_order):
         whole = records.get((party_type, period), [0])[0]
-        rules = sorted(((key[2], key[3], values[0]) for key, values in by_rule.items()
-                        if key[:2] == (party_type, period)), key=lambda item: (-item[2], item[0], item[1] or ""))
-        for field, rule, count in [*rules, (TOTAL, None, invalid)]:
-            rows.append(_with_period(filters, {
-                "party_type": party_type, "field": field, "rule": rule, "records": count,
-                "share": share(count, whole), "current_records": whole}, period))
+        rows.append(_with_period(filters, {
+            "party_type": party_type, "field": _field_label(field), "rule": rule, "records": count,
+            "share": share(count, whole), "current_records": whole}, period))
     columns = (*_period_column(filters), Column("party_type", "Party type"), Column("field", "Field"),
                Column("rule", "Rule broken"), Column("records", "Records with an invalid value", "count"),
                Column("share", "Share", "share"), Column("current_records", "Current records of the party type",
@@ -216,17 +206,17 @@ def invalid_values(session: Session, filters: ReportFilters) -> ReportTable:
 def findings_by_point_of_sale(session: Session, filters: ReportFilters) -> ReportTable:
     """Per network and point of sale: current records, records with a finding, share, records with a placeholder and
     with an invalid value, and the field most often wrong; worst share first."""
-    counts = (func.count(distinct(RecordFinding.record_id)),
-              _records_where(RecordFinding.kind.in_(PLACEHOLDER_KINDS)), _records_where(RecordFinding.kind == INVALID))
-    by_pos = rolled_up(grouped(session, _FINDINGS, filters, (), counts), _by_point_of_sale)
-    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,),
-                                 (func.count(distinct(RecordFinding.record_id)),)),
+    counts = (func.count(), _rows_where(_PLACEHOLDER), _rows_where(_INVALID))
+    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,), counts),
                          lambda key: (key[0], key[1], key[3], key[4]))
+    by_pos: dict[Key, list[int]] = {}
     worst_field: dict[Key, tuple[str, int]] = {}
-    for (network, point_of_sale, period, field), (count,) in sorted(by_field.items(), key=_sort_key):
+    for (network, point_of_sale, period, field), values in sorted(by_field.items(), key=_sort_key):
         key = (network, point_of_sale, period)
-        if key not in worst_field or count > worst_field[key][1]:
-            worst_field[key] = (field, count)
+        if field == WHOLE_RECORD:
+            by_pos[key] = values
+        elif key not in worst_field or values[0] > worst_field[key][1]:
+            worst_field[key] = (field, values[0])
     records = rolled_up(live_records(session, filters), _by_point_of_sale)
     rows = []
     for key, (whole,) in records.items():
@@ -258,6 +248,17 @@ def _by_point_of_sale(key: Key) -> Key:
 
 def _sort_key(item: tuple[Key, Any]) -> tuple[str, ...]:
     return tuple("" if part is None else str(part) for part in item[0])
+
+
+def _field_order(item: tuple[Key, list[int]]) -> tuple[Any, ...]:
+    """Party type and period first; within them the fields wrong in most records first, the whole record last."""
+    (party_type, period, field, *rest), values = item
+    return (party_type, period or "", field == WHOLE_RECORD, -values[-1], field,
+            *("" if part is None else part for part in rest))
+
+
+def _field_label(field: str) -> str:
+    return TOTAL if field == WHOLE_RECORD else field
 
 
 REPORTS: dict[str, Callable[[Session, ReportFilters], ReportTable]] = {

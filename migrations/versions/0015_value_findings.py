@@ -23,29 +23,45 @@ depends_on = None
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def upgrade() -> None:
-    op.create_table(
-        "record_finding",
+def _scope_columns() -> list[sa.Column]:
+    return [
         sa.Column("record_id", BIG_ID, nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("source_system", sa.String(32), nullable=False),
         sa.Column("point_of_sale", sa.String(64), nullable=True),
         sa.Column("party_type", sa.String(16), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "record_finding",
+        *_scope_columns(),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("field", sa.String(32), nullable=False),
-        sa.Column("kind", sa.String(24), nullable=False),
+        sa.Column("placeholder_rule", sa.Boolean(), nullable=False),
+        sa.Column("placeholder_frequency", sa.Boolean(), nullable=False),
+        sa.Column("invalid", sa.Boolean(), nullable=False),
         sa.Column("rule", sa.String(32), nullable=True),
-        sa.Column("value", sa.Text(), nullable=True),
     )
     op.create_index("ix_record_finding_record_id", "record_finding", ["record_id"])
-    op.create_index("ix_record_finding_scope", "record_finding",
-                    ["source_system", "point_of_sale", "party_type", "received_at", "kind", "field", "record_id"])
+    op.create_index("ix_record_finding_received_at", "record_finding", ["received_at"])
+    op.create_table(
+        "placeholder_value_use",
+        *_scope_columns(),
+        sa.Column("field", sa.String(32), nullable=False),
+        sa.Column("feature", sa.String(32), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+    )
+    op.create_index("ix_placeholder_value_use_record_id", "placeholder_value_use", ["record_id"])
     op.create_index("ix_source_record_scope", "source_record",
                     ["is_deleted", "source_system", "point_of_sale_code", "party_type", "last_received_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_source_record_scope", table_name="source_record")
-    op.drop_index("ix_record_finding_scope", table_name="record_finding")
+    op.drop_index("ix_placeholder_value_use_record_id", table_name="placeholder_value_use")
+    op.drop_table("placeholder_value_use")
+    op.drop_index("ix_record_finding_received_at", table_name="record_finding")
     op.drop_index("ix_record_finding_record_id", table_name="record_finding")
     op.drop_table("record_finding")

@@ -14,7 +14,7 @@ from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_s
 TABLES = {"point_of_sale", "source_record", "source_record_version", "golden_record", "record_link",
           "match_model", "resolution_run", "blocking_key", "audit_chain_head", "audit_event", "outbox_event",
           "point_of_sale_stint", "search_term", "search_name_variant", "access_token", "judgement", "stewardship_task",
-          "golden_override", "record_finding"}
+          "golden_override", "record_finding", "placeholder_value_use"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.db import transaction
-from mdm.models import RecordFinding, SourceRecord
+from mdm.models import PlaceholderValueUse, RecordFinding, SourceRecord
 from mdm.reports import TOTAL, ReportFilters
 from mdm.resolution import resolve_all, resolve_changed
 from mdm.source_records import ingest_records, retract_record
@@ -217,11 +217,25 @@ def test_a_period_groups_records_by_the_month_their_current_version_came(hub: se
 
 
 def _stored_findings(sessions: sessionmaker[Session]) -> set[tuple[str, str, int, str, str, str | None, str | None]]:
+    """(record, source, version, field, kind, rule, value) as stored: the flags of each field found wrong, and the
+    values found by frequency."""
+    stored: set[tuple[str, str, int, str, str, str | None, str | None]] = set()
     with sessions() as session:
-        return {tuple(row) for row in session.execute(
+        versions = {}
+        for key, system, version, field, by_rule, invalid, rule in session.execute(
             select(SourceRecord.source_record_id, RecordFinding.source_system, RecordFinding.version,
-                   RecordFinding.field, RecordFinding.kind, RecordFinding.rule, RecordFinding.value)
-            .join(SourceRecord, SourceRecord.id == RecordFinding.record_id))}
+                   RecordFinding.field, RecordFinding.placeholder_rule, RecordFinding.invalid, RecordFinding.rule)
+            .join(SourceRecord, SourceRecord.id == RecordFinding.record_id)
+            .where(RecordFinding.field != "*")):
+            versions[key] = version
+            stored.update({(key, system, version, field, RULE, None, None)} if by_rule else set())
+            stored.update({(key, system, version, field, INVALID, rule, None)} if invalid else set())
+        for key, system, field, feature, value in session.execute(
+            select(SourceRecord.source_record_id, PlaceholderValueUse.source_system, PlaceholderValueUse.field,
+                   PlaceholderValueUse.feature, PlaceholderValueUse.value)
+            .join(SourceRecord, SourceRecord.id == PlaceholderValueUse.record_id)):
+            stored.add((key, system, versions[key], field, FREQUENCY, feature, value))
+    return stored
 
 
 def _expected_findings() -> set[tuple[str, str, int, str, str, str | None, str | None]]:
@@ -233,6 +247,7 @@ def test_online_and_batch_resolution_write_the_same_findings(sessions: sessionma
     batch = _stored_findings(sessions)
     with transaction(sessions) as session:
         session.execute(delete(RecordFinding))
+        session.execute(delete(PlaceholderValueUse))
         resolve_changed(session, set(session.scalars(select(SourceRecord.id))), MARCH)
 
     assert batch == _stored_findings(sessions) == _expected_findings()
