@@ -206,14 +206,21 @@ def test_findings_by_point_of_sale_put_the_worst_first(hub: sessionmaker[Session
 
 
 def test_a_period_groups_records_by_the_month_their_current_version_came(hub: sessionmaker[Session]) -> None:
-    expected = Counter()
-    for system, _, point_of_sale, received, _, findings in HUB:
-        if NETWORK.get(point_of_sale or "", system) == "AGENT":
-            expected[received.strftime("%Y-%m"), point_of_sale] += bool(findings)
+    records: Counter[tuple[str, str]] = Counter()
+    invalid: Counter[tuple[str, str]] = Counter()
+    for _, _, _, received, payload, findings in HUB:
+        month = received.strftime("%Y-%m")
+        records[month, payload["party_type"]] += 1
+        invalid[month, payload["party_type"]] += any(kind == INVALID for _, kind, _, _ in findings)
 
-    rows = _report(hub, "findings-by-point-of-sale", network="AGENT", grain="month")
+    rows = _report(hub, "invalid-values", grain="month")
 
-    assert {(row["period"], row["point_of_sale"]): row["records"] for row in rows} == expected
+    assert {(row["period"], row["party_type"]): (row["records"], row["current_records"])
+            for row in rows if row["field"] == TOTAL} == {key: (count, records[key]) for key, count in invalid.items()
+                                                          if count}
+    with hub() as session:  # a ranking by point of sale says it is not split by period
+        ranking = REPORTS["findings-by-point-of-sale"](session, ReportFilters(grain="month"))
+    assert ranking.rows == _report(hub, "findings-by-point-of-sale") and "not grouped by period" in (ranking.note or "")
 
 
 def _stored_findings(sessions: sessionmaker[Session]) -> set[tuple[str, str, int, str, str, str | None, str | None]]:
