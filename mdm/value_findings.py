@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from matching.findings import FREQUENCY_FIELDS
@@ -39,15 +39,16 @@ def _day_start(day: date) -> datetime:
 
 class _Scope:
     """One table's columns that place a record: its source, point of sale, party type and received instant. The
-    network is the point of sale's, else the source's; it is read from the small ``point_of_sale`` table after
-    the rows are grouped, so a point of sale moved to another network counts there at once."""
+    network is the point of sale's, else the source's, read from the small ``point_of_sale`` table when counting,
+    so a point of sale moved to another network counts there at once."""
 
     def __init__(self, source_system: Any, point_of_sale: Any, party_type: Any, received_at: Any) -> None:
         self.source_system, self.point_of_sale = source_system, point_of_sale
         self.party_type, self.received_at = party_type, received_at
 
-    def conditions(self, filters: ReportFilters) -> list[ColumnElement[bool]]:
-        """The filters applied to the rows before grouping (the network is applied after, see ``grouped``)."""
+    def conditions(self, session: Session, filters: ReportFilters) -> list[ColumnElement[bool]]:
+        """The rows the filters keep; a network keeps the records of its points of sale, and those of its source
+        captured at none."""
         found: list[ColumnElement[bool]] = []
         if filters.start:
             found.append(self.received_at >= _day_start(filters.start))
@@ -57,6 +58,11 @@ class _Scope:
             found.append(self.point_of_sale == filters.point_of_sale.upper())
         if filters.party_type:
             found.append(self.party_type == filters.party_type)
+        if filters.network:
+            network = filters.network.upper()
+            codes = sorted(session.scalars(select(PointOfSale.code).where(PointOfSale.network == network)))
+            found.append(or_(self.point_of_sale.in_(codes),
+                             and_(self.point_of_sale.is_(None), self.source_system == network)))
         return found
 
     def period(self, session: Session, filters: ReportFilters) -> tuple[ColumnElement[Any], Callable[[Any], Any]]:
@@ -84,37 +90,20 @@ _PLACEHOLDER, _INVALID = _BY_RULE | _BY_FREQUENCY, RecordFinding.invalid.is_(Tru
 _WHOLE_RECORD = RecordFinding.field == WHOLE_RECORD
 
 
-def grouped(session: Session, scope: _Scope, filters: ReportFilters, keys: Sequence[Any],
+def grouped(session: Session, scope: _Scope, filters: ReportFilters, dims: Sequence[Any],
             counts: Sequence[ColumnElement[Any]], where: Sequence[ColumnElement[bool]] = ()) -> dict[Key, list[int]]:
-    """Counts per (network, point of sale, party type, period, *keys). Each count must add up across groups (a
-    record lies in one source, point of sale, party type and period), so the database counts per source and point
-    of sale and the network is applied to those few rows."""
+    """Counts per (period, *dims) of the rows the filters keep (period None when the filters set none)."""
     period, label = scope.period(session, filters)
-    inner = (select(scope.source_system, scope.point_of_sale, scope.party_type, period, *keys, *counts)
-             .where(*scope.conditions(filters), *where)
-             .group_by(scope.source_system, scope.point_of_sale, scope.party_type, period, *keys))
-    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
-    totals: dict[Key, list[int]] = {}
-    for source_system, point_of_sale, party_type, period_value, *rest in session.execute(inner):
-        network = networks.get(point_of_sale, source_system) if point_of_sale else source_system
-        if filters.network and network != filters.network.upper():
-            continue
-        _add(totals, (network, point_of_sale, party_type, label(period_value), *rest[:len(keys)]),
-             [int(value or 0) for value in rest[len(keys):]])
-    return totals
+    query = (select(period, *dims, *counts).where(*scope.conditions(session, filters), *where)
+             .group_by(period, *dims))
+    return {(label(period_value), *rest[:len(dims)]): [int(value or 0) for value in rest[len(dims):]]
+            for period_value, *rest in session.execute(query)}
 
 
-def live_records(session: Session, filters: ReportFilters) -> dict[Key, list[int]]:
-    """Live records per (network, point of sale, party type, period): the denominators, counted from the index."""
-    return grouped(session, _RECORDS, filters, (), (func.count(),), (SourceRecord.is_deleted.is_(False),))
-
-
-def rolled_up(counts: dict[Key, list[int]], key: Callable[[Key], Key]) -> dict[Key, list[int]]:
-    """Counts added up to a coarser key."""
-    totals: dict[Key, list[int]] = {}
-    for fine, values in counts.items():
-        _add(totals, key(fine), values)
-    return totals
+def live_records(session: Session, filters: ReportFilters, dims: Sequence[Any]) -> dict[Key, int]:
+    """Live records per (period, *dims): the denominators, counted from the scope index alone."""
+    return {key: values[0] for key, values in grouped(session, _RECORDS, filters, dims, (func.count(),),
+                                                       (SourceRecord.is_deleted.is_(False),)).items()}
 
 
 def _add(totals: dict[Key, list[int]], key: Key, values: list[int]) -> None:
@@ -133,10 +122,6 @@ def _with_period(filters: ReportFilters, row: dict[str, Any], period: Any) -> di
     return {"period": period, **row} if filters.grain else row
 
 
-def _by_party_type(key: Key) -> Key:
-    return (key[2], key[3])
-
-
 # ---------------------------------------------------------------- placeholders
 
 
@@ -144,12 +129,12 @@ def placeholders(session: Session, filters: ReportFilters) -> ReportTable:
     """Per party type and field: records carrying a placeholder found by rule, by frequency, either; shares of the
     party type's current records. A TOTAL row per party type counts records with a placeholder in any field."""
     counts = (_rows_where(_BY_RULE), _rows_where(_BY_FREQUENCY), func.count())
-    by_field = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field,), counts, (_PLACEHOLDER,)),
-                         lambda key: (key[2], key[3], key[4]))
-    records = rolled_up(live_records(session, filters), _by_party_type)
+    by_field = grouped(session, _FINDINGS, filters, (RecordFinding.party_type, RecordFinding.field), counts,
+                       (_PLACEHOLDER,))
+    records = live_records(session, filters, (SourceRecord.party_type,))
     rows = []
-    for (party_type, period, field), (by_rule, by_frequency, either) in sorted(by_field.items(), key=_field_order):
-        whole = records.get((party_type, period), [0])[0]
+    for (period, party_type, field), (by_rule, by_frequency, either) in sorted(by_field.items(), key=_field_order):
+        whole = records.get((period, party_type), 0)
         rows.append(_with_period(filters, {
             "party_type": party_type, "field": _field_label(field), "by_rule": by_rule,
             "by_rule_share": share(by_rule, whole), "by_frequency": by_frequency,
@@ -174,8 +159,9 @@ def placeholder_values(session: Session, filters: ReportFilters) -> ReportTable:
     model = latest_model(session)
     found = sorted({(*FREQUENCY_FIELDS[feature], value) for feature, value in (model.overused if model else ())
                     if feature in FREQUENCY_FIELDS})
-    carried = rolled_up(grouped(session, _VALUES, filters, (PlaceholderValueUse.feature, PlaceholderValueUse.value),
-                                (func.count(),)), lambda key: (key[4], key[5]))
+    carried = {(feature, value): values for (_, feature, value), values in grouped(
+        session, _VALUES, replace(filters, grain=None), (PlaceholderValueUse.feature, PlaceholderValueUse.value),
+        (func.count(),)).items()}
     found.sort(key=lambda item: (-carried.get((item[1], item[2]), [0])[0], item[1], item[2]))
     rows = [{"feature": name, "field": field, "value": value, "records": carried.get((name, value), [0])[0]}
             for field, name, value in found]
@@ -197,12 +183,12 @@ def placeholder_values(session: Session, filters: ReportFilters) -> ReportTable:
 def invalid_values(session: Session, filters: ReportFilters) -> ReportTable:
     """Per party type, field and rule broken: records with a malformed value, and their share of the party type's
     current records. A TOTAL row per party type counts records with a malformed value in any field."""
-    by_rule = rolled_up(grouped(session, _FINDINGS, filters, (RecordFinding.field, RecordFinding.rule),
-                                (func.count(),), (_INVALID,)), lambda key: (key[2], key[3], key[4], key[5]))
-    records = rolled_up(live_records(session, filters), _by_party_type)
+    by_rule = grouped(session, _FINDINGS, filters, (RecordFinding.party_type, RecordFinding.field, RecordFinding.rule),
+                      (func.count(),), (_INVALID,))
+    records = live_records(session, filters, (SourceRecord.party_type,))
     rows = []
-    for (party_type, period, field, rule), (count,) in sorted(by_rule.items(), key=_field_order):
-        whole = records.get((party_type, period), [0])[0]
+    for (period, party_type, field, rule), (count,) in sorted(by_rule.items(), key=_field_order):
+        whole = records.get((period, party_type), 0)
         rows.append(_with_period(filters, {
             "party_type": party_type, "field": _field_label(field), "rule": rule, "records": count,
             "share": share(count, whole), "current_records": whole}, period))
@@ -223,25 +209,34 @@ def findings_by_point_of_sale(session: Session, filters: ReportFilters) -> Repor
     filter is not applied (a date window ranks the records of that window)."""
     ranked = replace(filters, grain=None)
     counts = (func.count(), _rows_where(_PLACEHOLDER), _rows_where(_INVALID))
-    by_field = rolled_up(grouped(session, _FINDINGS, ranked, (RecordFinding.field,), counts),
-                         lambda key: (key[0], key[1], key[4]))
+    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+
+    def of_point_of_sale(key: Key) -> Key:  # (period, source system, point of sale, ...) -> (network, point of sale)
+        return (networks[key[2]] if key[2] else key[1], key[2])
+
     by_pos: dict[Key, list[int]] = {}
-    worst_field: dict[Key, tuple[str, int]] = {}
-    for (network, point_of_sale, field), values in sorted(by_field.items(), key=_sort_key):
-        key = (network, point_of_sale)
-        if field == WHOLE_RECORD:
-            by_pos[key] = values
-        elif key not in worst_field or values[0] > worst_field[key][1]:
-            worst_field[key] = (field, values[0])
-    records = rolled_up(live_records(session, ranked), lambda key: (key[0], key[1]))
+    by_field: dict[Key, dict[str, int]] = {}
+    for key, values in grouped(session, _FINDINGS, ranked, (RecordFinding.source_system, RecordFinding.point_of_sale,
+                                                            RecordFinding.field), counts).items():
+        if key[3] == WHOLE_RECORD:
+            _add(by_pos, of_point_of_sale(key), values)
+        else:
+            fields = by_field.setdefault(of_point_of_sale(key), {})
+            fields[key[3]] = fields.get(key[3], 0) + values[0]
+    records: dict[Key, list[int]] = {}
+    for key, count in live_records(session, ranked, (SourceRecord.source_system,
+                                                     SourceRecord.point_of_sale_code)).items():
+        _add(records, of_point_of_sale(key), [count])
     rows = []
     for (network, point_of_sale), (whole,) in records.items():
         with_findings, with_placeholders, with_invalid = by_pos.get((network, point_of_sale), [0, 0, 0])
-        field, field_records = worst_field.get((network, point_of_sale), (None, 0))
+        fields = by_field.get((network, point_of_sale), {})
+        # The field wrong in most records; of equals, the first by name.
+        field = min(fields, key=lambda name: (-fields[name], name)) if fields else None
         rows.append({
             "network": network, "point_of_sale": point_of_sale, "current_records": whole, "records": with_findings,
             "share": share(with_findings, whole), "placeholders": with_placeholders, "invalid": with_invalid,
-            "worst_field": field, "worst_field_records": field_records})
+            "worst_field": field, "worst_field_records": fields.get(field, 0) if field else 0})
     rows.sort(key=lambda row: (-(row["share"] or 0), -row["records"], row["network"], row["point_of_sale"] or ""))
     columns = (Column("network", "Network"), Column("point_of_sale", "Point of sale"),
                Column("current_records", "Current records", "count"),
@@ -259,14 +254,10 @@ def findings_by_point_of_sale(session: Session, filters: ReportFilters) -> Repor
                        Chart("point_of_sale", ("placeholders", "invalid")), note, filters)
 
 
-def _sort_key(item: tuple[Key, Any]) -> tuple[str, ...]:
-    return tuple("" if part is None else str(part) for part in item[0])
-
-
 def _field_order(item: tuple[Key, list[int]]) -> tuple[Any, ...]:
-    """Party type and period first; within them the fields wrong in most records first, the whole record last."""
-    (party_type, period, field, *rest), values = item
-    return (party_type, period or "", field == WHOLE_RECORD, -values[-1], field,
+    """Period and party type first; within them the fields wrong in most records first, the whole record last."""
+    (period, party_type, field, *rest), values = item
+    return (period or "", party_type, field == WHOLE_RECORD, -values[-1], field,
             *("" if part is None else part for part in rest))
 
 
