@@ -87,7 +87,6 @@ _VALUES = _Scope(PlaceholderValueUse.source_system, PlaceholderValueUse.point_of
                  PlaceholderValueUse.received_at)
 _BY_RULE, _BY_FREQUENCY = RecordFinding.placeholder_rule.is_(True), RecordFinding.placeholder_frequency.is_(True)
 _PLACEHOLDER, _INVALID = _BY_RULE | _BY_FREQUENCY, RecordFinding.invalid.is_(True)
-_WHOLE_RECORD = RecordFinding.field == WHOLE_RECORD
 
 
 def grouped(session: Session, scope: _Scope, filters: ReportFilters, dims: Sequence[Any],
