@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matching.findings import Finding, rule_findings
 from matching.names import adjacent_word_keys, name_word_keys
 from matching.standardise import StandardisedRecord
 
@@ -144,6 +145,9 @@ class FeatureTable:
     # The distinct values behind each feature's codes: value of record p = vocabulary[name][codes[name][p]].
     vocabulary: dict[str, npt.NDArray[np.object_]]
     overused: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # Data-quality findings by rule of each record, and the (positions, values) blanked per feature as overused.
+    findings: list[tuple[Finding, ...]] = field(default_factory=list)
+    blanked: dict[str, tuple[list[int], list[str]]] = field(default_factory=dict)
 
     def value(self, feature: str, position: int) -> str | None:
         code = int(self.codes[feature][position])
@@ -184,10 +188,17 @@ def _overused_by_feature(overused: frozenset[tuple[str, str]]) -> dict[str, froz
     return {feature: frozenset(values) for feature, values in grouped.items()}
 
 
-def _blank(values: list[str | None], junk: frozenset[str]) -> list[str | None]:
+def _blank(values: list[str | None], junk: frozenset[str]) -> tuple[list[str | None], list[int]]:
+    """The values with the junk ones blanked, and the positions blanked."""
     if not junk:
-        return values
-    return [None if value in junk else value for value in values]
+        return values, []
+    blanked = [position for position, value in enumerate(values) if value in junk]
+    if not blanked:
+        return values, []
+    cleaned = list(values)
+    for position in blanked:
+        cleaned[position] = None
+    return cleaned, blanked
 
 
 @dataclass(slots=True)
@@ -196,12 +207,14 @@ class FeatureColumns:
 
     party: list[int] = field(default_factory=list)
     values: dict[str, list[str | None]] = field(default_factory=lambda: {name: [] for name in CODED_FEATURES})
+    findings: list[tuple[Finding, ...]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.party)
 
     def extend(self, other: FeatureColumns) -> None:
         self.party.extend(other.party)
+        self.findings.extend(other.findings)
         for name, column in other.values.items():
             self.values[name].extend(column)
 
@@ -210,6 +223,7 @@ def extract_columns(records: Sequence[StandardisedRecord]) -> FeatureColumns:
     return FeatureColumns(
         party=[ORGANIZATION if record.party_type == "organization" else PERSON for record in records],
         values={name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()},
+        findings=[rule_findings(record) for record in records],
     )
 
 
@@ -226,7 +240,12 @@ def build_features(
     if overused is None:
         overused = find_overused_values(raw, raw["name"], caps)
     junk = _overused_by_feature(overused)
-    cleaned = {name: _blank(values, junk.get(name, frozenset())) for name, values in raw.items()}
+    cleaned: dict[str, list[str | None]] = {}
+    blanked: dict[str, tuple[list[int], list[str]]] = {}
+    for name, values in raw.items():
+        cleaned[name], positions = _blank(values, junk.get(name, frozenset()))
+        if positions:
+            blanked[name] = (positions, [str(values[position]) for position in positions])
     codes: dict[str, Codes] = {}
     vocabulary: dict[str, npt.NDArray[np.object_]] = {}
     for group in CODE_SPACES:
@@ -236,4 +255,4 @@ def build_features(
             vocabulary[name] = uniques
     texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES}
     party = np.asarray(columns.party, dtype=np.int8)
-    return FeatureTable(size, party, codes, texts, vocabulary, overused)
+    return FeatureTable(size, party, codes, texts, vocabulary, overused, columns.findings, blanked)

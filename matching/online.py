@@ -70,6 +70,7 @@ class RecordIndex:
             party=new.party + [self.columns.party[p] for p in candidates],
             values={name: new.values[name] + [self.columns.values[name][p] for p in candidates]
                     for name in CODED_FEATURES},
+            findings=new.findings + [self.columns.findings[p] for p in candidates],
         )
         features = build_features(table, overused=self.model.overused)
         pairs = np.array([[0, k] for k in range(1, len(candidates) + 1)], dtype=np.int64).reshape(-1, 2)

@@ -31,7 +31,7 @@ class Section:
 
 def sections() -> tuple[Section, ...]:
     # Imported here: the report modules import the models, which this catalogue's users may import first.
-    from mdm import activity_journal, capture_quality, hub_health, portfolio
+    from mdm import activity_journal, capture_quality, hub_health, portfolio, value_findings
 
     return (
         Section("activity", "Activity", "journal",
@@ -39,7 +39,7 @@ def sections() -> tuple[Section, ...]:
                 activity_journal.REPORTS),
         Section("quality", "Data quality", "quality",
                 "Missing fields against the field specification, placeholders, invalid values, unknown fields.",
-                capture_quality.REPORTS),
+                {**capture_quality.REPORTS, **value_findings.REPORTS}),
         Section("health", "Hub health", "journal",
                 "Golden records, links, the stewardship queue, merges and splits, movements, runs.",
                 hub_health.REPORTS),

@@ -83,7 +83,13 @@ class SourceRecord(Base):
 
     __tablename__ = "source_record"
     # The id leads the key index so that a batch lookup by ids (IN list) is an index search everywhere.
-    __table_args__ = (UniqueConstraint("source_record_id", "source_system", name="uq_source_record_key"),)
+    __table_args__ = (
+        UniqueConstraint("source_record_id", "source_system", name="uq_source_record_key"),
+        # Live records per network, point of sale, party type and day of their current version, read from the index
+        # alone: the denominators of the data-quality indicators.
+        Index("ix_source_record_scope", "is_deleted", "source_system", "point_of_sale_code", "party_type",
+              "last_received_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source_system: Mapped[str] = mapped_column(String(32))
@@ -524,3 +530,49 @@ class GoldenRelationship(Base):
     products: Mapped[int] = mapped_column(Integer)
     loyalty_card: Mapped[bool] = mapped_column(Boolean)
     payment_incidents: Mapped[int] = mapped_column(Integer)
+
+
+class RecordFinding(Base):
+    """What is wrong with one field of a live record's current version (``matching.findings``): a placeholder by rule,
+    a placeholder by frequency, a malformed value and the rule it breaks; field ``*`` sums the record up (any field).
+    Records without findings have no rows. One row per record and field, so the indicators count rows, never
+    distinct records. Derived data, replaced whenever resolution reads a record again and rebuilt by every full
+    consolidation: no foreign key, no key constraint."""
+
+    __tablename__ = "record_finding"
+    __table_args__ = (
+        Index("ix_record_finding_record_id", "record_id"),
+        # The indicators filter on a window of received dates.
+        Index("ix_record_finding_received_at", "received_at"),
+    )
+    __mapper_args__ = {"primary_key": ("record_id", "field")}  # noqa: RUF012 - read once by the mapper
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    version: Mapped[int] = mapped_column(Integer)
+    source_system: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str | None] = mapped_column(String(64))
+    party_type: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the current version's
+    field: Mapped[str] = mapped_column(String(32))
+    placeholder_rule: Mapped[bool] = mapped_column(Boolean)
+    placeholder_frequency: Mapped[bool] = mapped_column(Boolean)
+    invalid: Mapped[bool] = mapped_column(Boolean)
+    rule: Mapped[str | None] = mapped_column(String(32))  # the rule an invalid value breaks (not on ``*``)
+
+
+class PlaceholderValueUse(Base):
+    """A live record's current version carrying a value found by frequency (shared by implausibly many clients), per
+    feature it was found in: derived data kept with ``record_finding``."""
+
+    __tablename__ = "placeholder_value_use"
+    __table_args__ = (Index("ix_placeholder_value_use_record_id", "record_id"),)
+    __mapper_args__ = {"primary_key": ("record_id", "feature", "value")}  # noqa: RUF012 - read once by the mapper
+
+    record_id: Mapped[int] = mapped_column(BigId)
+    source_system: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str | None] = mapped_column(String(64))
+    party_type: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    field: Mapped[str] = mapped_column(String(32))
+    feature: Mapped[str] = mapped_column(String(32))  # the name it is reported under (matching.findings)
+    value: Mapped[str] = mapped_column(Text)

@@ -47,7 +47,9 @@ from mdm.models import (
     GoldenRecord,
     GoldenRelationship,
     MatchModelVersion,
+    PlaceholderValueUse,
     PointOfSaleStint,
+    RecordFinding,
     RecordLink,
     ResolutionRun,
     SearchNameVariant,
@@ -56,12 +58,13 @@ from mdm.models import (
     SourceRecordVersion,
 )
 from mdm.movements import refresh_movements
+from mdm.record_findings import read_scopes, rebuild_record_findings
 from mdm.resolution import ACTIVE, MERGED, RETIRED, GoldenChanges, latest_model, rebuild_blocking_index
 from mdm.survivorship import SourceVersion, configured_rules, refresh_golden_attributes, survive
 
 # Children first: emptied in this order on SQLite (PostgreSQL truncates them in one statement).
 DERIVED_MODELS = (RecordLink, GoldenRecord, PointOfSaleStint, BlockingKey, SearchTerm, SearchNameVariant,
-                  GoldenPortfolio, GoldenRelationship)
+                  GoldenPortfolio, GoldenRelationship, RecordFinding, PlaceholderValueUse)
 # Events after which attributes were written.
 _REFRESHING = frozenset({GOLDEN_CREATED, GOLDEN_RESTORED, GOLDEN_SPLIT, GOLDEN_UPDATED})
 _CHUNK = 5000
@@ -375,8 +378,8 @@ def _write_past_attributes(session: Session, replay: _Replay, party_types: Mappi
 
 
 def _rebuild_indexes(session: Session, record_ids: list[int], workers: int) -> tuple[int, int]:
-    """Blocking keys and search terms of every linked record's current version, under the latest model (what
-    resolution indexes); a hub without a model has none. Answers (keys, terms) written."""
+    """Blocking keys, search terms and data-quality findings of every linked record's current version, under the
+    latest model (what resolution indexes); a hub without a model has none. Answers (keys, terms) written."""
     model = latest_model(session)
     if model is None or not record_ids:
         return 0, 0
@@ -384,6 +387,8 @@ def _rebuild_indexes(session: Session, record_ids: list[int], workers: int) -> t
     features = build_features(columns, overused=model.overused)
     rebuild_blocking_index(session, features, record_ids)
     rebuild_search_index(session, features, record_ids)
+    scopes = read_scopes(session, record_ids)
+    rebuild_record_findings(session, features, record_ids, [scopes.get(record_id) for record_id in record_ids])
     return (session.scalar(select(func.count()).select_from(BlockingKey)) or 0,
             session.scalar(select(func.count()).select_from(SearchTerm)) or 0)
 

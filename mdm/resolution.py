@@ -53,7 +53,9 @@ from mdm.models import (
     Judgement,
     MatchModelVersion,
     OutboxEvent,
+    PlaceholderValueUse,
     PointOfSaleStint,
+    RecordFinding,
     RecordLink,
     ResolutionRun,
     SearchNameVariant,
@@ -62,6 +64,7 @@ from mdm.models import (
     SourceRecordVersion,
 )
 from mdm.movements import announce_moves, refresh_movements
+from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
 from mdm.survivorship import refresh_golden_attributes
 from mdm.verdicts import Pair, judgements_in_force
@@ -125,21 +128,23 @@ def latest_model(session: Session) -> MatchModel | None:
 
 
 def _current_payloads(session: Session, record_ids: list[int], party_types: list[str], versions: list[int],
-                      ) -> Iterator[str]:
+                      scopes: list[RecordScope]) -> Iterator[str]:
     """The current version of every live record, as JSON text, streamed in record id order."""
     rows = session.execute(
         select(SourceRecord.id, SourceRecord.party_type, SourceRecord.current_version,
-               sql_cast(SourceRecordVersion.payload, Text))
+               sql_cast(SourceRecordVersion.payload, Text), SourceRecord.source_system,
+               SourceRecord.point_of_sale_code, SourceRecord.last_received_at)
         .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
               & (SourceRecordVersion.version == SourceRecord.current_version))
         .where(SourceRecord.is_deleted.is_(False))
         .order_by(SourceRecord.id)
         .execution_options(yield_per=10_000)
     )
-    for record_id, party_type, version, payload in rows:
+    for record_id, party_type, version, payload, source_system, point_of_sale, received_at in rows:
         record_ids.append(record_id)
         party_types.append(party_type)
         versions.append(version)
+        scopes.append(RecordScope(version, source_system, point_of_sale, party_type, received_at))
         yield payload
 
 
@@ -322,6 +327,7 @@ def resolve_all(
         record_ids: list[int] = []
         party_types: list[str] = []
         versions: list[int] = []
+        scopes: list[RecordScope] = []
         judgements_read: set[int] = set()
         verdicts: dict[Pair, str] = {}
 
@@ -330,8 +336,8 @@ def resolve_all(
             verdicts.update(judgements_in_force(session))  # a full run reads every judgement at once
             return judged_constraints(verdicts, record_ids)
 
-        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions), model, workers,
-                                   constraints=constraints)
+        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes), model,
+                                   workers, constraints=constraints)
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
@@ -354,13 +360,15 @@ def resolve_all(
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
         phases.lap("search index")
+        rebuild_record_findings(session, resolution.features, record_ids, scopes)
+        phases.lap("data-quality findings")
         if late:  # resolved as online writes are, now that the rest is in place: nothing stored meanwhile is lost
             _unlink_from_inactive(session, unread_late, now)
             _resolve_component(session, late, now)
             phases.lap("records stored meanwhile")
         refresh_statistics(session, [cast(Table, model.__table__) for model in (
             GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
-            OutboxEvent, GoldenPortfolio, GoldenRelationship)])
+            OutboxEvent, GoldenPortfolio, GoldenRelationship, RecordFinding, PlaceholderValueUse)])
         phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         tasks = applied.tasks
@@ -668,6 +676,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     current.update(changed_links)
     _replace_keys(session, changed_ids, list(changed_payloads), positions, keys)
     replace_search_terms(session, changed_ids, list(changed_payloads), features)
+    replace_record_findings(session, changed_ids, list(changed_payloads), features)
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
         close_tasks_of(session, retracted, RETRACTED, now, actor, model.version)

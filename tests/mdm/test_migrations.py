@@ -15,7 +15,8 @@ TABLES = {"point_of_sale", "source_record", "source_record_version", "golden_rec
           "match_model", "resolution_run", "blocking_key", "audit_chain_head", "audit_event", "outbox_event",
           "point_of_sale_stint", "search_term", "search_name_variant", "access_token", "judgement", "stewardship_task",
           "golden_override", "journal_capture_day", "journal_capture_month", "journal_field_month",
-          "journal_unknown_field_month", "golden_portfolio", "golden_relationship"}
+          "journal_unknown_field_month", "golden_portfolio", "golden_relationship", "record_finding",
+          "placeholder_value_use"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

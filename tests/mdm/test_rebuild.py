@@ -109,7 +109,8 @@ def test_rebuild_from_the_durable_facts_equals_the_live_hub(
         statuses = Counter(session.scalars(select(GoldenRecord.status)))
     print(f"\nrebuild scenario: {live['record_link'].total():,} link rows, golden records {dict(statuses)}, "
           f"audit events {dict(kinds)}")
-    assert all(live[table] for table in live), "every derived table holds rows before the wipe"
+    # No value of this small feed is shared by enough clients to be a placeholder by frequency.
+    assert all(live[table] for table in live if table != "placeholder_value_use"), "derived tables hold rows"
 
     with transaction(sessions) as session:  # everything derived is lost
         for model in DERIVED_MODELS:
