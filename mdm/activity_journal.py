@@ -71,8 +71,8 @@ def activity(session: Session, filters: ReportFilters) -> ReportTable:
     )
     return ReportTable(
         "activity", "Client creations and modifications", (_PERIOD, *columns) if filters.grain else columns, rows,
-        Chart("period" if filters.grain else "network", ("created", "modified"),
-              "line" if filters.grain else "bar"),
+        # Over time only: the rankings below chart each dimension on its own.
+        Chart("period", ("created", "modified")) if filters.grain else None,
         note, filters,
     )
 
