@@ -30,6 +30,7 @@ BUDGET_SECONDS = 1.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=(), help="only these indicators, by name")
     args = parser.parse_args()
     app = create_app()
     client = app.test_client()
@@ -53,17 +54,19 @@ def main() -> None:
     slow = []
     for section in sections():
         for name in section.reports:
-            timings: list[float] = []
-            for query in filter_sets.values():
+            if args.only and name not in args.only:
+                continue
+            timings: list[tuple[float, str]] = []
+            for label, query in filter_sets.items():
                 for _ in range(args.repeat):
                     started = time.perf_counter()
                     response = client.get(f"/api/v1/{section.api}/{name}?{query}")
-                    timings.append(time.perf_counter() - started)
+                    timings.append((time.perf_counter() - started, label))
                     if response.status_code != 200:
                         raise SystemExit(f"{name}?{query}: {response.status_code} {response.get_data(as_text=True)}")
-            worst = max(timings)
-            print(f"  {section.api}/{name:<36} median {statistics.median(timings) * 1000:7.1f} ms   "
-                  f"worst {worst * 1000:7.1f} ms")
+            worst, worst_filter = max(timings)
+            print(f"  {section.api}/{name:<36} median {statistics.median(t for t, _ in timings) * 1000:7.1f} ms   "
+                  f"worst {worst * 1000:7.1f} ms ({worst_filter})")
             if worst > BUDGET_SECONDS:
                 slow.append(f"{section.api}/{name}")
     print(f"over {BUDGET_SECONDS:.0f} s: {', '.join(slow) if slow else 'none'}")

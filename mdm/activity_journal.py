@@ -20,7 +20,7 @@ from mdm.capture_journal import (
     months_note,
     network_order,
 )
-from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, share
+from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
 from mdm.validation import PRODUCT_LINES
 
 PRODUCT_LINE_ORDER = tuple(sorted(PRODUCT_LINES))
@@ -138,15 +138,15 @@ def activity_by_product_line(session: Session, filters: ReportFilters) -> Report
 
 
 def activity_by_point_of_sale(session: Session, filters: ReportFilters) -> ReportTable:
-    counted, note = _read_counts(session, filters, ("network", "point_of_sale", "party_type"), by_point_of_sale=True)
+    ranked, ranking_note = as_ranking(filters)
+    counted, note = _read_counts(session, ranked, ("network", "point_of_sale", "party_type"), by_point_of_sale=True)
     rows = _split_rows(counted, ("network", "point_of_sale"),
                        lambda key: (network_order(key[0]), key[1]), {"network": TOTAL, "point_of_sale": TOTAL})
     columns = (Column("network", "Network"), *_split_columns(Column("point_of_sale", "Point of sale"),
                                                              "all points of sale"))
     return ReportTable(
-        "activity-by-point-of-sale", "Client creations and modifications by point of sale",
-        (_PERIOD, *columns) if filters.grain else columns, rows,
-        Chart("point_of_sale", _SPLIT_COUNTS), note, filters,
+        "activity-by-point-of-sale", "Client creations and modifications by point of sale", columns, rows,
+        Chart("point_of_sale", _SPLIT_COUNTS), joined_notes(note, ranking_note), filters,
     )
 
 

@@ -21,7 +21,7 @@ from mdm.capture_journal import (
 )
 from mdm.field_spec import MANDATORY, FieldSpec, configured_field_spec
 from mdm.models import field_column
-from mdm.reports import PARTY_TYPES, Chart, Column, ReportFilters, ReportTable, share
+from mdm.reports import PARTY_TYPES, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
 
 _PERIOD = Column("period", "Period")
 Key = tuple[str, ...]
@@ -108,8 +108,9 @@ def missing_fields_by_point_of_sale(session: Session, filters: ReportFilters) ->
     spec = configured_field_spec()
     dimensions = ("network", "point_of_sale", "party_type")
     mandatory = {name for party_type in PARTY_TYPES for name in spec.mandatory(party_type)}
-    rows = _missing_by_point_of_sale(spec, _field_counts(session, filters, dimensions, mandatory))
-    rows.sort(key=lambda row: (row.get("period", ""), -(row["missing_per_capture"] or 0), -row["captures"],
+    ranked, ranking_note = as_ranking(filters)
+    rows = _missing_by_point_of_sale(spec, _field_counts(session, ranked, dimensions, mandatory))
+    rows.sort(key=lambda row: (-(row["missing_per_capture"] or 0), -row["captures"],
                                row["network"], row["point_of_sale"] or NO_VALUE, row["party_type"]))
     columns = (
         Column("network", "Network"), Column("point_of_sale", "Point of sale"), Column("party_type", "Party type"),
@@ -118,9 +119,8 @@ def missing_fields_by_point_of_sale(session: Session, filters: ReportFilters) ->
         Column("most_missing_field", "Field most often left empty"),
     )
     return ReportTable(
-        "missing-fields-by-point-of-sale", "Points of sale that leave mandatory fields empty",
-        (_PERIOD, *columns) if filters.grain else columns, rows,
-        Chart("point_of_sale", ("missing_per_capture",)), months_note(filters), filters,
+        "missing-fields-by-point-of-sale", "Points of sale that leave mandatory fields empty", columns, rows,
+        Chart("point_of_sale", ("missing_per_capture",)), joined_notes(months_note(ranked), ranking_note), filters,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -78,6 +78,19 @@ class ReportTable:
         for row in self.rows:
             writer.writerow(["" if row.get(c.name) is None else row.get(c.name) for c in self.columns])
         return out.getvalue()
+
+
+RANKING_NOTE = ("a ranking over the whole period, not split by period (a row per point of sale and period would be "
+                "thousands of rows): for one point of sale's series, filter the other tables by it and a period")
+
+
+def as_ranking(filters: ReportFilters) -> tuple[ReportFilters, str | None]:
+    """The filters a ranking of points of sale counts with (never split by period), and the note that says so."""
+    return replace(filters, grain=None), RANKING_NOTE if filters.grain else None
+
+
+def joined_notes(*notes: str | None) -> str | None:
+    return " ".join(note for note in notes if note) or None
 
 
 def share(part: int | float, whole: int | float) -> float | None:
