@@ -17,7 +17,6 @@ from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.api.access import access_rule_of
 from mdm.clock import utc_now
 from mdm.db import transaction
-from mdm.journal import sections
 from mdm.models import AuditEvent, SourceRecordVersion
 from mdm.tokens import issue_token
 from tests.conftest import client_as, client_with_token, issue_test_token
@@ -62,12 +61,12 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("post", "/api/v1/stewardship/judgements"): STEWARDS,
     ("get", "/api/v1/journal"): JOURNAL,
     ("get", "/api/v1/quality"): JOURNAL,
-    # Every indicator: managers, and whoever reads everything.
-    **{("get", f"/api/v1/{section.api}/{name}"): JOURNAL for section in sections() for name in section.reports},
+    ("get", "/api/v1/journal/{indicator}"): JOURNAL,
+    ("get", "/api/v1/quality/{indicator}"): JOURNAL,
 }
 PATH_VALUES = {"source_system": "AGENT", "source_record_id": "AG-1", "golden_id": "GC-0000000000000000",
                "code": "AG-CASA-01", "token_id": "999999", "task_id": "999999",
-               "override_id": "999999"}
+               "override_id": "999999", "indicator": "activity"}
 QUERIES = {"/api/v1/golden": "?name=Idrissi", "/api/v1/match/explain": "?a=AGENT:AG-1&b=WEB:W-1"}
 BODIES: dict[str, Any] = {
     "/api/v1/records": {"source_system": "AGENT", "source_record_id": "AG-1", "party_type": "person",

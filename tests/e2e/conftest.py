@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from hub import create_app
 from mdm.db import make_engine, make_session_factory
-from tests.conftest import _migrated_database
+from tests.conftest import _migrated_database, issue_test_token
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -58,6 +58,30 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield browser
         browser.close()
+
+
+def signed_in_browser(browser: Browser, app: Flask, base_url: str, role: str, path: str) -> Iterator[BrowserContext]:
+    """A browser of this role, signed in once through the login page with a real token: asking for ``path``
+    leads to the login page, and signing in leads back."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(path)
+    expect(page).to_have_url(f"{base_url}/login?next={path}")
+    page.get_by_label("Access token").fill(issue_test_token(app, role))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}{path}")
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(signed_in: BrowserContext) -> Iterator[Page]:
+    """A new tab of the module's signed-in browser (each module defines ``signed_in``)."""
+    page = signed_in.new_page()
+    yield page
+    page.close()
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import client_with_token, issue_test_token
-from tests.e2e.conftest import needs_chromium, screenshot, serve_hub
+from tests.e2e.conftest import needs_chromium, screenshot, serve_hub, signed_in_browser
 from tests.golden_scenarios import moves_and_a_merge, payload_of
 from tests.stewardship_scenarios import add_conflict
 
@@ -34,26 +34,7 @@ def app(sessions: sessionmaker[Session], history: dict[str, Any]) -> Iterator[Fl
 
 @pytest.fixture(scope="module")
 def signed_in(browser: Browser, app: Flask, base_url: str) -> Iterator[BrowserContext]:
-    """A steward's browser, signed in once through the login page with a real token: asking for the search page
-    leads to the login page, and signing in leads back."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/search")
-    expect(page).to_have_url(f"{base_url}/login?next=/search")
-    page.get_by_label("Access token").fill(issue_test_token(app, "steward"))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/search")
-    page.close()
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(signed_in: BrowserContext) -> Iterator[Page]:
-    page = signed_in.new_page()
-    yield page
-    page.close()
+    yield from signed_in_browser(browser, app, base_url, "steward", "/search")
 
 
 def test_a_steward_searches_a_client_by_name_and_opens_its_golden_record(

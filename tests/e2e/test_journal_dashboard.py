@@ -12,8 +12,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import issue_test_token
-from tests.e2e.conftest import needs_chromium, screenshot, serve_hub
+from tests.e2e.conftest import needs_chromium, screenshot, serve_hub, signed_in_browser
 from tests.golden_scenarios import consolidate
 
 pytestmark = needs_chromium
@@ -28,24 +27,8 @@ def app(sessions: sessionmaker[Session]) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="module")
-def manager(browser: Browser, app: Flask, base_url: str) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/journal")
-    page.get_by_label("Access token").fill(issue_test_token(app, "manager"))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/journal")
-    page.close()
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(manager: BrowserContext) -> Iterator[Page]:
-    page = manager.new_page()
-    yield page
-    page.close()
+def signed_in(browser: Browser, app: Flask, base_url: str) -> Iterator[BrowserContext]:
+    yield from signed_in_browser(browser, app, base_url, "manager", "/journal")
 
 
 def test_a_manager_goes_through_every_section_and_sees_charts(page: Page) -> None:
