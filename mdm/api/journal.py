@@ -49,6 +49,10 @@ def _routes(api: str, blp: Blueprint) -> None:
     @requires(Permission.READ_JOURNAL)
     @blp.arguments(ReportQuerySchema, location="query")
     @blp.response(200, ReportTableSchema)
+    # The same answer as a CSV file, with format=csv (a manual document replaces the content the response made).
+    @blp.doc(responses={"200": {"content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ReportTable"}},
+        "text/csv": {"schema": {"type": "string"}}}}})
     @problem_answers(blp, 404, 422)
     def indicator(query: dict[str, str], indicator: str) -> Any:
         filters = parse_filters(query)

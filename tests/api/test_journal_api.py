@@ -149,3 +149,11 @@ def test_the_journal_command_prints_tables_and_refuses_bad_dates(cli_hub: CliRun
     assert refused.exit_code != 0 and "from must be a date" in refused.output
     unknown = cli_hub.invoke(cli, ["journal", "--report", "nothing-here"])
     assert unknown.exit_code != 0
+
+
+def test_the_spec_documents_both_answers_of_an_indicator(manager: FlaskClient) -> None:
+    spec = manager.get("/api/openapi.json").get_json()
+    for api in ("journal", "quality"):
+        answer = spec["paths"][f"/api/v1/{api}/{{indicator}}"]["get"]["responses"]["200"]["content"]
+        assert set(answer) == {"application/json", "text/csv"}
+        assert answer["application/json"]["schema"] == {"$ref": "#/components/schemas/ReportTable"}
