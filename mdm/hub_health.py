@@ -273,7 +273,7 @@ def runs(session: Session, filters: ReportFilters) -> ReportTable:
          Column("model_version", "Model version"), *(Column(name, name.replace("_", " ").capitalize(), "count")
                                                      for name in count),
          Column("seconds", "Duration (s)", "number")),
-        rows, Chart("started_at", ("seconds",), "line"), _notes(
+        rows, Chart("started_at", ("seconds",)), _notes(
             f"the {LATEST_RUNS} latest runs started in the period",
             _unused_filters(filters, "network", "point_of_sale", "party_type", "grain")), filters)
 

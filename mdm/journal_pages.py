@@ -3,11 +3,12 @@ CSV download of every table."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, render_template, request
+from flask import Blueprint, Flask, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from mdm.access import Permission
 from mdm.api.access import page
+from mdm.api.journal import csv_download
 from mdm.charts import chart_svg, format_value
 from mdm.errors import MdmError
 from mdm.journal import FILTER_FIELDS, parse_filters, run_report, sections
@@ -62,8 +63,7 @@ def download(key: str, name: str) -> ResponseReturnValue:
     filters = parse_filters(_filter_args())
     with unit_of_work() as session:
         table = run_report(session, section.api, name, filters)
-    return Response(table.csv(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{table.name}.csv"'})
+    return csv_download(table)
 
 
 def init_app(app: Flask) -> None:

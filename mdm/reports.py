@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -47,11 +46,11 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """How the dashboard draws a table: bars of ``values`` per ``label`` (stacked when several)."""
+    """How the dashboard draws a table: bars of ``values`` per ``label`` (stacked when several), or columns over time
+    when the rows are periods."""
 
     label: str
     values: tuple[str, ...]
-    kind: str = "bar"  # bar | line
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +116,8 @@ def period_label(column: Any, grain: str, dialect: str) -> ColumnElement[str]:
     return func.strftime(formats[grain], column)
 
 
-def periods_between(start: date, end: date, grain: str) -> Sequence[str]:
-    """Every period label from ``start`` to ``end``, so a chart shows the periods with nothing in them too."""
-    labels: list[str] = []
-    day = start
-    while day <= end:
-        label = python_period_label(day, grain)
-        if not labels or labels[-1] != label:
-            labels.append(label)
-        day = date.fromordinal(day.toordinal() + 1)
-    return labels
-
-
 def python_period_label(day: date, grain: str) -> str:
-    """The label ``period_label`` gives ``day``, computed in Python (tests and gap filling)."""
+    """The label ``period_label`` gives ``day``, computed in Python (labels of groups read back from the database)."""
     if grain == "day":
         return day.isoformat()
     if grain == "week":

@@ -21,12 +21,10 @@ quality_blp = Blueprint("quality", __name__, url_prefix="/quality",
                         description="Data quality: missing fields, placeholders, invalid values, unknown fields")
 
 
-def table_answer(table: ReportTable, csv: bool) -> Any:
-    """The table as JSON, or as a CSV file named after the indicator."""
-    if csv:
-        return Response(table.csv(), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{table.name}.csv"'})
-    return table.as_dict()
+def csv_download(table: ReportTable) -> Response:
+    """The table as a CSV file named after the indicator (the API's and the dashboard's downloads)."""
+    return Response(table.csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{table.name}.csv"'})
 
 
 def _indicators_text(api: str) -> str:
@@ -58,7 +56,7 @@ def _routes(api: str, blp: Blueprint) -> None:
         filters = parse_filters(query)
         with unit_of_work() as session:
             table = run_report(session, api, indicator, filters)
-        return table_answer(table, query.get("format") == "csv")
+        return csv_download(table) if query.get("format") == "csv" else table.as_dict()
 
     index.__doc__ = f"The {api} indicators this hub serves, with their URLs."
     indicator.__doc__ = (f"One {api} indicator, as JSON or (`format=csv`) as a CSV download.\n\n"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Date, Engine, literal, select
 
-from mdm.reports import GRAINS, Column, ReportTable, period_label, periods_between, python_period_label
+from mdm.reports import GRAINS, Column, ReportTable, period_label, python_period_label
 
 # Year ends, a leap day, ISO weeks that straddle a new year, quarter edges.
 DAYS = [date(2024, 12, 30), date(2025, 1, 1), date(2024, 2, 29), date(2021, 1, 3), date(2023, 3, 31),
@@ -31,13 +31,6 @@ def test_the_database_labels_periods_as_the_calendar_does(engine: Engine, grain:
                   for day in DAYS]
     assert labels == expected
     assert [python_period_label(day, grain) for day in DAYS] == expected
-
-
-def test_periods_between_lists_empty_periods_too() -> None:
-    assert periods_between(date(2023, 11, 15), date(2024, 2, 1), "month") == ["2023-11", "2023-12", "2024-01",
-                                                                              "2024-02"]
-    assert periods_between(date(2023, 12, 31), date(2024, 1, 8), "week") == ["2023-12-25", "2024-01-01",
-                                                                             "2024-01-08"]
 
 
 def test_a_table_downloads_as_csv_with_its_columns_in_order() -> None:
