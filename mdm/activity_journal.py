@@ -7,15 +7,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from mdm.capture_journal import (
     COUNTS,
     NO_VALUE,
     day_table,
-    journal_conditions,
-    journal_period,
+    journal_sums,
     month_table,
     months_note,
     network_order,
@@ -37,13 +36,9 @@ def _read_counts(
     table answers unless a point of sale is asked for: then the month table, whose dates are whole months."""
     monthly = by_point_of_sale or filters.point_of_sale is not None
     table: Table = month_table if monthly else day_table
-    groups: list[Any] = [table.c[name] for name in dimensions]
-    if filters.grain:
-        groups.insert(0, journal_period(table, filters.grain, session.get_bind().dialect.name))
-    query = (select(*groups, *(func.sum(table.c[name]).label(name) for name in COUNTS))
-             .where(*journal_conditions(table, filters)).group_by(*groups))
-    rows = [{**row._asdict(), **{name: int(row._mapping[name]) for name in COUNTS}}
-            for row in session.execute(query)]
+    sums = journal_sums(session, table, filters, dimensions, {name: table.c[name] for name in COUNTS})
+    rows = [{**({"period": key[0]} if filters.grain else {}), **dict(zip(dimensions, key[1:], strict=True)), **counts}
+            for key, counts in sums.items()]
     return rows, months_note(filters) if monthly else None
 
 

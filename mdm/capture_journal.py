@@ -4,13 +4,13 @@ and which fields the captures carried, kept in step in the transaction that stor
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.orm import Session
 
 from mdm.db import empty_table
@@ -201,6 +201,24 @@ def journal_period(table: Table, grain: str, dialect: str) -> ColumnElement[str]
     if is_monthly(table):
         return period_label(table.c.month, "month" if grain in FINER_THAN_MONTH else grain, dialect).label("period")
     return period_label(table.c.day, grain, dialect).label("period")
+
+
+JournalKey = tuple[str, ...]
+
+
+def journal_sums(session: Session, table: Table, filters: ReportFilters, dimensions: Sequence[str],
+                 values: Mapping[str, Any]) -> dict[JournalKey, dict[str, int]]:
+    """Each of ``values`` (columns of a journal table) summed per period (under a grain, else '') and dimensions,
+    within the filters: the one query every activity and capture-quality indicator reads the journal with."""
+    groups: list[Any] = [table.c[name] for name in dimensions]
+    if filters.grain:
+        groups.insert(0, journal_period(table, filters.grain, session.get_bind().dialect.name))
+    query = (select(*groups, *(func.sum(value) for value in values.values()))
+             .where(*journal_conditions(table, filters)).group_by(*groups))
+    no_period = () if filters.grain else ("",)
+    width = len(groups)
+    return {(*no_period, *row[:width]): dict(zip(values, map(int, row[width:]), strict=True))
+            for row in session.execute(query)}
 
 
 def network_order(network: str) -> tuple[int, str]:

@@ -7,14 +7,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from mdm.capture_journal import (
     NO_VALUE,
+    JournalKey,
     field_month_table,
-    journal_conditions,
-    journal_period,
+    journal_sums,
     months_note,
     network_order,
     unknown_field_month_table,
@@ -24,30 +23,15 @@ from mdm.models import field_column
 from mdm.reports import PARTY_TYPES, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
 
 _PERIOD = Column("period", "Period")
-Key = tuple[str, ...]
-
-
-def _grouped(session: Session, table: Table, filters: ReportFilters, dimensions: tuple[str, ...],
-             values: dict[str, Any]) -> dict[Key, dict[str, int]]:
-    """Each of ``values`` summed per period (under a grain, else '') and dimensions, within the filters."""
-    groups: list[Any] = [table.c[name] for name in dimensions]
-    if filters.grain:
-        groups.insert(0, journal_period(table, filters.grain, session.get_bind().dialect.name))
-    query = (select(*groups, *(func.sum(value) for value in values.values()))
-             .where(*journal_conditions(table, filters)).group_by(*groups))
-    no_period = () if filters.grain else ("",)
-    width = len(groups)
-    return {(*no_period, *row[:width]): dict(zip(values, map(int, row[width:]), strict=True))
-            for row in session.execute(query)}
 
 
 def _field_counts(session: Session, filters: ReportFilters, dimensions: tuple[str, ...], fields: set[str],
-                  ) -> dict[Key, dict[str, int]]:
+                  ) -> dict[JournalKey, dict[str, int]]:
     """Captures that carry a payload (creations and modifications; a retraction captures no field), as
     ``captures``, and how many of them carried each of the fields with a value."""
     table = field_month_table
     values = {"captures": table.c.captures, **{name: table.c[field_column(name)] for name in sorted(fields)}}
-    return _grouped(session, table, filters, dimensions, values)
+    return journal_sums(session, table, filters, dimensions, values)
 
 
 def _party_types(filters: ReportFilters) -> tuple[str, ...]:
@@ -87,7 +71,7 @@ def missing_fields(session: Session, filters: ReportFilters) -> ReportTable:
     )
 
 
-def _missing_by_point_of_sale(spec: FieldSpec, counted: dict[Key, dict[str, int]]) -> list[dict[str, Any]]:
+def _missing_by_point_of_sale(spec: FieldSpec, counted: dict[JournalKey, dict[str, int]]) -> list[dict[str, Any]]:
     rows = []
     for (period, network, point_of_sale, party_type), counts in counted.items():
         total = counts["captures"]
@@ -128,7 +112,7 @@ def unknown_fields(session: Session, filters: ReportFilters) -> ReportTable:
     """Fields received outside the record format, with how many captures carried them and which networks sent
     them: each is kept in its version's payload, and may be worth a place in the format or a word with the source."""
     table = unknown_field_month_table
-    sent = _grouped(session, table, filters, ("field", "network"), {"present": table.c.present})
+    sent = journal_sums(session, table, filters, ("field", "network"), {"present": table.c.present})
     by_field: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for (period, name, network), counts in sent.items():
         by_field[(period, name)][network] = counts["present"]
