@@ -20,10 +20,10 @@ from mdm.models import (
     JournalCaptureMonth,
     JournalFieldMonth,
     JournalUnknownFieldMonth,
-    PointOfSale,
     SourceRecord,
     SourceRecordVersion,
 )
+from mdm.points_of_sale import network_of, networks_by_code
 from mdm.reports import NETWORKS, ReportFilters, period_label
 from mdm.validation import is_missing
 
@@ -148,7 +148,7 @@ def rebuild_capture_journal(session: Session) -> None:
     sale's network as the reference data says now: the network at capture was not kept before the journal."""
     for table in (day_table, month_table, field_month_table, unknown_field_month_table):
         empty_table(session, table)
-    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+    networks = networks_by_code(session)
     version = SourceRecordVersion
     query = (
         select(version.id, version.version, version.is_tombstone, version.received_at, SourceRecord.source_system,
@@ -165,7 +165,7 @@ def rebuild_capture_journal(session: Session) -> None:
         for _, number, is_tombstone, received_at, source_system, point_of_sale, product_line, party_type, payload \
                 in page:
             kind = RETRACTION if is_tombstone else CREATION if number == 1 else MODIFICATION
-            network = networks.get(point_of_sale, source_system) if point_of_sale else source_system
+            network = network_of(networks, point_of_sale, source_system)
             tally.add(Capture(kind, received_at, network, point_of_sale, product_line, party_type,
                               None if is_tombstone else payload))
         _write(session, tally)

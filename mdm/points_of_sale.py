@@ -57,6 +57,16 @@ def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str],
     return {code: known.get(code, network) for code, network in networks_by_code.items()}
 
 
+def networks_by_code(session: Session) -> dict[str, str]:
+    """Every point of sale's network, as the reference data says now."""
+    return {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+
+
+def network_of(networks: Mapping[str, str], point_of_sale: str | None, source_system: str) -> str:
+    """A record's network: its point of sale's, else (no point of sale, or one not in ``networks``) its source's."""
+    return networks.get(point_of_sale, source_system) if point_of_sale else source_system
+
+
 def list_points_of_sale(session: Session, network: str | None = None) -> list[PointOfSaleView]:
     query = select(PointOfSale).order_by(PointOfSale.code)
     if network:

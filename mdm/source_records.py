@@ -16,7 +16,7 @@ from mdm.clock import as_utc, utc_now
 from mdm.db import bulk_insert
 from mdm.errors import FieldError, NotFound
 from mdm.models import PointOfSale, SourceRecord, SourceRecordVersion
-from mdm.points_of_sale import ensure_points_of_sale
+from mdm.points_of_sale import ensure_points_of_sale, network_of
 from mdm.validation import IncomingRecord, validate_record
 
 CREATED, UPDATED, UNCHANGED, DELETED, REJECTED = "created", "updated", "unchanged", "deleted", "rejected"
@@ -140,7 +140,7 @@ def ingest_records(
         }))
         captures.append(Capture(
             CREATION if head.version == 1 else MODIFICATION, received_at,
-            networks.get(record.point_of_sale, record.source_system) if record.point_of_sale else record.source_system,
+            network_of(networks, record.point_of_sale, record.source_system),
             record.point_of_sale, record.product_line, record.party_type, record.payload,
         ))
 

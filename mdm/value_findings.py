@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from matching.findings import FREQUENCY_FIELDS
 from mdm.models import PlaceholderValueUse, PointOfSale, RecordFinding, SourceRecord
+from mdm.points_of_sale import network_of, networks_by_code
 from mdm.record_findings import WHOLE_RECORD
 from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, python_period_label, share
 from mdm.resolution import latest_model
@@ -228,10 +229,10 @@ def findings_by_point_of_sale(session: Session, filters: ReportFilters) -> Repor
     filter is not applied (a date window ranks the records of that window)."""
     ranked = replace(filters, grain=None)
     counts = (func.count(), _rows_where(_PLACEHOLDER), _rows_where(_INVALID))
-    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+    networks = networks_by_code(session)
 
     def of_point_of_sale(key: Key) -> Key:  # (period, source system, point of sale, ...) -> (network, point of sale)
-        return (networks[key[2]] if key[2] else key[1], key[2])
+        return (network_of(networks, key[2], key[1]), key[2])
 
     by_pos: dict[Key, list[int]] = {}
     by_field: dict[Key, dict[str, int]] = {}
