@@ -19,12 +19,11 @@ from mdm.capture_journal import (
     months_note,
     network_order,
 )
-from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
+from mdm.reports import PERIOD, TOTAL, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
 from mdm.validation import PRODUCT_LINES
 
 PRODUCT_LINE_ORDER = tuple(sorted(PRODUCT_LINES))
 WITHOUT_PRODUCT_LINE = "(none)"  # the row of captures that named no product line
-_PERIOD = Column("period", "Period")
 # The counts of a split table: creations and modifications per party type, then retractions.
 _SPLIT_COUNTS = ("created_person", "created_organization", "modified_person", "modified_organization")
 
@@ -65,7 +64,7 @@ def activity(session: Session, filters: ReportFilters) -> ReportTable:
         Column("retracted", "Retracted", "count"),
     )
     return ReportTable(
-        "activity", "Client creations and modifications", (_PERIOD, *columns) if filters.grain else columns, rows,
+        "activity", "Client creations and modifications", (PERIOD, *columns) if filters.grain else columns, rows,
         # Over time only: the rankings below chart each dimension on its own.
         Chart("period", ("created", "modified")) if filters.grain else None,
         note, filters,
@@ -150,7 +149,7 @@ def _split_table(
     filters: ReportFilters,
 ) -> ReportTable:
     columns = _split_columns(dimension, whole)
-    return ReportTable(name, title, (_PERIOD, *columns) if filters.grain else columns, rows,
+    return ReportTable(name, title, (PERIOD, *columns) if filters.grain else columns, rows,
                        Chart(dimension.name, _SPLIT_COUNTS), note, filters)
 
 

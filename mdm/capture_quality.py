@@ -20,9 +20,7 @@ from mdm.capture_journal import (
 )
 from mdm.field_spec import MANDATORY, FieldSpec, configured_field_spec
 from mdm.models import field_column
-from mdm.reports import PARTY_TYPES, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
-
-_PERIOD = Column("period", "Period")
+from mdm.reports import PARTY_TYPES, PERIOD, Chart, Column, ReportFilters, ReportTable, as_ranking, joined_notes, share
 
 
 def _field_counts(session: Session, filters: ReportFilters, dimensions: tuple[str, ...], fields: set[str],
@@ -66,7 +64,7 @@ def missing_fields(session: Session, filters: ReportFilters) -> ReportTable:
         Column("share", "Share of captures without it", "share"),
     )
     return ReportTable(
-        "missing-fields", "Fields left empty at capture", (_PERIOD, *columns) if filters.grain else columns, rows,
+        "missing-fields", "Fields left empty at capture", (PERIOD, *columns) if filters.grain else columns, rows,
         Chart("field", ("share",)), months_note(filters), filters,
     )
 
@@ -128,7 +126,7 @@ def unknown_fields(session: Session, filters: ReportFilters) -> ReportTable:
                Column("networks", "Networks that send it"))
     return ReportTable(
         "unknown-fields", "Fields received outside the record format",
-        (_PERIOD, *columns) if filters.grain else columns, rows, Chart("field", ("captures",)),
+        (PERIOD, *columns) if filters.grain else columns, rows, Chart("field", ("captures",)),
         months_note(filters), filters,
     )
 

@@ -30,7 +30,7 @@ from mdm.models import (
 )
 from mdm.movements import REASONS
 from mdm.portfolio import move_conditions
-from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, share
+from mdm.reports import PERIOD, TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, share
 from mdm.resolution import ACTIVE, MERGED, OVERRIDE, RETIRED
 
 STATUSES = (ACTIVE, MERGED, RETIRED)
@@ -218,7 +218,7 @@ def golden_changes(session: Session, filters: ReportFilters) -> ReportTable:
         row[CHANGE_KINDS[kind]] += rest[-1]
     return ReportTable(
         "golden-changes", "Golden record changes per period",
-        (Column("period", "Period"), *(Column(name, name.title(), "count") for name in CHANGE_KINDS.values())),
+        (PERIOD, *(Column(name, name.title(), "count") for name in CHANGE_KINDS.values())),
         [rows[label] for label in sorted(rows)], Chart("period", tuple(CHANGE_KINDS.values())),
         _notes("without a period grouping, one row sums up the dates asked for",
                _unused_filters(filters, "network", "point_of_sale", "party_type")), filters)
@@ -248,7 +248,7 @@ def movements_by_reason(session: Session, filters: ReportFilters) -> ReportTable
     reasons = tuple(reason for reason in REASONS if reason != "initial")
     return ReportTable(
         "movements-by-reason", "Client movements by reason",
-        (Column("period", "Period"), *(Column(r, r.replace("_", " ").capitalize(), "count") for r in reasons),
+        (PERIOD, *(Column(r, r.replace("_", " ").capitalize(), "count") for r in reasons),
          Column("moves", "Moves", "count")),
         [rows[label] for label in sorted(rows)], Chart("period", reasons), _notes(
             "the network filter keeps moves to it, the point-of-sale filter moves from or to it"

@@ -23,7 +23,18 @@ from sqlalchemy.orm import Session, aliased
 
 from mdm.clock import utc_now
 from mdm.models import GoldenPortfolio, GoldenRelationship, PointOfSale, PointOfSaleStint
-from mdm.reports import NETWORKS, PARTY_TYPES, TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, share
+from mdm.reports import (
+    NETWORKS,
+    PARTY_TYPES,
+    PERIOD,
+    TOTAL,
+    Chart,
+    Column,
+    ReportFilters,
+    ReportTable,
+    period_label,
+    share,
+)
 
 Portfolio = GoldenPortfolio
 Relationship = GoldenRelationship
@@ -103,7 +114,7 @@ def new_clients(session: Session, filters: ReportFilters) -> ReportTable:
     ordered = [rows[label] for label in sorted(rows)]
     return ReportTable(
         "new-clients", "New clients by recruiting network",
-        (Column("period", "Period"), *(Column(n, n.title(), "count") for n in NETWORKS),
+        (PERIOD, *(Column(n, n.title(), "count") for n in NETWORKS),
          Column("person", "Persons", "count"), Column("organization", "Organisations", "count"),
          Column("clients", "New clients", "count")),
         [*ordered, totals] if ordered else [],
@@ -192,7 +203,7 @@ def network_movements(session: Session, filters: ReportFilters) -> ReportTable:
         rows.append({**row, "route": f"{row['from_network']} > {row['to_network']}", "moves": moves,
                      "clients": clients})
     rows.sort(key=lambda r: (r.get("period") or "", -r["moves"], r["route"], r["reason"]))
-    period_column = (Column("period", "Period"),) if filters.grain else ()
+    period_column = (PERIOD,) if filters.grain else ()
     return ReportTable(
         "network-movements", "Client movements between networks",
         (*period_column, Column("route", "Route"), Column("from_network", "From network"),

@@ -44,6 +44,9 @@ class Column:
     kind: str = "text"  # text | count | share (0..1) | number | date
 
 
+PERIOD = Column("period", "Period")  # the first column of a table whose rows are grouped by period
+
+
 @dataclass(frozen=True, slots=True)
 class Chart:
     """How the dashboard draws a table: bars of ``values`` per ``label`` (stacked when several), or columns over time

@@ -23,7 +23,17 @@ from matching.findings import FREQUENCY_FIELDS
 from mdm.models import PlaceholderValueUse, PointOfSale, RecordFinding, SourceRecord
 from mdm.points_of_sale import network_of, networks_by_code
 from mdm.record_findings import WHOLE_RECORD
-from mdm.reports import TOTAL, Chart, Column, ReportFilters, ReportTable, period_label, python_period_label, share
+from mdm.reports import (
+    PERIOD,
+    TOTAL,
+    Chart,
+    Column,
+    ReportFilters,
+    ReportTable,
+    period_label,
+    python_period_label,
+    share,
+)
 from mdm.resolution import latest_model
 
 Key = tuple[Any, ...]
@@ -132,7 +142,7 @@ def _rows_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _period_column(filters: ReportFilters) -> tuple[Column, ...]:
-    return (Column("period", "Period"),) if filters.grain else ()
+    return (PERIOD,) if filters.grain else ()
 
 
 def _with_period(filters: ReportFilters, row: dict[str, Any], period: Any) -> dict[str, Any]:
