@@ -3,15 +3,15 @@ CSV download of every table."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, render_template, request
 from flask.typing import ResponseReturnValue
 
 from mdm.access import Permission
 from mdm.api.access import page
 from mdm.api.journal import csv_download
 from mdm.charts import chart_svg, format_value
-from mdm.errors import MdmError
-from mdm.journal import FILTER_FIELDS, parse_filters, run_report, sections
+from mdm.errors import MdmError, NotFound
+from mdm.journal import FILTER_FIELDS, Section, parse_filters, run_report, sections
 from mdm.pages import NavLink, add_nav_link
 from mdm.points_of_sale import list_points_of_sale
 from mdm.reports import GRAINS, NETWORKS, PARTY_TYPES, ReportFilters
@@ -21,11 +21,12 @@ blp = Blueprint("journal_pages", __name__, url_prefix="/journal")
 MOST_ROWS_SHOWN = 100  # the CSV holds them all
 
 
-def _section(key: str):  # type: ignore[no-untyped-def]
+def _section(key: str) -> Section:
+    """The section of the dashboard named ``key``; an unknown one is answered by the hub's page for problems."""
     for section in sections():
         if section.key == key:
             return section
-    abort(404)
+    raise NotFound(f"the journal has no section {key!r}")
 
 
 def _filter_args() -> dict[str, str]:
@@ -59,7 +60,7 @@ def dashboard(key: str = "activity") -> ResponseReturnValue:
 def download(key: str, name: str) -> ResponseReturnValue:
     section = _section(key)
     if name not in section.reports:
-        abort(404)
+        raise NotFound(f"the journal's {section.title} has no table {name!r}")
     filters = parse_filters(_filter_args())
     with unit_of_work() as session:
         table = run_report(session, section.api, name, filters)

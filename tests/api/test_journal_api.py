@@ -157,3 +157,11 @@ def test_the_spec_documents_both_answers_of_an_indicator(manager: FlaskClient) -
         answer = spec["paths"][f"/api/v1/{api}/{{indicator}}"]["get"]["responses"]["200"]["content"]
         assert set(answer) == {"application/json", "text/csv"}
         assert answer["application/json"]["schema"] == {"$ref": "#/components/schemas/ReportTable"}
+
+
+def test_an_unknown_section_or_table_of_the_dashboard_is_a_404_page(module_app: Flask,
+                                                                     hub: list[dict[str, Any]]) -> None:
+    browser = client_as(module_app, "manager")
+    for path in ("/journal/nowhere", "/journal/activity/golden-records.csv", "/journal/nowhere/activity.csv"):
+        answer = browser.get(path)
+        assert answer.status_code == 404 and answer.mimetype == "text/html", path
