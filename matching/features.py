@@ -94,8 +94,8 @@ CODED_FEATURES: dict[str, Extractor] = {
     # The first-name field's units (initials kept) and the full form of its first name, for short forms.
     "given_names": _given_names,
     "given_name_root": _given_name_root,
-    "first_name_sound": lambda r: phonetic_key(r.first_name_key) if r.first_name_key else None,
-    "family_name_sound": lambda r: phonetic_key(r.family_name_key) if r.family_name_key else None,
+    "first_name_sound": lambda r: phonetic_key(given_name_units(r.first_name)) if r.first_name else None,
+    "family_name_sound": lambda r: phonetic_key(given_name_units(r.last_name)) if r.last_name else None,
     "birth_date": _birth_date,
     "birth_date_swapped": _birth_date_swapped,
     "national_id": lambda r: r.national_id,

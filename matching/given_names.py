@@ -68,9 +68,9 @@ def variant_groups() -> VariantGroups:
 
 
 @lru_cache(maxsize=1 << 16)
-def given_name_units(first_name: str) -> tuple[str, ...]:
-    """The name units of a canonical first-name field (its tokens joined by spaces)."""
-    return group_name_units(tuple(first_name.split()))
+def given_name_units(name: str) -> tuple[str, ...]:
+    """The name units of a canonical first- or last-name field (its tokens joined by spaces)."""
+    return group_name_units(tuple(name.split()))
 
 
 def _is_initials(unit: str) -> bool:

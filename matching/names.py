@@ -95,11 +95,11 @@ def transliteration_key(word: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-def phonetic_key(key: str) -> str | None:
-    """Return how a name sounds, from its transliteration key: Metaphone keeps the consonant skeleton, so names
-    that disagree in spelling beyond transliteration (STEPHEN / STEVEN, SMITH / SMYTH, CATHERINE / KATHRYN)
-    meet; vowels are gone, so SAID and SAAD meet too: weaker evidence than the key."""
-    return jellyfish.metaphone(key) or None
+def phonetic_key(units: tuple[str, ...]) -> str | None:
+    """Return how a name (its units) sounds: Metaphone of its spelling, so that names written differently
+    beyond transliteration meet (JEFF / GEOFF, NYE / NIGH, STEPHEN / STEVEN, CATHERINE / KATHRYN). Vowels are
+    gone, so SAID and SAAD meet too: weaker evidence than the transliteration key."""
+    return jellyfish.metaphone("".join(units)) or None
 
 
 # ---------------------------------------------------------------- person names

@@ -103,3 +103,29 @@ def test_sharing_caps_are_configurable_per_feature(caps: dict[str, int], blanked
     records = [standardise_record({**PERSON, "first_name": name, "national_id": None, "email": "famille@gmail.com"})
                for name in ("Ali", "Omar", "Sara")]
     assert build_features(records, caps=caps).overused == blanked
+
+
+def _name_level(left: tuple[str, str], right: tuple[str, str]) -> str:
+    records = [{"party_type": "person", "first_name": first, "last_name": last} for first, last in (left, right)]
+    level = _levels(*records, "person")["name"]
+    return PERSON_COMPARISONS[0].levels[level - 1]
+
+
+@pytest.mark.parametrize(("left", "right", "level"), [
+    # One client, a short form in one source and the full name in another.
+    (("Robert", "Day"), ("Bob", "Day"), "given_name_variant"),
+    (("Francisco", "Ruiz"), ("Paco", "Ruiz"), "given_name_variant"),
+    (("Mohamed", "El Idrissi"), ("Simo", "Idrissi"), "given_name_variant"),
+    # A middle name in the first-name field, dropped by another source.
+    (("Jean Marie", "Roux"), ("Jean", "Roux"), "given_name_variant"),
+    # Initials only: as true of Jean-Pierre as of a Jean-Paul of the same household, weaker evidence.
+    (("Jean Pierre", "Roux"), ("J.-P.", "Roux"), "given_name_initials"),
+    # Spellings a ratio misses but the ear does not.
+    (("Jeff", "Lee"), ("Geoff", "Leigh"), "sounds_alike"),
+    # A household: one family name, two given names that name two people.
+    (("Mohamed", "Alami"), ("Ahmed", "Alami"), "one_name_close"),
+    (("Paco", "Ruiz"), ("Nacho", "Ruiz"), "one_name_close"),
+])
+def test_given_names_that_name_one_person_have_their_own_levels(
+        left: tuple[str, str], right: tuple[str, str], level: str) -> None:
+    assert _name_level(left, right) == level

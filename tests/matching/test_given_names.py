@@ -82,9 +82,9 @@ def test_groups_are_read_from_a_file_the_team_can_extend(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("name", "other", "alike"), [
     ("STEPHEN", "STEVEN", True), ("SMITH", "SMYTH", True), ("CATHERINE", "KATHRYN", True),
-    ("MOHAMED", "MOHAMMED", True), ("NEIL", "NEAL", True),
+    ("MOHAMED", "MOHAMMED", True), ("JEFF", "GEOFF", True), ("WRIGHT", "RITE", True), ("EL IDRISSI", "IDRISSI", True),
     ("SMITH", "SCHMIDT", False), ("ALAMI", "ALAOUI", False), ("JOHN", "JAMES", False),
 ])
 def test_names_that_sound_alike_share_a_phonetic_key(name: str, other: str, alike: bool) -> None:
-    key, other_key = (phonetic_key(transliteration_key(word)) for word in (name, other))
+    key, other_key = (phonetic_key(units(word)) for word in (name, other))
     assert (key == other_key) is alike
