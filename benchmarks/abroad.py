@@ -167,8 +167,9 @@ def _spellings(table: str) -> list[Spellings]:
     return rows
 
 
-MOROCCAN_GIVEN_TABLES = {sex: Weighted((row, 1.0 / (rank + 1) ** 0.5) for rank, row in enumerate(_spellings(t)))
-                         for sex, t in MOROCCAN_GIVEN.items()}
+MOROCCAN_GIVEN_ROWS = {sex: _spellings(table) for sex, table in MOROCCAN_GIVEN.items()}
+MOROCCAN_GIVEN_TABLES = {sex: Weighted((row, 1.0 / (rank + 1) ** 0.5) for rank, row in enumerate(rows))
+                         for sex, rows in MOROCCAN_GIVEN_ROWS.items()}
 MOROCCAN_FAMILY_TABLE = Weighted((row, 1.0 / (rank + 1) ** 0.6) for rank, row in enumerate(_spellings(MOROCCAN_FAMILY)))
 
 
