@@ -16,6 +16,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
+from matching.given_names import INITIALS, VARIANT, compare_given_names
 
 Levels = npt.NDArray[np.int8]
 Positions = npt.NDArray[np.int64]
@@ -122,11 +123,44 @@ def _closest_single_name(features: FeatureTable, left: Positions, right: Positio
     return best
 
 
+def _sound_alike(features: FeatureTable, left: Positions, right: Positions) -> npt.NDArray[np.bool_]:
+    """First and family names sound alike (Metaphone of their keys), in their fields or swapped."""
+    first, family = features.codes["first_name_sound"], features.codes["family_name_sound"]
+    present: npt.NDArray[np.bool_] = (first[left] != MISSING) & (family[left] != MISSING) & (
+        first[right] != MISSING) & (family[right] != MISSING)
+    in_place = (first[left] == first[right]) & (family[left] == family[right])
+    swapped = (first[left] == family[right]) & (family[left] == first[right])
+    alike: npt.NDArray[np.bool_] = present & (in_place | swapped)
+    return alike
+
+
+def _given_name_agreement(features: FeatureTable, left: Positions, right: Positions,
+                          mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
+    """Where ``mask`` is set and the family names agree (same key or same sound), how the given names agree:
+    a short form, a middle name left out (VARIANT), initials only (INITIALS), or None."""
+    _, same_family = _exact(features, "family_name", left, right)
+    _, family_sound = _exact(features, "family_name_sound", left, right)
+    agreement = np.full(len(left), None, dtype=object)
+    given = features.texts["given_names"]
+    where = np.flatnonzero(mask & (same_family | family_sound))
+    agreement[where] = [
+        compare_given_names(tuple(given[i].split()), tuple(given[j].split())) if given[i] and given[j] else None
+        for i, j in zip(left[where], right[where], strict=True)
+    ]
+    return agreement
+
+
 def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "name", left, right)
     score = _similarity(features, "name", left, right, present & ~equal, token_sort_ratio)
-    single = _closest_single_name(features, left, right, present & ~equal & (score < 80))
-    return _levels(present, [equal, score >= 92, score >= 80, single >= 0.9])
+    # Below "similar", what a spelling ratio misses: sound (STEPHEN / STEVEN), then given names that name one
+    # person (TOM / THOMAS, J. / JEAN, JEAN MARIE / JEAN) beside the same family name.
+    unlike = present & ~equal & (score < 80)
+    sounds = unlike & _sound_alike(features, left, right)
+    given = _given_name_agreement(features, left, right, unlike & ~sounds)
+    single = _closest_single_name(features, left, right, unlike & ~sounds & (given == None))  # noqa: E711
+    return _levels(present, [equal, score >= 92, score >= 80, sounds, given == VARIANT, given == INITIALS,
+                             single >= 0.9])
 
 
 def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
@@ -174,7 +208,8 @@ ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
 # Cities: known spellings and aliases are already one canonical name; what is left is typing (Casablnca, Mohamedia).
 CITY_LEVELS = exact_or_similar("city", ratio, (85,))
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
+    Comparison("name", PERSON, ("exact", "close", "similar", "sounds_alike", "given_name_variant",
+                                "given_name_initials", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
     Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels),
     Comparison("national_id", PERSON, ("exact", "one_edit", "conflicting_documents", "different"),

@@ -17,7 +17,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from matching.findings import Finding, rule_findings
-from matching.names import adjacent_word_keys, name_word_keys
+from matching.given_names import given_name_root, given_name_units
+from matching.names import adjacent_word_keys, name_word_keys, phonetic_key
 from matching.standardise import StandardisedRecord
 
 Codes = npt.NDArray[np.int64]
@@ -63,6 +64,14 @@ def _name(record: StandardisedRecord) -> str | None:
     return record.name_sorted_key if record.party_type == "person" else record.company_name_key
 
 
+def _given_names(record: StandardisedRecord) -> str | None:
+    return (" ".join(given_name_units(record.first_name)) or None) if record.first_name else None
+
+
+def _given_name_root(record: StandardisedRecord) -> str | None:
+    return given_name_root(given_name_units(record.first_name)) if record.first_name else None
+
+
 def _phones(record: StandardisedRecord) -> tuple[str, ...]:
     return record.mobile_phones + record.fixed_phones
 
@@ -82,6 +91,11 @@ CODED_FEATURES: dict[str, Extractor] = {
     "name": _name,
     "first_name": lambda r: r.first_name_key,
     "family_name": lambda r: r.family_name_key,
+    # The first-name field's units (initials kept) and the full form of its first name, for short forms.
+    "given_names": _given_names,
+    "given_name_root": _given_name_root,
+    "first_name_sound": lambda r: phonetic_key(given_name_units(r.first_name)) if r.first_name else None,
+    "family_name_sound": lambda r: phonetic_key(given_name_units(r.last_name)) if r.last_name else None,
     "birth_date": _birth_date,
     "birth_date_swapped": _birth_date_swapped,
     "national_id": lambda r: r.national_id,
@@ -113,8 +127,8 @@ CODED_FEATURES: dict[str, Extractor] = {
     "company_word_pairs": _company_word_pairs,
 }
 # Features also kept as text, for the comparisons that measure how close two values are.
-TEXT_FEATURES = ("name", "first_name", "family_name", "national_id", "typed_national_id", "email", "address",
-                 "birth_date", "ice_establishment", "city")
+TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
+                 "address", "birth_date", "ice_establishment", "city")
 
 # Placeholders by frequency: how many different names may share one value. Names stand in for clients, and
 # one client's records carry a few spellings (typos, a changed first name), hence caps above the handful of
@@ -129,7 +143,8 @@ DEFAULT_SHARING_CAPS: dict[str, int] = {
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
 SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)
 # Features whose codes are compared with each other share one code space.
-_JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"), ("mobile_1", "mobile_2"),
+_JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"),
+          ("first_name_sound", "family_name_sound"), ("mobile_1", "mobile_2"),
           ("fixed_1", "fixed_2"), ("phone_1", "phone_2"))
 CODE_SPACES = _JOINT + tuple((name,) for name in CODED_FEATURES if all(name not in group for group in _JOINT))
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+import jellyfish
+
 from matching.text import fold_text, split_words
 
 # ---------------------------------------------------------------- civility
@@ -90,6 +92,14 @@ def transliteration_key(word: str) -> str:
     letters = _SILENT_ENDING.sub("", _NOT_LETTER.sub("", word))
     letters = _TRANSLITERATION.sub(lambda match: _TRANSLITERATION_RULES[match.group()], letters)
     return _DOUBLED_LETTER.sub(r"\1", letters)
+
+
+@lru_cache(maxsize=1 << 16)
+def phonetic_key(units: tuple[str, ...]) -> str | None:
+    """Return how a name (its units) sounds: Metaphone of its spelling, so that names written differently
+    beyond transliteration meet (JEFF / GEOFF, NYE / NIGH, STEPHEN / STEVEN, CATHERINE / KATHRYN). Vowels are
+    gone, so SAID and SAAD meet too: weaker evidence than the transliteration key."""
+    return jellyfish.metaphone("".join(units)) or None
 
 
 # ---------------------------------------------------------------- person names
