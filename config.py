@@ -47,6 +47,9 @@ class Config:
     SURVIVORSHIP = _env_json("MDM_SURVIVORSHIP")
     # Which fields a capture must fill, per party type: what the data-quality journal counts as missing.
     FIELD_SPEC = os.environ.get("MDM_FIELD_SPEC") or str(PROJECT_ROOT / "mdm" / "field_spec.json")
+    # Comparisons, blocking rules, thresholds and vetoes of matching (see matching.settings); the shipped file is
+    # the hub's own matching.
+    MATCH_SETTINGS = os.environ.get("MDM_MATCH_SETTINGS") or str(PROJECT_ROOT / "matching" / "match_settings.json")
 
     # Signs the browser session cookie; unset, a random key is made once and kept in the instance folder.
     SECRET_KEY = os.environ.get("MDM_SECRET_KEY") or None

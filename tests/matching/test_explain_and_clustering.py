@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ from matching.clustering import cluster_records
 from matching.explain import explain_pair
 from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
+from matching.settings import read_settings, shipped_settings
 from matching.standardise import standardise_record
 
 BASE = {"party_type": "person", "first_name": "Khadija", "last_name": "Bennani", "birth_date": "1980-05-17",
@@ -31,8 +31,8 @@ def _persons_model() -> MatchModel:
          (0, .00001, .0001, .001, .99889), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
          (0, .0001, .001, .01, .9889), (0, .1, .01, .89))
     person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city"),
-                        m, u, 1e-6, 1_000_000, {}, 1)
-    return MatchModel("fs-test", {0: person})
+                        m, u, 1e-6, 1_000_000, {"name": {}}, 1)
+    return MatchModel("fs-test", {0: person}, shipped_settings())
 
 
 def test_explanation_lists_each_comparison_with_values_and_weight() -> None:
@@ -85,9 +85,11 @@ def test_a_branch_never_joins_its_head_office() -> None:
     assert clustering.cluster[0] == clustering.cluster[2] != clustering.cluster[1] == clustering.cluster[3]
 
 
-def test_a_model_trained_on_other_comparison_levels_does_not_fit() -> None:
+def test_a_model_trained_with_other_comparison_levels_does_not_fit() -> None:
     model = _persons_model()
-    assert model.fits_comparisons()
-    person = model.parties[0]
-    older = replace(person, m=(*person.m[:-1], (0, .9, .1)), u=(*person.u[:-1], (0, .1, .9)))
-    assert not replace(model, parties={0: older}).fits_comparisons()
+    assert model.trained_with(shipped_settings())
+    document = shipped_settings().document
+    city = {"name": "city", "kind": "exact", "field": "city"}  # two levels where the model was trained with three
+    other = {**document, "comparisons": {**document["comparisons"], "person": [
+        *document["comparisons"]["person"][:-1], city]}}
+    assert not model.trained_with(read_settings(other))
