@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
+from matching.names import could_be_one_given_name
 
 Levels = npt.NDArray[np.int8]
 Positions = npt.NDArray[np.int64]
@@ -143,9 +145,38 @@ def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions
     return _levels(present, [equal, swap | near, same_year])
 
 
+def _name_words_differ(words: list[str], other: list[str]) -> bool:
+    """Whether each side keeps a name word that no word of the other side could be, and what is left of one side is
+    not the other's written as one word (RAMI NAWAL / NOUHAILA RAMI differ, MBAREKLAMRANI / LAMRANI MBAREK do not)."""
+    left = [word for word in words if not any(could_be_one_given_name(word, key, compound=False) for key in other)]
+    right = [key for key in other if not any(could_be_one_given_name(word, key, compound=False) for word in words)]
+    if not left or not right:
+        return False
+    joined = "".join(left)
+    return not any(could_be_one_given_name(joined, "".join(order), compound=False)
+                   for order in permutations(right[:3]))
+
+
+def given_names_differ(features: FeatureTable, i: int, j: int) -> bool:
+    """Whether records i and j name given names that cannot be one person's. With both first-name fields filled,
+    these are compared (unless the two records read each other's fields swapped); a record with its whole name in
+    one field leaves its name words to compare."""
+    first, family, names = features.texts["first_name"], features.texts["family_name"], features.texts["name"]
+    if first[i] and first[j]:
+        swapped = bool(family[i]) and bool(family[j]) and could_be_one_given_name(first[i], family[j]) and \
+            could_be_one_given_name(family[i], first[j])
+        return not swapped and not could_be_one_given_name(first[i], first[j])
+    return bool(names[i]) and bool(names[j]) and _name_words_differ(names[i].split(), names[j].split())
+
+
 def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "national_id", left, right)
     distance = _similarity(features, "national_id", left, right, present & ~equal, OSA.distance)
+    # Twins share the birth date and often hold consecutive card numbers: an id one edit away is a typo of one
+    # person's id only when the given names could be one person's; with two different given names it is two people.
+    twins = np.zeros(len(left), dtype=bool)
+    where = np.flatnonzero(present & (distance == 1))
+    twins[where] = [given_names_differ(features, i, j) for i, j in zip(left[where], right[where], strict=True)]
     # Two well-formed documents of the same type that are more than a typo apart belong to two people.
     typed = features.texts["typed_national_id"]
     conflicting = np.zeros(len(left), dtype=bool)
@@ -154,7 +185,7 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
         bool(typed[i]) and bool(typed[j]) and typed[i].split(":", 1)[0] == typed[j].split(":", 1)[0]
         for i, j in zip(left[where], right[where], strict=True)
     ]
-    return _levels(present, [equal, distance == 1, conflicting])
+    return _levels(present, [equal, (distance == 1) & ~twins, twins, conflicting])
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
@@ -177,8 +208,9 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
     Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels),
-    Comparison("national_id", PERSON, ("exact", "one_edit", "conflicting_documents", "different"),
-               _national_id_levels, vetoes=frozenset({3})),
+    Comparison("national_id", PERSON,
+               ("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
+               _national_id_levels, vetoes=frozenset({3, 4})),
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
     Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),

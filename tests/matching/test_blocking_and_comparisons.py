@@ -40,8 +40,14 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"birth_date": "01/01/1900"}, "birth_date", 0),
     ({"national_id": "be 734519"}, "national_id", 1),
     ({"national_id": "BE734518"}, "national_id", 2),
-    ({"national_id": "K419283"}, "national_id", 3),
-    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 4),
+    ({"national_id": "BE734518", "first_name": "Mhamed"}, "national_id", 2),  # a spelling of one name
+    ({"national_id": "BE734518", "first_name": "Mohamed Amine"}, "national_id", 2),  # one part of a compound name
+    ({"national_id": "BE734518", "first_name": "El Idrissi", "last_name": "Mohamed"}, "national_id", 2),  # swapped
+    ({"national_id": "BE734518", "first_name": "Hassan"}, "national_id", 3),  # twins: consecutive card numbers
+    ({"national_id": "BE734518", "first_name": None, "last_name": None, "full_name": "Idrissi Hassan"},
+     "national_id", 3),
+    ({"national_id": "K419283"}, "national_id", 4),
+    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 5),
     ({"national_id": None}, "national_id", 0),
     ({"phone": "+212 6 61 23 45 67"}, "mobile", 1),
     ({"phone": "0600000000"}, "mobile", 0),
