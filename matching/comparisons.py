@@ -189,15 +189,21 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
-    present, equal = _exact(features, "ice_establishment", left, right)
+    present, equal = _exact(features, "ice", left, right)
+    checked, same_establishment = _exact(features, "ice_establishment", left, right)
     _, same_company = _exact(features, "ice_company", left, right)
-    return _levels(present, [equal, same_company])
+    # Check digits catch every single typed digit and swap: a checked ICE one edit from an unchecked one is a typo.
+    typo = _similarity(features, "ice", left, right, present & ~equal & ~checked, OSA.distance) == 1
+    return _levels(present, [equal | same_establishment, typo, same_company, checked])
 
 
 def _registry_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "registry", left, right)
     _, same_number = _exact(features, "rc_number", left, right)
-    return _levels(present, [equal, same_number])
+    # A company that moves its seat to another court is registered there under a new number: another number at
+    # another court is what a move looks like, another number at the same court another company.
+    courts_known, same_court = _exact(features, "rc_court", left, right)
+    return _levels(present, [equal, same_number, courts_known & ~same_court])
 
 
 # Addresses: word order and missing words (district, building) vary between captures of the same address.
@@ -221,9 +227,10 @@ ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),
                exact_or_similar("name", token_set_ratio, (92, 80)),
                term_frequency="name"),
-    Comparison("ice", ORGANIZATION, ("exact", "other_establishment", "different"), _ice_levels,
-               vetoes=frozenset({2, 3})),
-    Comparison("registry", ORGANIZATION, ("exact", "same_number_other_court", "different"), _registry_levels),
+    Comparison("ice", ORGANIZATION, ("exact", "one_typo", "other_establishment", "different", "different_unchecked"),
+               _ice_levels, vetoes=frozenset({3, 4})),
+    Comparison("registry", ORGANIZATION, ("exact", "same_number_other_court", "other_number_other_court", "different"),
+               _registry_levels),
     Comparison("tax_id", ORGANIZATION, ("exact", "different"), exact_or_else("tax_id")),
     Comparison("legal_form", ORGANIZATION, ("same", "different"), exact_or_else("legal_form")),
     Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),

@@ -94,13 +94,22 @@ def test_cannot_link_wins_over_must_link_and_edges() -> None:
 
 
 def test_a_branch_never_joins_its_head_office() -> None:
-    head = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000088",
+    head = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000043",
             "tax_id": "1234567", "phone": "0522334455", "city": "Casablanca"}
-    branch = {**head, "ice": "001525812000173"}
+    branch = {**head, "ice": "001525812000140"}
     features = _features(head, branch, dict(head), dict(branch))
     edges = np.array([[a, b] for a in range(4) for b in range(a + 1, 4)], dtype=np.int64)
     clustering = cluster_records(features, edges, np.full(len(edges), 25.0))
     assert clustering.cluster[0] == clustering.cluster[2] != clustering.cluster[1] == clustering.cluster[3]
+
+
+def test_a_mistyped_ice_does_not_split_a_company() -> None:
+    # One digit typed wrong fails the check digits: the record still describes the same establishment.
+    company = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000043",
+               "tax_id": "1234567", "city": "Casablanca"}
+    features = _features(company, {**company, "ice": "001525812700043"})
+    clustering = cluster_records(features, np.array([[0, 1]], dtype=np.int64), np.array([20.0]))
+    assert clustering.cluster[0] == clustering.cluster[1] and not clustering.refused
 
 
 def test_a_model_trained_on_other_comparison_levels_does_not_fit() -> None:
