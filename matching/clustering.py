@@ -17,14 +17,15 @@ from rapidfuzz.distance import OSA
 
 from matching.comparisons import given_names_differ
 from matching.features import MISSING, FeatureTable
+from matching.identifiers import consecutive_numbers
 
 # Identifiers that belong to one client only: a cluster holding two different values is two clients.
 # A national id is compared within its document type (a CIN and a passport number of one client differ) and
 # one typo apart is the same id; two ICEs that both passed their checksum are never a typo.
 EXCLUSIVE_IDENTIFIERS = ("typed_national_id", "ice_establishment")
 TYPO_TOLERANT = frozenset({"typed_national_id"})
-# Twins often hold consecutive card numbers: two national ids (of any or no stated type) one edit apart are one
-# person's id only when held by records whose given names could be one person's.
+# Twins often hold consecutive card numbers: two such national ids (of any or no stated type) are one person's id
+# mistyped only when held by records whose given names could be one person's.
 TWINS_ID = "national_id"
 TWINS = "twins_national_id"  # the reason of an edge refused for joining twins
 CANNOT_LINK = "cannot_link"  # the reason of an edge refused by a steward's cannot-link
@@ -82,13 +83,13 @@ class _Clusters:
         return {str(value): [root]} if value else {}
 
     def _twins(self, a: int, b: int) -> bool:
-        """Whether an id of one cluster is one edit from an id of the other and no records holding the two could
+        """Whether an id of one cluster is consecutive to an id of the other and no records holding the two could
         be one person (their given names differ)."""
         holders_a, holders_b = self._holders(a), self._holders(b)
         if not holders_a or not holders_b or not holders_a.keys().isdisjoint(holders_b):
             return False
         return any(
-            OSA.distance(value_a, value_b) == 1
+            OSA.distance(value_a, value_b) == 1 and consecutive_numbers(value_a, value_b)
             and all(given_names_differ(self.features, p, q) for p in positions_a for q in positions_b)
             for value_a, positions_a in holders_a.items() for value_b, positions_b in holders_b.items()
         )

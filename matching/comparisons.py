@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
+from matching.identifiers import consecutive_numbers
 from matching.names import could_be_one_given_name
 
 Levels = npt.NDArray[np.int8]
@@ -172,11 +173,13 @@ def given_names_differ(features: FeatureTable, i: int, j: int) -> bool:
 def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "national_id", left, right)
     distance = _similarity(features, "national_id", left, right, present & ~equal, OSA.distance)
-    # Twins share the birth date and often hold consecutive card numbers: an id one edit away is a typo of one
-    # person's id only when the given names could be one person's; with two different given names it is two people.
+    # Twins share the birth date and often hold consecutive card numbers: such ids one edit apart are a typo of one
+    # person's id only when the given names could be one person's; with two different given names, two people.
     twins = np.zeros(len(left), dtype=bool)
     where = np.flatnonzero(present & (distance == 1))
-    twins[where] = [given_names_differ(features, i, j) for i, j in zip(left[where], right[where], strict=True)]
+    ids = features.texts["national_id"]
+    twins[where] = [consecutive_numbers(ids[i], ids[j]) and given_names_differ(features, i, j)
+                    for i, j in zip(left[where], right[where], strict=True)]
     # Two well-formed documents of the same type that are more than a typo apart belong to two people.
     typed = features.texts["typed_national_id"]
     conflicting = np.zeros(len(left), dtype=bool)

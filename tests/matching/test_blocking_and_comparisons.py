@@ -44,6 +44,7 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"national_id": "BE734518", "first_name": "Mohamed Amine"}, "national_id", 2),  # one part of a compound name
     ({"national_id": "BE734518", "first_name": "El Idrissi", "last_name": "Mohamed"}, "national_id", 2),  # swapped
     ({"national_id": "BE734518", "first_name": "Hassan"}, "national_id", 3),  # twins: consecutive card numbers
+    ({"national_id": "BE734579", "first_name": "Hassan"}, "national_id", 2),  # a mistyped digit is not a twin's card
     ({"national_id": "BE734518", "first_name": None, "last_name": None, "full_name": "Idrissi Hassan"},
      "national_id", 3),
     ({"national_id": "K419283"}, "national_id", 4),
