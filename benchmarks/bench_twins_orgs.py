@@ -66,11 +66,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    records, entities = [], []
-    for generated in generate(args.records, args.seed):
-        records.append(generated.record)
-        entities.append(generated.entity_id)
-    resolution = resolve_batch(records, workers=2)
+    feed = list(generate(args.records, args.seed))
+    entities = [generated.entity_id for generated in feed]
+    resolution = resolve_batch((generated.record for generated in feed), workers=2)
     clusters_of: dict[str, set[int]] = defaultdict(set)
     members: dict[str, list[int]] = defaultdict(list)
     for position, entity in enumerate(entities):
