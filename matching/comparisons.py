@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,8 @@ from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, FeatureTable
 from matching.given_names import INITIALS, VARIANT, compare_given_names
+from matching.identifiers import consecutive_numbers
+from matching.names import could_be_one_given_name
 
 Levels = npt.NDArray[np.int8]
 Positions = npt.NDArray[np.int64]
@@ -182,9 +185,44 @@ def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions
     return _levels(present, [equal, swap | near, same_year])
 
 
+def _name_words_differ(words: list[str], other: list[str]) -> bool:
+    """Whether each side keeps a name word that no word of the other side could be, and what is left of one side is
+    not the other's written as one word (RAMI NAWAL / NOUHAILA RAMI differ, MBAREKLAMRANI / LAMRANI MBAREK do not)."""
+    left = [word for word in words if not any(could_be_one_given_name(word, key, compound=False) for key in other)]
+    right = [key for key in other if not any(could_be_one_given_name(word, key, compound=False) for word in words)]
+    if not left or not right:
+        return False
+    joined = "".join(left)
+    return not any(could_be_one_given_name(joined, "".join(order), compound=False)
+                   for order in permutations(right[:3]))
+
+
+def given_names_differ(features: FeatureTable, i: int, j: int) -> bool:
+    """Whether records i and j name given names that cannot be one person's. With both first-name fields filled,
+    these are compared (unless the two records read each other's fields swapped); a record with its whole name in
+    one field leaves its name words to compare."""
+    first, family, names = features.texts["first_name"], features.texts["family_name"], features.texts["name"]
+    given = features.texts["given_names"]
+    # A short form or a left-out middle name is one person's name (TOM / THOMAS, JEAN MARIE / JEAN).
+    if given[i] and given[j] and compare_given_names(tuple(given[i].split()), tuple(given[j].split())) == VARIANT:
+        return False
+    if first[i] and first[j]:
+        swapped = bool(family[i]) and bool(family[j]) and could_be_one_given_name(first[i], family[j]) and \
+            could_be_one_given_name(family[i], first[j])
+        return not swapped and not could_be_one_given_name(first[i], first[j])
+    return bool(names[i]) and bool(names[j]) and _name_words_differ(names[i].split(), names[j].split())
+
+
 def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "national_id", left, right)
     distance = _similarity(features, "national_id", left, right, present & ~equal, OSA.distance)
+    # Twins share the birth date and often hold consecutive card numbers: such ids one edit apart are a typo of one
+    # person's id only when the given names could be one person's; with two different given names, two people.
+    twins = np.zeros(len(left), dtype=bool)
+    where = np.flatnonzero(present & (distance == 1))
+    ids = features.texts["national_id"]
+    twins[where] = [consecutive_numbers(ids[i], ids[j]) and given_names_differ(features, i, j)
+                    for i, j in zip(left[where], right[where], strict=True)]
     # Two well-formed documents of the same type that are more than a typo apart belong to two people.
     typed = features.texts["typed_national_id"]
     conflicting = np.zeros(len(left), dtype=bool)
@@ -193,19 +231,25 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
         bool(typed[i]) and bool(typed[j]) and typed[i].split(":", 1)[0] == typed[j].split(":", 1)[0]
         for i, j in zip(left[where], right[where], strict=True)
     ]
-    return _levels(present, [equal, distance == 1, conflicting])
+    return _levels(present, [equal, (distance == 1) & ~twins, twins, conflicting])
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
-    present, equal = _exact(features, "ice_establishment", left, right)
+    present, equal = _exact(features, "ice", left, right)
+    checked, same_establishment = _exact(features, "ice_establishment", left, right)
     _, same_company = _exact(features, "ice_company", left, right)
-    return _levels(present, [equal, same_company])
+    # Check digits catch every single typed digit and swap: a checked ICE one edit from an unchecked one is a typo.
+    typo = _similarity(features, "ice", left, right, present & ~equal & ~checked, OSA.distance) == 1
+    return _levels(present, [equal | same_establishment, typo, same_company, checked])
 
 
 def _registry_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "registry", left, right)
     _, same_number = _exact(features, "rc_number", left, right)
-    return _levels(present, [equal, same_number])
+    # A company that moves its seat to another court is registered there under a new number: another number at
+    # another court is what a move looks like, another number at the same court another company.
+    courts_known, same_court = _exact(features, "rc_court", left, right)
+    return _levels(present, [equal, same_number, courts_known & ~same_court])
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +319,12 @@ KINDS: dict[str, ComparisonKind] = {
                            "one_name_close", "different"), _name_levels, ("name",)),
     "birth_date": _fixed(("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels,
                          ("birth_date",)),
-    "national_id": _fixed(("exact", "one_edit", "conflicting_documents", "different"), _national_id_levels,
-                          ("typed_national_id", "national_id")),
-    "ice": _fixed(("exact", "other_establishment", "different"), _ice_levels, ("ice",)),
-    "registry": _fixed(("exact", "same_number_other_court", "different"), _registry_levels, ("registry",)),
+    "national_id": _fixed(("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
+                          _national_id_levels, ("typed_national_id", "national_id")),
+    "ice": _fixed(("exact", "one_typo", "other_establishment", "different", "different_unchecked"), _ice_levels,
+                  ("ice",)),
+    "registry": _fixed(("exact", "same_number_other_court", "other_number_other_court", "different"),
+                       _registry_levels, ("registry",)),
 }
 
 

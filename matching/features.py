@@ -33,12 +33,14 @@ def _ice_number(record: StandardisedRecord) -> str | None:
     return record.ice.number if record.ice else None
 
 
+# An ICE that fails its check digits holds a typo: it may say the same establishment one digit off, so only a
+# checked ICE names the company and establishment that keep two clients apart.
 def _ice_company(record: StandardisedRecord) -> str | None:
-    return record.ice.company if record.ice else None
+    return record.ice.company if record.ice and record.ice.checksum_ok else None
 
 
 def _ice_establishment(record: StandardisedRecord) -> str | None:
-    return record.ice.number[:13] if record.ice else None
+    return record.ice.number[:13] if record.ice and record.ice.checksum_ok else None
 
 
 def _registry(record: StandardisedRecord) -> str | None:
@@ -120,6 +122,7 @@ CODED_FEATURES: dict[str, Extractor] = {
     "ice_establishment": _ice_establishment,
     "registry": _registry,
     "rc_number": lambda r: r.rc_number,
+    "rc_court": lambda r: r.rc_court if r.rc_number else None,
     "tax_id": lambda r: r.tax_id,
     "professional_tax_number": lambda r: r.professional_tax_number,
     # What a company is looked up by (the search index), word by word: the matcher compares "name" only.
@@ -128,7 +131,7 @@ CODED_FEATURES: dict[str, Extractor] = {
 }
 # Features also kept as text, for the comparisons that measure how close two values are.
 TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
-                 "address", "birth_date", "ice_establishment", "city")
+                 "address", "birth_date", "ice", "ice_establishment", "city")
 
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
 SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)

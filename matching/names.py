@@ -6,6 +6,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 import jellyfish
+from rapidfuzz.distance import OSA
 
 from matching.text import fold_text, split_words
 
@@ -198,6 +199,22 @@ def adjacent_word_keys(tokens: tuple[str, ...]) -> tuple[str, ...]:
 def sort_name_keys(keys: tuple[str, ...]) -> str | None:
     """Return the keys in alphabetical order joined by spaces: equal for swapped first and last names."""
     return " ".join(sorted(keys)) or None
+
+
+def could_be_one_given_name(key: str, other: str, compound: bool = True) -> bool:
+    """Whether two given-name keys may be one person's: equal, one edit apart (a typo, a spelling the keys do not
+    fold: MHAMED / MOHAMED), or, for ``compound`` keys of a whole first-name field, one the head or tail of the
+    other (FATIMA ZAHRA / ZAHRA, MOHAMED AMINE / AMINE). The masculine and feminine forms of one name (KARIM /
+    KARIMA, SAID / SAIDA) are two people's."""
+    if key == other:
+        return True
+    shorter, longer = sorted((key, other), key=len)
+    if longer == f"{shorter}A":
+        return False
+    # The other part of a compound name is a whole name, not a few letters (SAMI / SAMIRA are two names).
+    if compound and len(longer) - len(shorter) >= 3 and (longer.startswith(shorter) or longer.endswith(shorter)):
+        return True
+    return OSA.distance(key, other) <= 1
 
 
 # ---------------------------------------------------------------- company names

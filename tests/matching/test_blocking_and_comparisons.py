@@ -23,7 +23,7 @@ RULES = SETTINGS.blocking_rules
 PERSON = {"party_type": "person", "first_name": "Mohamed", "last_name": "El Idrissi", "birth_date": "07/03/1984",
           "id_type": "CIN", "national_id": "BE734519", "phone": "0661234567", "email": "m.idrissi@gmail.com",
           "address_line": "12 rue des Fleurs", "city": "Casablanca", "received_at": "2024-01-01T00:00:00Z"}
-COMPANY = {"party_type": "organization", "company_name": "STE ATLAS TRANS SARL", "ice": "001525812000088",
+COMPANY = {"party_type": "organization", "company_name": "STE ATLAS TRANS SARL", "ice": "001525812000043",
            "rc_number": "12345", "rc_court": "Casablanca", "tax_id": "1234567", "phone": "0522334455",
            "city": "Casa", "received_at": "2024-01-01T00:00:00Z"}
 
@@ -48,8 +48,16 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"birth_date": "01/01/1900"}, "birth_date", 0),
     ({"national_id": "be 734519"}, "national_id", 1),
     ({"national_id": "BE734518"}, "national_id", 2),
-    ({"national_id": "K419283"}, "national_id", 3),
-    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 4),
+    ({"national_id": "BE734518", "first_name": "Mhamed"}, "national_id", 2),  # a spelling of one name
+    ({"national_id": "BE734518", "first_name": "Mohamed Amine"}, "national_id", 2),  # one part of a compound name
+    ({"national_id": "BE734518", "first_name": "El Idrissi", "last_name": "Mohamed"}, "national_id", 2),  # swapped
+    ({"national_id": "BE734518", "first_name": "Simo"}, "national_id", 2),  # a short form of one name
+    ({"national_id": "BE734518", "first_name": "Hassan"}, "national_id", 3),  # twins: consecutive card numbers
+    ({"national_id": "BE734579", "first_name": "Hassan"}, "national_id", 2),  # a mistyped digit is not a twin's card
+    ({"national_id": "BE734518", "first_name": None, "last_name": None, "full_name": "Idrissi Hassan"},
+     "national_id", 3),
+    ({"national_id": "K419283"}, "national_id", 4),
+    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 5),
     ({"national_id": None}, "national_id", 0),
     ({"phone": "+212 6 61 23 45 67"}, "mobile", 1),
     ({"phone": "0600000000"}, "mobile", 0),
@@ -65,9 +73,15 @@ def test_person_levels(change: dict[str, Any], comparison: str, level: int) -> N
 @pytest.mark.parametrize(("change", "comparison", "level"), [
     ({"company_name": "Atlas Trans S.A.R.L."}, "company_name", 1),
     ({"company_name": "ATLAS TRANSPORT"}, "company_name", 3),
-    ({"ice": "001525812000088"}, "ice", 1),
-    ({"ice": "001525812000173"}, "ice", 2),
+    ({"ice": "001525812000043"}, "ice", 1),
+    ({"ice": "001525812000048"}, "ice", 2),  # one digit mistyped: the check digits fail, still this ICE
+    ({"ice": "1525812000043"}, "ice", 1),  # leading zeros dropped by a spreadsheet
+    ({"ice": "001525812000140"}, "ice", 3),  # a branch: same company, another establishment
+    ({"ice": "002291648000058"}, "ice", 4),
+    ({"ice": "002291648000018"}, "ice", 5),  # far from ours and failing its check digits: not proof
     ({"rc_court": "Rabat"}, "registry", 2),
+    ({"rc_number": "98765", "rc_court": "Tanger"}, "registry", 3),  # a seat moved to another court: a new number
+    ({"rc_number": "98765"}, "registry", 4),  # another number at the same court: another company
     ({"ice": "000000000000000"}, "ice", 0),
 ])
 def test_organization_levels(change: dict[str, Any], comparison: str, level: int) -> None:
