@@ -211,3 +211,21 @@ def test_the_online_index_reads_the_extra_fields_of_its_model(tmp_path: Path) ->
 def test_a_stored_document_is_checked_like_a_file() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         read_settings(_changed(lambda d: d["comparisons"]["person"][0].update(kind="soundex")))
+
+
+# A trade written with its feminine ending is the same trade, whichever way closeness is scored; another is not.
+@pytest.mark.parametrize("scorer", ["jaro_winkler", "ratio", "token_set_ratio", "token_sort_ratio"])
+def test_each_scorer_a_settings_file_names_measures_closeness(tmp_path: Path, scorer: str) -> None:
+    comparison = {**OCCUPATION, "scorer": scorer, "thresholds": [88]}
+
+    def change(document: dict[str, Any]) -> None:
+        document["extra_fields"] = ["occupation"]
+        document["comparisons"]["person"].append(comparison)
+
+    settings = load_match_settings(_write(tmp_path, _changed(change)))
+    occupation = settings.comparisons[PERSON][-1]
+    records = [standardise_record({"party_type": "person", "occupation": text}, settings.extra_fields)
+               for text in ("Boulanger", "Boulangère", "Notaire")]
+    features = build_features(extract_columns(records, settings.extra_fields), overused=frozenset())
+    levels = occupation.compute(features, np.array([0, 0]), np.array([1, 2]))
+    assert [occupation.levels[value - 1] for value in levels] == ["close", "different"]
