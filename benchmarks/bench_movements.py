@@ -100,12 +100,30 @@ def report_movements(truth: list[Found], detected: list[Found]) -> None:
         confusion[(reason, NONE)] = count - paired_truth[reason]
     for reason, count in Counter(d.reason for d in set(detected)).items():
         confusion[(NONE, reason)] = count - paired_found[reason]
+    report_reasons(pairs, truth, detected)
     labels = [*REASONS, NONE]
     print(f"\nreasons of stints paired within {TOLERANCE_DAYS} days (rows: true, columns: detected; "
           f"'{NONE}': on one side only)")
     print(" " * 20 + "".join(f"{label[:18]:>19}" for label in labels))
     for true_reason in labels:
         print(f"{true_reason[:19]:<20}" + "".join(f"{confusion[(true_reason, found)]:>19,}" for found in labels))
+
+
+def report_reasons(pairs: list[tuple[Found, Found]], truth: list[Found], detected: list[Found]) -> None:
+    """Per reason: precision and recall of the stints given that reason (paired with a true stint of that reason
+    within the tolerance), and the share of the true stints of that reason found whose reason is right."""
+    right = Counter(t.reason for t, d in pairs if t.reason == d.reason)
+    found = Counter(t.reason for t, _ in pairs)
+    true_count, detected_count = Counter(t.reason for t in truth), Counter(d.reason for d in set(detected))
+    print(f"\nper reason (stints paired within {TOLERANCE_DAYS} days)")
+    print(f"{'reason':<20}{'true':>9}{'detected':>10}{'precision':>11}{'recall':>8}{'reason right':>14}")
+    for reason in REASONS:
+        precision, recall = right[reason] / max(1, detected_count[reason]), right[reason] / max(1, true_count[reason])
+        print(f"{reason:<20}{true_count[reason]:>9,}{detected_count[reason]:>10,}{precision:>11.4f}{recall:>8.4f}"
+              f"{right[reason] / max(1, found[reason]):>14.4f}")
+    moves = [(t, d) for t, d in pairs if t.from_point_of_sale is not None]
+    print(f"reason accuracy of the moves found: {sum(t.reason == d.reason for t, d in moves) / max(1, len(moves)):.4f}"
+          f" ({len(moves):,} moves)")
 
 
 def time_one_at_a_time(sessions: sessionmaker[Session], golden_ids: list[str], model_version: str,
