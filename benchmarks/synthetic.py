@@ -80,7 +80,8 @@ CLOSURE_RATE = 0.04                     # of points of sale (not web) that close
 # The variant with movement traps (opt-in):
 TRAPS_CONCURRENT_TRACK_RATE = 0.30
 TRAPS_SAME_CITY_RELOCATION_RATE = 0.5   # of relocations: a new address and landline in the same city
-TRAPS_CLOSURE_RATE = 0.12               # of points of sale, drawn among the smaller half of each network
+TRAPS_CLOSURE_RATE = 0.12               # of points of sale, each made a small agency
+TRAPS_CLOSING_SIZE = 0.3                # the weight of a closing agency beside others (1 to 15, Pareto-drawn)
 TRANSFER_RATE = 0.85                    # of the clients of a closing point of sale that follow its portfolio
 TRANSFER_WINDOW_DAYS = 30
 SWAPPED_NAMES_RATE = 0.03               # first and last name in each other's field
@@ -1393,9 +1394,6 @@ class FeedRun:
             shared = [members for (net, _city), members in self.point_groups.items()
                       if net == network and len(members) >= 2]
             candidates = [code for members in shared for code, _ in members]
-            if self.movement_traps:  # small agencies: few of their clients are ever seen
-                sizes = dict(member for members in shared for member in members)
-                candidates = sorted(candidates, key=sizes.__getitem__)[:max(1, len(candidates) // 2)]
             count = max(1, round(rate * sum(len(m) for (net, _c), m in self.point_groups.items()
                                             if net == network)))
             closing = set(self.rng.sample(candidates, min(count, len(candidates))))
@@ -1405,7 +1403,19 @@ class FeedRun:
                     if code in closing and heirs:
                         day = CLOSURE_FIRST_DAY + int(self.random() * (CLOSURE_LAST_DAY - CLOSURE_FIRST_DAY))
                         closures[code] = Closure(day, self.pick(heirs))
+        if self.movement_traps:
+            self.shrink_points_of_sale(set(closures))
         return closures
+
+    def shrink_points_of_sale(self, codes: set[str]) -> None:
+        """Make these points of sale small agencies: few clients choose them, so few are seen when they close."""
+        for key, members in self.point_groups.items():
+            if any(code in codes for code, _ in members):
+                members[:] = [(code, TRAPS_CLOSING_SIZE if code in codes else size) for code, size in members]
+                self.point_tables[key] = Weighted(members)
+        for network, _ in POINT_OF_SALE_SHARES:
+            self.network_tables[network] = Weighted(member for (net, _city), members in self.point_groups.items()
+                                                    if net == network for member in members)
 
     def build_domiciliation_centres(self) -> list[Place]:
         """Seats shared by dozens of unrelated companies, each centre with its own landline."""
