@@ -400,12 +400,48 @@ def _utc_day(session: Session, moment: Any) -> Any:
     return func.date(moment, type_=Date)
 
 
-def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> None:
+def relabel_transfers_from(session: Session, points: Sequence[str], now: datetime) -> None:
+    """Re-decide the portfolio transfers out of these points of sale once their reference data changed (a closure
+    declared, moved or withdrawn): the stored stints whose reason changes are updated, and each such move is
+    announced again as a ``client.moved`` event with its new reason and the one it replaces."""
+    if not points:
+        return
+    relabelled = _relabel(session, set(points), {})
+    rows: list[Any] = []
+    for chunk in _chunks(sorted(relabelled)):
+        rows += session.execute(select(
+            PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.network,
+            PointOfSaleStint.from_point_of_sale, PointOfSaleStint.point_of_sale, PointOfSaleStint.start_date,
+            PointOfSaleStint.reason, PointOfSaleStint.evidence_version_id).where(
+            _one_of(session, PointOfSaleStint.id, chunk))).all()
+    rows.sort(key=lambda row: (row.golden_id, row.start_date, row.evidence_version_id))
+    emit_many(session, [
+        NewEvent(CLIENT_MOVED, row.golden_id, {
+            "network": row.network, "from_point_of_sale": row.from_point_of_sale, "to_point_of_sale": row.point_of_sale,
+            "date": row.start_date.isoformat(), "reason": row.reason, "evidence_version_id": row.evidence_version_id,
+            "previous_reason": relabelled[row.id]})
+        for row in rows
+    ], now)
+
+
+def _closures(session: Session, points: Sequence[str]) -> dict[str, Closure]:
+    """The declared closures of these points of sale."""
+    found = {}
+    for chunk in _chunks(points):
+        found.update({code: Closure(closed_on, successor) for code, closed_on, successor in session.execute(
+            select(PointOfSale.code, PointOfSale.closed_on, PointOfSale.successor)
+            .where(_one_of(session, PointOfSale.code, chunk))) if closed_on is not None})
+    return found
+
+
+def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> dict[int, str]:
     """Decide the portfolio transfers out of these points of sale over every client's moves: set the final reason
-    of the fresh stints, and update the stored stints of other clients whose label changes. Reads, per point of
-    sale, its last observation and only the moves the rule can use (those since it fell silent, and those labelled
+    of the fresh stints, and update the stored stints of other clients whose label changes; answers those stored
+    stints (id -> the reason they had). Reads, per point of sale, its last observation and only the moves the rule
+    can use (those since it fell silent, those to its declared successor since it closed, and those labelled
     transfers), so a busy point of sale costs no more than a quiet one."""
     ordered = sorted(points)
+    closures = _closures(session, ordered)
     last_seen: dict[str, date] = {}
     latest = (select(func.max(PointOfSaleStint.last_seen_date))
               .where(PointOfSaleStint.point_of_sale == PointOfSale.code).scalar_subquery())
@@ -425,15 +461,19 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
         since_silent = [(PointOfSaleStint.from_point_of_sale == point)
                         & (PointOfSaleStint.start_date >= last_seen[point] - timedelta(days=HANDOVER_DAYS))
                         for point in chunk if point in last_seen]
+        since_closed = [(PointOfSaleStint.from_point_of_sale == point)
+                        & (PointOfSaleStint.point_of_sale == closure.successor)
+                        & (PointOfSaleStint.start_date >= closure.closed_on - timedelta(days=HANDOVER_DAYS))
+                        for point in chunk if (closure := closures.get(point)) and closure.successor]
         labelled = _one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
             PointOfSaleStint.reason == PORTFOLIO_TRANSFER)
         for stint_id, golden_id, point, origin, day, reason in session.execute(
                 select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
                        PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
-                .where(or_(labelled, *since_silent))):
+                .where(or_(labelled, *since_silent, *since_closed))):
             stored[stint_id] = reason
             moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, day))  # origin is in the chunk
-    transfers = portfolio_transfers(moves, last_seen)
+    transfers = portfolio_transfers(moves, last_seen, closures)
     for stints in fresh.values():
         for s in stints:
             s.reason = PORTFOLIO_TRANSFER if s in transfers else s.history_reason
@@ -445,6 +485,7 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     for chunk in _chunks(no_longer):
         session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
                         .values(reason=PointOfSaleStint.history_reason))
+    return {stint_id: stored[stint_id] for stint_id in (*now_transfers, *no_longer)}
 
 
 @dataclass(frozen=True, slots=True)
