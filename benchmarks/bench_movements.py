@@ -4,12 +4,12 @@
         [--movement-traps]
 
 Generates the feed (with --movement-traps, the variant with more concurrent networks, same-city relocations and
-small agencies that close), imports its points of sale (with the variant's declared closures), loads it into a fresh SQLite database (or the empty database at
---database-url), resolves it, then compares. Each golden record stands for the true client holding most of its
-records; a movement is (client, network, from point of sale, to point of sale, start date). Prints precision and
-recall of movements (exact date, and within 7 days), precision, recall and reason accuracy per reason, the
-confusion matrix of the stints' reasons, and the time of
-each step, the movement history of every golden record rebuilt on its own (as a first full run does it).
+small agencies that close), imports its points of sale (with the variant's declared closures), loads it into a
+fresh SQLite database (or the empty database at --database-url), resolves it, then compares. Each golden record
+stands for the true client holding most of its records; a movement is (client, network, from point of sale, to
+point of sale, start date). Prints precision and recall of movements (exact date, and within 7 days), precision,
+recall and reason accuracy per reason, the confusion matrix of the stints' reasons, and the time of each step, the
+movement history of every golden record rebuilt on its own (as a first full run does it).
 """
 
 from __future__ import annotations
