@@ -1,18 +1,20 @@
 """Movements: which points of sale serve each client, and since when, derived from the records' dated observations.
 
 Every version of every record of a golden record is an observation: on the day it was received, this point of sale
-(of this network) sent the client, for this product line, living in this city. Ordered by date, the observations
+(of this network) sent the client, for this product line, living at this address (city, address line, landline).
+Ordered by date, the observations
 form lines of service (tracks), each a series of stints at one point of sale:
 
 - an observation at a point of sale a track already holds is further evidence of that stint;
 - one at another point of sale of the same network moves that network's track: an ``agent_change``, or a
-  ``relocation`` when the client's address moved to another city;
-- one from another network takes over a track whose network sends nothing more for this client, for a product
-  line that track carried: a ``channel_switch``;
+  ``relocation`` when the client moved home (another city; or in the same city, a new address and landline);
+- one from another network takes over a track whose network sends nothing more for this client, for the product
+  line that track mainly carried: a ``channel_switch``;
 - otherwise two networks serve the client at once (savings at a bank branch, motor insurance with an agent):
   the observation opens a concurrent track (``initial``).
 
-A ``portfolio_transfer`` is told apart across clients: many clients of one point of sale that stopped sending
+A ``portfolio_transfer`` is a move from a point of sale declared closed to its declared successor, or, without a
+declaration, is told apart across clients: many clients of one point of sale that stopped sending
 anything reappearing at the same successor within weeks of each other. It is recomputed for every point of sale
 a refresh touches, so a client's move is relabelled when others join (or leave) the pattern.
 
