@@ -1,5 +1,8 @@
 """A point of sale can be declared closed on a day, with the successor that takes over its clients.
 
+Plain ALTER TABLE on both backends (SQLite adds and drops a column in place): a batch copy of ``point_of_sale``
+would drop the table that records' versions refer to, which SQLite refuses once records exist.
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-20
@@ -17,12 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("point_of_sale") as table:
-        table.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
-        table.add_column(sa.Column("successor", sa.String(64), nullable=True))
+    op.add_column("point_of_sale", sa.Column("closed_on", sa.Date(), nullable=True))
+    op.add_column("point_of_sale", sa.Column("successor", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("point_of_sale") as table:
-        table.drop_column("successor")
-        table.drop_column("closed_on")
+    op.drop_column("point_of_sale", "successor")
+    op.drop_column("point_of_sale", "closed_on")
