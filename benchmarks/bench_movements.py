@@ -1,12 +1,15 @@
 """Movement history quality and speed: detected point-of-sale stints against the synthetic feed's true stints.
 
     .venv/bin/python -m benchmarks.bench_movements [--records 50000] [--seed 5] [--database-url URL]
+        [--movement-traps]
 
-Generates the feed, imports its points of sale, loads it into a fresh SQLite database (or the empty database at
---database-url), resolves it, then compares. Each golden record stands for the true client holding most of its
-records; a movement is (client, network, from point of sale, to point of sale, start date). Prints precision and
-recall of movements (exact date, and within 7 days), the confusion matrix of the stints' reasons, and the time of
-each step, the movement history of every golden record rebuilt on its own (as a first full run does it).
+Generates the feed (with --movement-traps, the variant with more concurrent networks, same-city relocations and
+small agencies that close), imports its points of sale (with the variant's declared closures), loads it into a
+fresh SQLite database (or the empty database at --database-url), resolves it, then compares. Each golden record
+stands for the true client holding most of its records; a movement is (client, network, from point of sale, to
+point of sale, start date). Prints precision and recall of movements (exact date, and within 7 days), precision,
+recall and reason accuracy per reason, the confusion matrix of the stints' reasons, and the time of each step, the
+movement history of every golden record rebuilt on its own (as a first full run does it).
 """
 
 from __future__ import annotations
@@ -100,12 +103,30 @@ def report_movements(truth: list[Found], detected: list[Found]) -> None:
         confusion[(reason, NONE)] = count - paired_truth[reason]
     for reason, count in Counter(d.reason for d in set(detected)).items():
         confusion[(NONE, reason)] = count - paired_found[reason]
+    report_reasons(pairs, truth, detected)
     labels = [*REASONS, NONE]
     print(f"\nreasons of stints paired within {TOLERANCE_DAYS} days (rows: true, columns: detected; "
           f"'{NONE}': on one side only)")
     print(" " * 20 + "".join(f"{label[:18]:>19}" for label in labels))
     for true_reason in labels:
         print(f"{true_reason[:19]:<20}" + "".join(f"{confusion[(true_reason, found)]:>19,}" for found in labels))
+
+
+def report_reasons(pairs: list[tuple[Found, Found]], truth: list[Found], detected: list[Found]) -> None:
+    """Per reason: precision and recall of the stints given that reason (paired with a true stint of that reason
+    within the tolerance), and the share of the true stints of that reason found whose reason is right."""
+    right = Counter(t.reason for t, d in pairs if t.reason == d.reason)
+    found = Counter(t.reason for t, _ in pairs)
+    true_count, detected_count = Counter(t.reason for t in truth), Counter(d.reason for d in set(detected))
+    print(f"\nper reason (stints paired within {TOLERANCE_DAYS} days)")
+    print(f"{'reason':<20}{'true':>9}{'detected':>10}{'precision':>11}{'recall':>8}{'reason right':>14}")
+    for reason in REASONS:
+        precision, recall = right[reason] / max(1, detected_count[reason]), right[reason] / max(1, true_count[reason])
+        print(f"{reason:<20}{true_count[reason]:>9,}{detected_count[reason]:>10,}{precision:>11.4f}{recall:>8.4f}"
+              f"{right[reason] / max(1, found[reason]):>14.4f}")
+    moves = [(t, d) for t, d in pairs if t.from_point_of_sale is not None]
+    print(f"reason accuracy of the moves found: {sum(t.reason == d.reason for t, d in moves) / max(1, len(moves)):.4f}"
+          f" ({len(moves):,} moves)")
 
 
 def time_one_at_a_time(sessions: sessionmaker[Session], golden_ids: list[str], model_version: str,
@@ -125,17 +146,17 @@ def time_one_at_a_time(sessions: sessionmaker[Session], golden_ids: list[str], m
           f"p95 {seconds[int(len(seconds) * 0.95)] * 1000:.1f} ms  ({len(seconds)} samples)")
 
 
-def run(records: int, seed: int, database_url: str | None, workers: int) -> None:
+def run(records: int, seed: int, database_url: str | None, workers: int, movement_traps: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_movements_"))
     url = database_url or f"sqlite:///{folder / 'movements.sqlite3'}"
     started = time.perf_counter()
     feed, entity_of_record = folder / "feed.jsonl", {}
     with feed.open("wb") as out:
-        for generated in generate(records, seed):
+        for generated in generate(records, seed, movement_traps):
             out.write(orjson.dumps(generated.record) + b"\n")
             key = (str(generated.record["source_system"]), str(generated.record["source_record_id"]))
             entity_of_record[key] = generated.entity_id
-    truth = true_stints(iter_stints(records, seed))
+    truth = true_stints(iter_stints(records, seed, movement_traps))
     print(f"generated {records:,} records, {len(truth):,} true stints in {time.perf_counter() - started:.1f} s")
 
     engine = make_engine(url)
@@ -143,8 +164,11 @@ def run(records: int, seed: int, database_url: str | None, workers: int) -> None
     sessions = make_session_factory(engine)
     started = time.perf_counter()
     with transaction(sessions) as session:
-        import_points_of_sale(session, ({"code": p.code, "network": p.network, "city": p.city, "name": p.name}
-                                        for p in list_points_of_sale(records, seed)), utc_now())
+        # The reference file's rows, as `python -m mdm import-points-of-sale` reads them.
+        import_points_of_sale(session, ({"code": p.code, "network": p.network, "city": p.city, "name": p.name,
+                                         **({"closed_on": p.closed_on.isoformat(), "successor": p.successor or ""}
+                                            if p.closed_on else {})}
+                                        for p in list_points_of_sale(records, seed, movement_traps)), utc_now())
     loaded = load_file(sessions, feed, DEFAULT_SOURCE_SYSTEMS, lambda *_: None)
     print(f"loaded {loaded.stored:,} records in {time.perf_counter() - started:.1f} s")
     summary = resolve_all(sessions, workers=workers)
@@ -179,8 +203,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--database-url", help="an empty database (default: a fresh SQLite file)")
     parser.add_argument("--workers", type=int, default=2, help="processes that standardise records")
+    parser.add_argument("--movement-traps", action="store_true", help="the synthetic feed's harder variant")
     args = parser.parse_args()
-    run(args.records, args.seed, args.database_url, args.workers)
+    run(args.records, args.seed, args.database_url, args.workers, args.movement_traps)
 
 
 if __name__ == "__main__":

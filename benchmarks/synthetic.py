@@ -16,6 +16,11 @@ of the same track starts; a client followed by two networks at once (savings at 
 with an agent) has two concurrent tracks. Records are emitted through a bounded shuffle window, so a client's
 records are close in the stream but not adjacent, and memory does not grow with the feed.
 
+`movement_traps=True` (`--movement-traps`) gives a variant whose histories are harder to read: more clients served
+by two networks at once, relocations within the same city (new address and landline, same city), and small
+agencies that close, their closure (day and successor) given with the points of sale as reference data. The
+default feed of a seed is the same, byte for byte, with or without this option existing.
+
     python -m benchmarks.synthetic --records 100000 --seed 1 --out records.jsonl.gz \\
         --truth truth.csv --stints stints.csv --points-of-sale pos.csv
 """
@@ -72,6 +77,11 @@ MOVE_RATE = 0.16                        # per later record of a track: a move ha
 MOVE_REASONS = (("agent_change", 40.0), ("channel_switch", 30.0), ("relocation", 30.0))
 PHONE_CHANGE_RATE = 0.04                # per later record: the client changed mobile number
 CLOSURE_RATE = 0.04                     # of points of sale (not web) that close during the period
+# The variant with movement traps (opt-in):
+TRAPS_CONCURRENT_TRACK_RATE = 0.30
+TRAPS_SAME_CITY_RELOCATION_RATE = 0.5   # of relocations: a new address and landline in the same city
+TRAPS_CLOSURE_RATE = 0.12               # of points of sale, each made a small agency
+TRAPS_CLOSING_SIZE = 0.3                # the weight of a closing agency beside others (1 to 15, Pareto-drawn)
 TRANSFER_RATE = 0.85                    # of the clients of a closing point of sale that follow its portfolio
 TRANSFER_WINDOW_DAYS = 30
 SWAPPED_NAMES_RATE = 0.03               # first and last name in each other's field
@@ -1088,6 +1098,8 @@ class PointOfSale:
     network: str
     city: str
     name: str
+    closed_on: date | None = None  # declared only in the variant with movement traps
+    successor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1304,10 +1316,11 @@ AVERAGE_RECORDS_PER_ENTITY = sum(k * w for k, w in RECORDS_PER_ENTITY) / sum(w f
 class FeedRun:
     """One pass over a feed: all the state a run needs, driven by one random.Random(seed)."""
 
-    def __init__(self, n_records: int, seed: int) -> None:
+    def __init__(self, n_records: int, seed: int, movement_traps: bool = False) -> None:
         if n_records < 0:
             raise ValueError("n_records must be >= 0")
         self.n_records = n_records
+        self.movement_traps = movement_traps
         self.rng = random.Random(seed)
         self.random = self.rng.random
         self.entity_counter = 0
@@ -1326,6 +1339,10 @@ class FeedRun:
         self.point_groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
         self.points_of_sale = self.build_points_of_sale()
         self.closures = self.close_points_of_sale()
+        if movement_traps:
+            self.points_of_sale = [replace(point, closed_on=date.fromordinal(closure.day), successor=closure.successor)
+                                   if (closure := self.closures.get(point.code)) else point
+                                   for point in self.points_of_sale]
         self.centres = self.build_domiciliation_centres()
 
     # --- the network of points of sale -------------------------------------------------------------------------
@@ -1372,12 +1389,13 @@ class FeedRun:
     def close_points_of_sale(self) -> dict[str, Closure]:
         """Some agencies close; their portfolio goes to one successor in the same network and city."""
         closures: dict[str, Closure] = {}
+        rate = TRAPS_CLOSURE_RATE if self.movement_traps else CLOSURE_RATE
         for network, _ in POINT_OF_SALE_SHARES:
             shared = [members for (net, _city), members in self.point_groups.items()
                       if net == network and len(members) >= 2]
             candidates = [code for members in shared for code, _ in members]
-            count = max(1, round(CLOSURE_RATE * sum(len(m) for (net, _c), m in self.point_groups.items()
-                                                    if net == network)))
+            count = max(1, round(rate * sum(len(m) for (net, _c), m in self.point_groups.items()
+                                            if net == network)))
             closing = set(self.rng.sample(candidates, min(count, len(candidates))))
             for members in shared:
                 heirs = [code for code, _ in members if code not in closing]
@@ -1385,7 +1403,19 @@ class FeedRun:
                     if code in closing and heirs:
                         day = CLOSURE_FIRST_DAY + int(self.random() * (CLOSURE_LAST_DAY - CLOSURE_FIRST_DAY))
                         closures[code] = Closure(day, self.pick(heirs))
+        if self.movement_traps:
+            self.shrink_points_of_sale(set(closures))
         return closures
+
+    def shrink_points_of_sale(self, codes: set[str]) -> None:
+        """Make these points of sale small agencies: few clients choose them, so few are seen when they close."""
+        for key, members in self.point_groups.items():
+            if any(code in codes for code, _ in members):
+                members[:] = [(code, TRAPS_CLOSING_SIZE if code in codes else size) for code, size in members]
+                self.point_tables[key] = Weighted(members)
+        for network, _ in POINT_OF_SALE_SHARES:
+            self.network_tables[network] = Weighted(member for (net, _city), members in self.point_groups.items()
+                                                    if net == network for member in members)
 
     def build_domiciliation_centres(self) -> list[Place]:
         """Seats shared by dozens of unrelated companies, each centre with its own landline."""
@@ -1694,7 +1724,8 @@ class FeedRun:
         """The client moves to another city: new address and landline; a company changes court and RC number."""
         old = entity.place.city
         city = old
-        for _ in range(5):
+        same_city = self.movement_traps and self.random() < TRAPS_SAME_CITY_RELOCATION_RATE
+        for _ in range(0 if same_city else 5):
             city = (COMPANY_CITY_TABLE if isinstance(entity, Organization) else CITY_TABLE).draw(self.random())
             if city is not old:
                 break
@@ -1738,7 +1769,8 @@ class FeedRun:
         if isinstance(entity, Person):  # policyholders are adults
             earliest = max(earliest, min(LAST_DAY - 400, date(entity.birth[0] + 18, 1, 1).toordinal()))
         days = self.draw_record_days(k, earliest)
-        second_at = 1 + int(self.random() * (k - 1)) if k >= 2 and self.random() < CONCURRENT_TRACK_RATE else -1
+        concurrent_rate = TRAPS_CONCURRENT_TRACK_RATE if self.movement_traps else CONCURRENT_TRACK_RATE
+        second_at = 1 + int(self.random() * (k - 1)) if k >= 2 and self.random() < concurrent_rate else -1
         network = self.draw_network(entity, ())
         primary = Track(network, self.draw_line(entity, network), "", [])
         tracks = [primary]
@@ -2167,23 +2199,23 @@ def next_national_id(national_id: str) -> str:
 
 
 # --- Public API ---------------------------------------------------------------------------------------------------
-def generate(n_records: int, seed: int = 0) -> Iterator[GeneratedRecord]:
+def generate(n_records: int, seed: int = 0, movement_traps: bool = False) -> Iterator[GeneratedRecord]:
     """Exactly n_records records with their true entity, streamed."""
-    for item in FeedRun(n_records, seed).iter_items():
+    for item in FeedRun(n_records, seed, movement_traps).iter_items():
         if isinstance(item, GeneratedRecord):
             yield item
 
 
-def iter_stints(n_records: int, seed: int = 0) -> Iterator[Stint]:
-    """The true point-of-sale stints of the clients of `generate(n_records, seed)`."""
-    for item in FeedRun(n_records, seed).iter_items():
+def iter_stints(n_records: int, seed: int = 0, movement_traps: bool = False) -> Iterator[Stint]:
+    """The true point-of-sale stints of the clients of `generate(n_records, seed, movement_traps)`."""
+    for item in FeedRun(n_records, seed, movement_traps).iter_items():
         if isinstance(item, Stint):
             yield item
 
 
-def list_points_of_sale(n_records: int, seed: int = 0) -> list[PointOfSale]:
-    """The points of sale the records of `generate(n_records, seed)` refer to."""
-    return FeedRun(n_records, seed).points_of_sale
+def list_points_of_sale(n_records: int, seed: int = 0, movement_traps: bool = False) -> list[PointOfSale]:
+    """The points of sale the records of `generate(n_records, seed, movement_traps)` refer to."""
+    return FeedRun(n_records, seed, movement_traps).points_of_sale
 
 
 # --- Command line -----------------------------------------------------------------------------------------------
@@ -2227,12 +2259,14 @@ def write_feed(run: FeedRun, out: Path, truth: Path | None, stints: Path | None)
         records_file.write(b"".join(batch))
 
 
-def write_points_of_sale(points: Iterable[PointOfSale], path: Path) -> None:
+def write_points_of_sale(points: Iterable[PointOfSale], path: Path, with_closures: bool = False) -> None:
+    """The reference CSV ``python -m mdm import-points-of-sale`` reads; the closures' columns only when asked for."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(("code", "network", "city", "name"))
+        writer.writerow(("code", "network", "city", "name", *(("closed_on", "successor") if with_closures else ())))
         for point in points:
-            writer.writerow((point.code, point.network, point.city, point.name))
+            closure = (point.closed_on.isoformat() if point.closed_on else "", point.successor or "")
+            writer.writerow((point.code, point.network, point.city, point.name, *(closure if with_closures else ())))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -2242,15 +2276,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="records file, .jsonl or .jsonl.gz")
     parser.add_argument("--truth", type=Path, help="CSV source_system,source_record_id,entity_id")
     parser.add_argument("--stints", type=Path, help="CSV of the true point-of-sale stints")
-    parser.add_argument("--points-of-sale", type=Path, help="CSV code,network,city,name")
+    parser.add_argument("--points-of-sale", type=Path,
+                        help="CSV code,network,city,name (and closed_on,successor with --movement-traps)")
+    parser.add_argument("--movement-traps", action="store_true",
+                        help="the variant: concurrent networks, same-city relocations, small agencies that close")
     args = parser.parse_args(argv)
     if args.records < 0:
         parser.error("--records must be >= 0")
     started = time.perf_counter()
-    run = FeedRun(args.records, args.seed)
+    run = FeedRun(args.records, args.seed, args.movement_traps)
     write_feed(run, args.out, args.truth, args.stints)
     if args.points_of_sale:
-        write_points_of_sale(run.points_of_sale, args.points_of_sale)
+        write_points_of_sale(run.points_of_sale, args.points_of_sale, args.movement_traps)
     counts = run.count_output()
     seconds = time.perf_counter() - started
     print(f"records: {counts.records}  entities: {counts.entities}  persons: {counts.persons}  "

@@ -391,7 +391,8 @@ def _import_points_of_sale(path: Path) -> None:
 @cli.command("import-points-of-sale")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_points_of_sale_command(path: Path) -> None:
-    """Create or update points of sale from a CSV file with columns code,network,city,name."""
+    """Create or update points of sale from a CSV file with columns code,network,city,name (and optionally
+    closed_on,successor: the day a point of sale closed and the one that took over its clients)."""
     _import_points_of_sale(path)
 
 

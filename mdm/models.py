@@ -57,6 +57,9 @@ class PointOfSale(Base):
     network: Mapped[str] = mapped_column(String(32))
     city: Mapped[str | None] = mapped_column(String(128))
     name: Mapped[str | None] = mapped_column(String(256))
+    # A closed agency's clients are handed to its successor: their moves there are portfolio transfers.
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    successor: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -1,18 +1,20 @@
 """Movements: which points of sale serve each client, and since when, derived from the records' dated observations.
 
 Every version of every record of a golden record is an observation: on the day it was received, this point of sale
-(of this network) sent the client, for this product line, living in this city. Ordered by date, the observations
+(of this network) sent the client, for this product line, living at this address (city, address line, landline).
+Ordered by date, the observations
 form lines of service (tracks), each a series of stints at one point of sale:
 
 - an observation at a point of sale a track already holds is further evidence of that stint;
 - one at another point of sale of the same network moves that network's track: an ``agent_change``, or a
-  ``relocation`` when the client's address moved to another city;
-- one from another network takes over a track whose network sends nothing more for this client, for a product
-  line that track carried: a ``channel_switch``;
+  ``relocation`` when the client moved home (another city; or in the same city, a new address and landline);
+- one from another network takes over a track whose network sends nothing more for this client, for the product
+  line that track mainly carried: a ``channel_switch``;
 - otherwise two networks serve the client at once (savings at a bank branch, motor insurance with an agent):
   the observation opens a concurrent track (``initial``).
 
-A ``portfolio_transfer`` is told apart across clients: many clients of one point of sale that stopped sending
+A ``portfolio_transfer`` is a move from a point of sale declared closed to its declared successor, or, without a
+declaration, is told apart across clients: many clients of one point of sale that stopped sending
 anything reappearing at the same successor within weeks of each other. It is recomputed for every point of sale
 a refresh touches, so a client's move is relabelled when others join (or leave) the pattern.
 
@@ -22,17 +24,19 @@ inserted); those of merged and retired golden records are dropped.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from rapidfuzz.fuzz import token_set_ratio
 from sqlalchemy import Date, Table, any_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from matching.standardise import read_city
+from matching.places import ADDRESS_ABBREVIATIONS
+from matching.standardise import read_address, read_city, read_phones
 from mdm.db import bulk_insert
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
@@ -54,7 +58,11 @@ HANDOVER_DAYS = 30
 # A successor re-registers a closed portfolio over weeks, so its clients' moves bunch within a quarter: short
 # beside the years that usually separate two records of one client, so unrelated moves rarely bunch like that.
 TRANSFER_WINDOW_DAYS = 90
+# Two captures of one address line differ in abbreviations, order and missing words; the matcher's "similar" level
+# for addresses is where they still describe one home.
+SAME_ADDRESS_SIMILARITY = 65
 
+ADDRESS_KIND_WORDS = frozenset(ADDRESS_ABBREVIATIONS)
 _CHUNK = 5000
 _ROUTES_PER_QUERY = 200  # points of sale whose moves one query reads: one condition each
 _stint_table = cast(Table, PointOfSaleStint.__table__)
@@ -70,6 +78,25 @@ class Observation:
     network: str
     product_line: str | None = None
     client_city: str | None = None  # the client's address city, standardised
+    address: str | None = None  # the words that tell one address line from another (see ``observe``)
+    landlines: frozenset[str] = frozenset()  # fixed lines: they belong to a dwelling or an office
+
+
+@dataclass(frozen=True, slots=True)
+class Residence:
+    """Where a client lives as known at some point of its history: each part as last (or first) given."""
+
+    city: str | None = None
+    address: str | None = None
+    landlines: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A point of sale declared closed on a day, its clients handed to a successor."""
+
+    closed_on: date
+    successor: str | None
 
 
 @dataclass(slots=True, eq=False)  # identity: a stint is one line of the history, found again by reference
@@ -88,7 +115,7 @@ class Stint:
 @dataclass(slots=True)
 class _Track:
     stints: list[Stint]
-    product_lines: set[str | None] = field(default_factory=set)
+    product_lines: Counter[str] = field(default_factory=Counter)
     last_position: int = 0
 
 
@@ -99,7 +126,7 @@ def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
         return [_stint(ordered[0], None, INITIAL)]
     # Where each network is last seen for this client: a track whose network sends again later was not left.
     last_seen_at = {o.network: position for position, o in enumerate(ordered)}
-    residence = _residences(ordered)
+    residences = _residences(ordered)
     tracks: list[_Track] = []
     holding: dict[str, _Track] = {}  # point of sale -> the track whose current stint is there
     for position, observation in enumerate(ordered):
@@ -108,51 +135,81 @@ def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
             # One line of service per network; another network takes over a line whose network fell silent.
             same_network = [t for t in tracks if t.stints[-1].network == observation.network]
             left = same_network or [t for t in tracks if last_seen_at[t.stints[-1].network] < position
-                                    and _carries(t, observation.product_line)]
+                                    and _carries(t.product_lines, _lines_ahead(ordered, position))]
             if left:
                 holder = max(left, key=lambda t: t.last_position)
                 del holding[holder.stints[-1].point_of_sale]
-                _move(holder, observation, residence[holder.last_position][0], residence[position][1])
+                # The residence just before the move against the one from it on: a client who moved home while
+                # staying with its point of sale, and changed agent only later, did not change agent to move.
+                _move(holder, observation, residences[position - 1][0], residences[position][1])
             else:
                 holder = _Track([_stint(observation, None, INITIAL)])
                 tracks.append(holder)
             holding[observation.point_of_sale] = holder
         holder.stints[-1].last_seen_date = observation.day
-        holder.product_lines.add(observation.product_line)
+        if observation.product_line:
+            holder.product_lines[observation.product_line] += 1
         holder.last_position = position
     return sorted((stint for track in tracks for stint in track.stints),
                   key=lambda s: (s.start_date, s.evidence_version_id))
 
 
-def _residences(ordered: Sequence[Observation]) -> list[tuple[str | None, str | None]]:
-    """Per observation, the client's city as last known up to it, and as first known from it on."""
-    up_to: list[str | None] = []
-    known = None
-    for observation in ordered:
-        known = observation.client_city or known
-        up_to.append(known)
-    from_on: list[str | None] = []
-    known = None
-    for observation in reversed(ordered):
-        known = observation.client_city or known
-        from_on.append(known)
-    return list(zip(up_to, reversed(from_on), strict=True))
+def _residences(ordered: Sequence[Observation]) -> list[tuple[Residence, Residence]]:
+    """Per observation, the client's residence as last known up to it, and as first known from it on (each part
+    on its own: a record without an address still tells the landline)."""
+    def known(observations: Iterable[Observation]) -> Iterator[Residence]:
+        residence = Residence()
+        for o in observations:
+            residence = Residence(o.client_city or residence.city, o.address or residence.address,
+                                  o.landlines or residence.landlines)
+            yield residence
+    up_to = list(known(ordered))
+    from_on = list(known(reversed(ordered)))[::-1]
+    return list(zip(up_to, from_on, strict=True))
 
 
-def _carries(track: _Track, product_line: str | None) -> bool:
-    """Whether a newcomer from another network may take over this line of service: only for a product line it
-    carried. A new network for another product (savings at a bank beside motor insurance with an agent) is a
-    contract beside the old one, even if the old network happens to send nothing more."""
-    return product_line is None or None in track.product_lines or product_line in track.product_lines
+def moved_home(before: Residence, after: Residence) -> bool:
+    """Whether the client lives elsewhere: another city, or in the same city another address line without the
+    same landline, or another landline without the same address (a new home brings both; a typed address varies
+    in its words, so only a line unlike the old one counts). Missing parts are no evidence either way."""
+    if before.city and after.city and before.city != after.city:
+        return True
+    same_address = _compare(before.address, after.address,
+                            lambda a, b: token_set_ratio(a, b) >= SAME_ADDRESS_SIMILARITY)
+    same_landline = _compare(before.landlines, after.landlines, lambda a, b: bool(a & b))
+    return (same_address is False and same_landline is not True) or (same_landline is False and not same_address)
 
 
-def _move(track: _Track, observation: Observation, city_before: str | None, city_after: str | None) -> None:
+def _compare(before: Any, after: Any, same: Any) -> bool | None:
+    return bool(same(before, after)) if before and after else None
+
+
+def _lines_ahead(ordered: Sequence[Observation], position: int) -> Counter[str]:
+    """The product lines the network of this observation sends for the client from it on."""
+    network = ordered[position].network
+    return Counter(o.product_line for o in ordered[position:] if o.network == network and o.product_line)
+
+
+def _carries(carried: Counter[str], newcomer: Counter[str]) -> bool:
+    """Whether a newcomer from another network may take over a line of service: only for the product line it
+    mainly carried. A new network for another product (savings at a bank beside motor insurance with an agent) is
+    a contract beside the old one, even if the old network happens to send nothing more. Each side's most frequent
+    lines are compared, so one record filed under a wrong line does not decide; an unknown line does not refuse."""
+    return not carried or not newcomer or bool(_most_frequent(carried) & _most_frequent(newcomer))
+
+
+def _most_frequent(lines: Counter[str]) -> set[str]:
+    top = max(lines.values())
+    return {line for line, count in lines.items() if count == top}
+
+
+def _move(track: _Track, observation: Observation, before: Residence, after: Residence) -> None:
     """The track leaves its point of sale for the observation's. The client's own address tells a relocation:
     the city of a point of sale is no evidence, a client may pick an agent in the next town without moving."""
     previous = track.stints[-1]
     if previous.network != observation.network:
         reason = CHANNEL_SWITCH
-    elif city_before and city_after and city_before != city_after:
+    elif moved_home(before, after):
         reason = RELOCATION
     else:
         reason = AGENT_CHANGE
@@ -176,24 +233,36 @@ class MoveOut:
     day: date
 
 
-def portfolio_transfers(moves: Iterable[MoveOut], last_seen: Mapping[str, date]) -> set[Any]:
+def portfolio_transfers(moves: Iterable[MoveOut], last_seen: Mapping[str, date],
+                        closures: Mapping[str, Closure] | None = None) -> set[Any]:
     """The keys of the moves that belong to a portfolio transfer.
 
-    A point of sale P hands its portfolio to S when, once P has fallen silent (from ``HANDOVER_DAYS`` before its
-    last observation on), at least ``MIN_TRANSFERRED_CLIENTS`` of its clients reappear at S within
+    A point of sale declared closed hands its portfolio to its declared successor: every move to the successor
+    from ``HANDOVER_DAYS`` before the closure on is a transfer, however few of its clients the hub knows.
+    Otherwise a point of sale P hands its portfolio to S when, once P has fallen silent (from ``HANDOVER_DAYS``
+    before its last observation on), at least ``MIN_TRANSFERRED_CLIENTS`` of its clients reappear at S within
     ``TRANSFER_WINDOW_DAYS`` of each other. Every move from P to S since P fell silent is then a transfer, also
     those of clients seen again at S only later.
     """
+    closures = closures or {}
     by_route: dict[tuple[str, str], list[MoveOut]] = defaultdict(list)
+    transfers: set[Any] = set()
     for move in moves:
+        if _follows_closure(move, closures.get(move.from_point_of_sale)):
+            transfers.add(move.key)
+            continue
         silent_after = last_seen.get(move.from_point_of_sale)
         if silent_after is not None and move.day >= silent_after - timedelta(days=HANDOVER_DAYS):
             by_route[(move.from_point_of_sale, move.to_point_of_sale)].append(move)
-    transfers: set[Any] = set()
     for route in by_route.values():
         if _bunched(route):
             transfers.update(move.key for move in route)
     return transfers
+
+
+def _follows_closure(move: MoveOut, closure: Closure | None) -> bool:
+    return (closure is not None and move.to_point_of_sale == closure.successor
+            and move.day >= closure.closed_on - timedelta(days=HANDOVER_DAYS))
 
 
 def _bunched(moves: list[MoveOut]) -> bool:
@@ -286,7 +355,8 @@ def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list
     query = (
         select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
                SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
-               SourceRecordVersion.payload["city"].as_string())
+               *(SourceRecordVersion.payload[name].as_string() for name in ("city", "address_line", "phone",
+                                                                              "phone_alt")))
         .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
         # Every point of sale a record names exists (created on first sight), with the network it belongs to.
         .join(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
@@ -306,13 +376,23 @@ def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list
 
 
 def _collect(found: dict[str, list[Observation]], rows: Iterable[Any]) -> None:
-    """Rows of (golden id, version id, day received, point of sale, network, product line, city) as observations."""
-    for golden_id, version_id, day, point, network, line, city in rows:
-        found[golden_id].append(Observation(day, version_id, point, network, line, _city(city)))
+    """Rows of (golden id, version id, day received, point of sale, network, product line, city, address line,
+    phone, other phone) as observations."""
+    for golden_id, version_id, day, point, network, line, city, address, phone, phone_alt in rows:
+        found[golden_id].append(observe(day, version_id, point, network, line, city, address, (phone, phone_alt)))
 
 
-def _city(text: str | None) -> str | None:
-    return read_city(text)[0] if text else None
+def observe(day: date, version_id: int, point_of_sale: str, network: str, product_line: str | None,
+            city: str | None, address_line: str | None, phones: Iterable[str | None]) -> Observation:
+    """A record version as an observation, its residence read as the matcher reads it (placeholders dropped)."""
+    client_city = read_city(city)[0] if city else None
+    words = read_address(address_line)[0] if address_line else ()
+    # Kinds of way or building (RUE, RESIDENCE, APPT) and the city's name, which sources append, are shared by many
+    # unrelated addresses: only numbers and names tell two homes apart.
+    common = ADDRESS_KIND_WORDS | set(client_city.split("_") if client_city else ())
+    address = " ".join(word for word in words if word not in common) or None
+    landlines = frozenset(number for text in phones if text for number in read_phones(str(text))[1])
+    return Observation(day, version_id, point_of_sale, network, product_line, client_city, address, landlines)
 
 
 def _utc_day(session: Session, moment: Any) -> Any:
@@ -322,12 +402,48 @@ def _utc_day(session: Session, moment: Any) -> Any:
     return func.date(moment, type_=Date)
 
 
-def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> None:
+def relabel_transfers_from(session: Session, points: Sequence[str], now: datetime) -> None:
+    """Re-decide the portfolio transfers out of these points of sale once their reference data changed (a closure
+    declared, moved or withdrawn): the stored stints whose reason changes are updated, and each such move is
+    announced again as a ``client.moved`` event with its new reason and the one it replaces."""
+    if not points:
+        return
+    relabelled = _relabel(session, set(points), {})
+    rows: list[Any] = []
+    for chunk in _chunks(sorted(relabelled)):
+        rows += session.execute(select(
+            PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.network,
+            PointOfSaleStint.from_point_of_sale, PointOfSaleStint.point_of_sale, PointOfSaleStint.start_date,
+            PointOfSaleStint.reason, PointOfSaleStint.evidence_version_id).where(
+            _one_of(session, PointOfSaleStint.id, chunk))).all()
+    rows.sort(key=lambda row: (row.golden_id, row.start_date, row.evidence_version_id))
+    emit_many(session, [
+        NewEvent(CLIENT_MOVED, row.golden_id, {
+            "network": row.network, "from_point_of_sale": row.from_point_of_sale, "to_point_of_sale": row.point_of_sale,
+            "date": row.start_date.isoformat(), "reason": row.reason, "evidence_version_id": row.evidence_version_id,
+            "previous_reason": relabelled[row.id]})
+        for row in rows
+    ], now)
+
+
+def _closures(session: Session, points: Sequence[str]) -> dict[str, Closure]:
+    """The declared closures of these points of sale."""
+    found = {}
+    for chunk in _chunks(points):
+        found.update({code: Closure(closed_on, successor) for code, closed_on, successor in session.execute(
+            select(PointOfSale.code, PointOfSale.closed_on, PointOfSale.successor)
+            .where(_one_of(session, PointOfSale.code, chunk))) if closed_on is not None})
+    return found
+
+
+def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> dict[int, str]:
     """Decide the portfolio transfers out of these points of sale over every client's moves: set the final reason
-    of the fresh stints, and update the stored stints of other clients whose label changes. Reads, per point of
-    sale, its last observation and only the moves the rule can use (those since it fell silent, and those labelled
+    of the fresh stints, and update the stored stints of other clients whose label changes; answers those stored
+    stints (id -> the reason they had). Reads, per point of sale, its last observation and only the moves the rule
+    can use (those since it fell silent, those to its declared successor since it closed, and those labelled
     transfers), so a busy point of sale costs no more than a quiet one."""
     ordered = sorted(points)
+    closures = _closures(session, ordered)
     last_seen: dict[str, date] = {}
     latest = (select(func.max(PointOfSaleStint.last_seen_date))
               .where(PointOfSaleStint.point_of_sale == PointOfSale.code).scalar_subquery())
@@ -347,15 +463,19 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
         since_silent = [(PointOfSaleStint.from_point_of_sale == point)
                         & (PointOfSaleStint.start_date >= last_seen[point] - timedelta(days=HANDOVER_DAYS))
                         for point in chunk if point in last_seen]
+        since_closed = [(PointOfSaleStint.from_point_of_sale == point)
+                        & (PointOfSaleStint.point_of_sale == closure.successor)
+                        & (PointOfSaleStint.start_date >= closure.closed_on - timedelta(days=HANDOVER_DAYS))
+                        for point in chunk if (closure := closures.get(point)) and closure.successor]
         labelled = _one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
             PointOfSaleStint.reason == PORTFOLIO_TRANSFER)
         for stint_id, golden_id, point, origin, day, reason in session.execute(
                 select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
                        PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
-                .where(or_(labelled, *since_silent))):
+                .where(or_(labelled, *since_silent, *since_closed))):
             stored[stint_id] = reason
             moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, day))  # origin is in the chunk
-    transfers = portfolio_transfers(moves, last_seen)
+    transfers = portfolio_transfers(moves, last_seen, closures)
     for stints in fresh.values():
         for s in stints:
             s.reason = PORTFOLIO_TRANSFER if s in transfers else s.history_reason
@@ -367,6 +487,7 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     for chunk in _chunks(no_longer):
         session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
                         .values(reason=PointOfSaleStint.history_reason))
+    return {stint_id: stored[stint_id] for stint_id in (*now_transfers, *no_longer)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,12 @@
-"""Points of sale: reference data created on first sight in a record and editable afterwards."""
+"""Points of sale: reference data created on first sight in a record and editable afterwards, including the
+closure of an agency and the successor that takes over its clients."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,14 +15,16 @@ from sqlalchemy.orm import Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.clock import as_utc
-from mdm.errors import InvalidInput, NotFound
+from mdm.errors import FieldError, InvalidInput, NotFound
 from mdm.models import PointOfSale
+from mdm.movements import relabel_transfers_from
 from mdm.text_rules import text_error
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 POINT_OF_SALE_UPDATED = "point_of_sale.updated"
 # The columns' lengths: what an edit may write.
-EDITABLE_MAX_LENGTHS = {"network": 32, "city": 128, "name": 256}
+EDITABLE_MAX_LENGTHS = {"network": 32, "city": 128, "name": 256, "closed_on": 64, "successor": 64}
+CLOSURE_FIELDS = ("closed_on", "successor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +33,15 @@ class PointOfSaleView:
     network: str
     city: str | None
     name: str | None
+    closed_on: date | None
+    successor: str | None
     created_at: datetime
     updated_at: datetime
 
 
 def _view(row: PointOfSale) -> PointOfSaleView:
-    return PointOfSaleView(row.code, row.network, row.city, row.name, as_utc(row.created_at), as_utc(row.updated_at))
+    return PointOfSaleView(row.code, row.network, row.city, row.name, row.closed_on, row.successor,
+                           as_utc(row.created_at), as_utc(row.updated_at))
 
 
 def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str], now: datetime) -> dict[str, str]:
@@ -84,7 +91,9 @@ def get_point_of_sale(session: Session, code: str) -> PointOfSaleView:
 def update_point_of_sale(
     session: Session, code: str, changes: Mapping[str, str | None], now: datetime, actor: str = SYSTEM_ACTOR,
 ) -> PointOfSaleView:
-    """Edit the reference data of one point of sale (network, city, name); the audit trail keeps who changed what."""
+    """Edit the reference data of one point of sale (network, city, name, closure day and successor); the audit
+    trail keeps who changed what. A changed closure re-decides the portfolio transfers out of the point of sale
+    and announces each move whose reason changed."""
     errors = [error for name, value in changes.items() if isinstance(value, str)
               and (error := text_error(name, value, EDITABLE_MAX_LENGTHS.get(name, 0))) is not None]
     if errors:
@@ -92,32 +101,98 @@ def update_point_of_sale(
     row = session.get(PointOfSale, code.upper())
     if row is None:
         raise NotFound(f"no point of sale {code!r}")
+    values = {name: _read(name, value) for name, value in changes.items()}
+    closure = {name: values.get(name, getattr(row, name)) for name in CLOSURE_FIELDS}
+    errors = closure_errors(session, row.code, changes.get("closed_on"), closure["closed_on"], closure["successor"])
+    if errors:
+        raise InvalidInput("the point of sale edit breaks a rule", tuple(errors))
     before = {name: getattr(row, name) for name in changes}
-    for name, value in changes.items():
-        setattr(row, name, value.upper() if name == "network" and value else value)
+    for name, value in values.items():
+        setattr(row, name, value)
     row.updated_at = now
     session.flush()
     append_events(session, [AuditEntry(POINT_OF_SALE_UPDATED, None, actor, {"kind": "reference"}, None, {
-        "point_of_sale": row.code, "before": before, "after": {name: getattr(row, name) for name in changes},
+        "point_of_sale": row.code, "before": _plain(before), "after": _plain({name: getattr(row, name)
+                                                                             for name in changes}),
     })], now)
+    if any(before[name] != getattr(row, name) for name in CLOSURE_FIELDS if name in before):
+        relabel_transfers_from(session, [row.code], now)
     return _view(row)
 
 
+def _read(name: str, value: str | None) -> Any:
+    """An edited value as stored: networks and codes in capitals, the closure day as a date."""
+    if value is None:
+        return None
+    if name in ("network", "successor"):
+        return value.strip().upper() or None
+    if name == "closed_on":
+        return _day(value)
+    return value
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
+    except ValueError:
+        return None
+
+
+def closure_errors(session: Session, code: str, closed_on_text: str | None, closed_on: date | None,
+                   successor: str | None) -> list[FieldError]:
+    """The rules a closure follows: a calendar day (YYYY-MM-DD), a successor that is another known point of sale,
+    and no successor without a closure day."""
+    errors = []
+    if closed_on_text is not None and closed_on is None:
+        errors.append(FieldError("closed_on", "date", f"{closed_on_text!r} is not a day written YYYY-MM-DD"))
+    if successor is not None:
+        if successor == code:
+            errors.append(FieldError("successor", "not_itself", "a point of sale cannot succeed itself"))
+        elif session.get(PointOfSale, successor) is None:
+            errors.append(FieldError("successor", "known_point_of_sale", f"no point of sale {successor!r}"))
+        if closed_on is None and closed_on_text is None:
+            errors.append(FieldError("successor", "needs_closed_on", "a successor takes over a closed point of sale: "
+                                                                     "give closed_on too"))
+    return errors
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value.isoformat() if isinstance(value, date) else value for name, value in values.items()}
+
+
 def import_points_of_sale(session: Session, rows: Iterable[Mapping[str, str]], now: datetime) -> tuple[int, int]:
-    """Create or update points of sale from reference rows (code, network, city, name); answers (created, updated)."""
+    """Create or update points of sale from reference rows (code, network, city, name, and optionally closed_on and
+    successor); answers (created, updated). A closure is checked as an edit's is, once every row is in (a
+    successor may come later in the file), and re-decides the portfolio transfers out of the closed point of sale."""
     created = updated = 0
+    closures: dict[str, tuple[str | None, str | None]] = {}
+    changed_closures: list[str] = []
     for row in rows:
         code = row["code"].strip().upper()
-        values = {"network": row["network"].strip().upper(), "city": row.get("city") or None,
-                  "name": row.get("name") or None}
+        values: dict[str, Any] = {"network": row["network"].strip().upper(), "city": row.get("city") or None,
+                                  "name": row.get("name") or None}
+        if any(name in row for name in CLOSURE_FIELDS):
+            closures[code] = (row.get("closed_on") or None, row.get("successor") or None)
+            values["closed_on"] = _read("closed_on", closures[code][0])
+            values["successor"] = _read("successor", closures[code][1])
         existing = session.get(PointOfSale, code)
         if existing is None:
             session.add(PointOfSale(code=code, created_at=now, updated_at=now, **values))
             created += 1
+            if values.get("closed_on"):
+                changed_closures.append(code)
         elif any(getattr(existing, name) != value for name, value in values.items()):
+            if any(getattr(existing, name) != values[name] for name in CLOSURE_FIELDS if name in values):
+                changed_closures.append(code)
             for name, value in values.items():
                 setattr(existing, name, value)
             existing.updated_at = now
             updated += 1
     session.flush()
+    errors = [FieldError(f"{code}.{error.field}", error.rule, error.message) for code, (text, successor)
+              in closures.items() for error in closure_errors(session, code, text, _read("closed_on", text),
+                                                              _read("successor", successor))]
+    if errors:
+        raise InvalidInput("the points of sale break a rule", tuple(errors))
+    relabel_transfers_from(session, changed_closures, now)
     return created, updated

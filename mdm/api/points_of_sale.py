@@ -44,6 +44,6 @@ def get_one(code: str) -> Any:
 @blp.response(200, PointOfSaleSchema)
 @problem_answers(blp, *BODY_PROBLEMS, 404, 422)
 def patch_one(changes: dict[str, str | None], code: str) -> Any:
-    """Edit a point of sale's network, city or name."""
+    """Edit a point of sale's network, city or name, or declare it closed on a day with its successor."""
     with unit_of_work() as session:
         return update_point_of_sale(session, code, changes, utc_now(), current_principal().actor)

@@ -31,10 +31,22 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     drop_postgres_schema(schema)
 
 
+# Columns added to a table after it was created: each migration's upgrade and downgrade must handle them.
+ADDED_COLUMNS = {"point_of_sale": {"closed_on", "successor"}}
+
+
 def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
         return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
     finally:
         engine.dispose()
 
@@ -48,4 +60,6 @@ def test_upgrade_then_downgrade_then_upgrade(empty_database_url: str) -> None:
     upgrade_database(engine)
     upgrade_database(engine)  # idempotent: every command runs it on start
     assert _tables(empty_database_url) >= TABLES
+    for table, columns in ADDED_COLUMNS.items():
+        assert _columns(empty_database_url, table) >= columns
     engine.dispose()

@@ -18,13 +18,16 @@ from mdm.movements import (
     HANDOVER_DAYS,
     MIN_TRANSFERRED_CLIENTS,
     TRANSFER_WINDOW_DAYS,
+    Closure,
     MoveOut,
     Observation,
     derive_stints,
     movement_history,
+    observe,
     portfolio_transfers,
     refresh_movements,
 )
+from mdm.points_of_sale import update_point_of_sale
 from mdm.resolution import GoldenChanges
 from mdm.source_records import ingest_records
 from tests.movement_clients import TRANSFERRED, TWO_NETWORKS, load_moving_clients, person
@@ -32,9 +35,12 @@ from tests.movement_clients import TRANSFERRED, TWO_NETWORKS, load_moving_client
 NETWORKS = {"AGT": "AGENT", "BQ": "BANCASSURANCE", "CRT": "COURTIER", "WEB": "WEB"}
 
 
-def seen(day: str, point: str, version: int, line: str | None = None, city: str | None = "RABAT") -> Observation:
-    """The client, living in ``city``, sent by ``point`` for ``line`` on ``day``."""
-    return Observation(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city)
+def seen(day: str, point: str, version: int, line: str | None = None, city: str | None = "RABAT",
+         address: str | None = None, phone: str | None = None) -> Observation:
+    """The client, living in ``city`` at ``address`` (with the ``phone`` given), sent by ``point`` for ``line`` on
+    ``day``; the address and phone read as a record's fields are."""
+    return observe(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city, address,
+                   (phone,))
 
 
 def d(day: str) -> date:
@@ -122,6 +128,64 @@ CASES = {
          ("AGT2", "AGT1", d("2021-01-01"), d("2022-01-01"), "agent_change", 2),
          ("AGT1", "AGT2", d("2022-01-01"), None, "agent_change", 3)],
     ),
+    # A household that moves within its city gets a new address and a new landline: no other city to tell it.
+    "a new address and landline in the same city is a relocation": (
+        [seen("2020-03-01", "AGT1", 1, address="12 RUE IBN SINA", phone="0537 21 43 65"),
+         seen("2021-05-01", "AGT2", 2, address="RES AL AMAL IMM 4 APPT 9 HAY RIAD", phone="0537 77 80 91")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "relocation", 2)],
+    ),
+    "a new address line alone, landline unknown, is a relocation": (
+        [seen("2020-03-01", "AGT1", 1, address="RESIDENCE AL AMAL IMM 17 APPT 148"),
+         seen("2021-05-01", "AGT2", 2, address="RESIDENCE NAKHIL IMM 3 APPT 12")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "relocation", 2)],
+    ),
+    "a new landline alone, address unknown, is a relocation": (
+        [seen("2020-03-01", "AGT1", 1, phone="0537214365"), seen("2021-05-01", "AGT2", 2, phone="0537778091")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "relocation", 2)],
+    ),
+    "one address typed two ways, with the city appended, is no relocation": (
+        [seen("2020-03-01", "AGT1", 1, address="Res. Al Amal Imm 17 Appt 148", phone="0537214365"),
+         seen("2021-05-01", "AGT2", 2, address="RESIDENCE AL AMAL IMMEUBLE 17 APPARTEMENT 148, RABAT")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "agent_change", 2)],
+    ),
+    "a new address line with the same landline is a typing, not a move": (
+        [seen("2020-03-01", "AGT1", 1, address="12 RUE IBN SINA", phone="0537214365"),
+         seen("2021-05-01", "AGT2", 2, address="LOT NAKHIL NO 7", phone="05 37 21 43 65")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "agent_change", 2)],
+    ),
+    "a placeholder address is no evidence of a move": (
+        [seen("2020-03-01", "AGT1", 1, address="12 RUE IBN SINA"), seen("2021-05-01", "AGT2", 2, address="NEANT")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "agent_change", 2)],
+    ),
+    "a new mobile number is no move: it follows the client": (
+        [seen("2020-03-01", "AGT1", 1, phone="0661234567"), seen("2021-05-01", "AGT2", 2, phone="0677654321")],
+        [("AGT1", None, d("2020-03-01"), d("2021-05-01"), "initial", 1),
+         ("AGT2", "AGT1", d("2021-05-01"), None, "agent_change", 2)],
+    ),
+    # Savings opened at a bank branch while the agent keeps the motor insurance: the agent's records show mainly
+    # DOMMAGE, the bank's EPARGNE, even when one agent record was filed under the bank's line by mistake.
+    "a newcomer for another main product line is a contract beside the old one": (
+        [seen("2020-01-01", "AGT1", 1, "DOMMAGE"), seen("2020-03-01", "AGT1", 2, "DOMMAGE"),
+         seen("2020-06-01", "AGT1", 3, "EPARGNE"), seen("2021-01-01", "BQ1", 4, "EPARGNE"),
+         seen("2021-06-01", "BQ1", 5, "EPARGNE")],
+        [("AGT1", None, d("2020-01-01"), None, "initial", 1),
+         ("BQ1", None, d("2021-01-01"), None, "initial", 4)],
+    ),
+    # A client who takes its motor insurance to a broker: one broker record filed under another line does not hide
+    # that the broker mainly sends the line the agent sent.
+    "a newcomer mainly sending the old line took it over despite one record under another": (
+        [seen("2020-01-01", "AGT1", 1, "DOMMAGE"), seen("2020-06-01", "AGT1", 2, "DOMMAGE"),
+         seen("2021-01-01", "CRT1", 3, "PREVOYANCE"), seen("2021-06-01", "CRT1", 4, "DOMMAGE"),
+         seen("2022-01-01", "CRT1", 5, "DOMMAGE")],
+        [("AGT1", None, d("2020-01-01"), d("2021-01-01"), "initial", 1),
+         ("CRT1", "AGT1", d("2021-01-01"), None, "channel_switch", 3)],
+    ),
     "a new network for another product line while the old one falls silent is a contract beside it": (
         [seen("2020-01-01", "AGT1", 1, "DOMMAGE"), seen("2021-01-01", "BQ1", 2, "EPARGNE")],
         [("AGT1", None, d("2020-01-01"), None, "initial", 1),
@@ -176,6 +240,14 @@ TRANSFERS = {
 @pytest.mark.parametrize(("leaving", "expected"), TRANSFERS.values(), ids=TRANSFERS.keys())
 def test_portfolio_transfers(leaving: list[MoveOut], expected: set[str]) -> None:
     assert portfolio_transfers(leaving, {"AGT1": CLOSED_ON}) == expected
+
+
+def test_a_declared_closure_makes_a_single_move_to_its_successor_a_transfer() -> None:
+    # A small agency closes: the hub knows one of its clients, who reappears at the successor.
+    closures = {"AGT1": Closure(CLOSED_ON, "AGT2")}
+    chose_it_before = MoveOut("early", "GC-early", "AGT1", "AGT2", CLOSED_ON - timedelta(days=HANDOVER_DAYS + 200))
+    assert portfolio_transfers(moves("AGT2", [5]) + moves("AGT3", [6]) + [chose_it_before], {}, closures) == {
+        "AGT2-0"}
 
 
 def test_one_client_moving_many_times_is_not_many_clients() -> None:
@@ -263,3 +335,31 @@ def test_an_online_move_is_announced_as_a_client_moved_event(sessions: sessionma
     assert announced[-1].payload == {
         "network": "BANCASSURANCE", "from_point_of_sale": "ZBQ1", "to_point_of_sale": "ZBQ2", "date": "2021-09-01",
         "reason": "agent_change", "evidence_version_id": announced[-1].payload["evidence_version_id"]}
+
+
+def test_declaring_a_closure_relabels_the_moves_it_explains(sessions: sessionmaker[Session]) -> None:
+    golden = load_moving_clients(sessions)
+    # One client of ZAGT3 is seen again at ZAGT1: alone, it is an agent change.
+    with transaction(sessions) as session:
+        take_in(session, [person(6, "LAHTINEN", "AGENT", "ZA-L-1", "ZAGT3", "2020-02-01"),
+                          person(6, "LAHTINEN", "AGENT", "ZA-L-2", "ZAGT1", "2020-09-03")], DEFAULT_SOURCE_SYSTEMS)
+    with sessions() as session:
+        client = session.scalar(select(PointOfSaleStint.golden_id)
+                                .where(PointOfSaleStint.from_point_of_sale == "ZAGT3"))
+    assert client is not None and _history(sessions, client)[-1][4] == "agent_change"
+    with transaction(sessions) as session:
+        update_point_of_sale(session, "ZAGT3", {"closed_on": "2020-09-01", "successor": "zagt1"}, utc_now())
+    assert [(point, origin, reason) for point, origin, _, _, reason, _ in _history(sessions, client)] == [
+        ("ZAGT3", None, "initial"), ("ZAGT1", "ZAGT3", "portfolio_transfer")]
+    with sessions() as session:
+        announced = session.scalars(select(OutboxEvent).where(
+            OutboxEvent.type == "client.moved", OutboxEvent.golden_id == client).order_by(OutboxEvent.id)).all()
+    assert announced[-1].payload == {
+        "network": "AGENT", "from_point_of_sale": "ZAGT3", "to_point_of_sale": "ZAGT1", "date": "2020-09-03",
+        "reason": "portfolio_transfer", "previous_reason": "agent_change",
+        "evidence_version_id": announced[-1].payload["evidence_version_id"]}
+    # The client served by two networks at once left nothing at ZAGT3: its history is untouched.
+    assert [reason for *_, reason, _ in _history(sessions, golden[TWO_NETWORKS])] == ["initial", "initial"]
+    with transaction(sessions) as session:  # the closure withdrawn: the move is the client's own again
+        update_point_of_sale(session, "ZAGT3", {"closed_on": None, "successor": None}, utc_now())
+    assert _history(sessions, client)[-1][4] == "agent_change"
