@@ -132,9 +132,11 @@ def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> L
 def _date_parts(features: FeatureTable, feature: str, positions: Positions) -> npt.NDArray[np.int64]:
     """(year, month, day) of each position's ISO date, read once per distinct date; rows of a missing date are 0."""
     vocabulary = features.vocabulary[feature]
-    parts = np.array([(int(v[:4]), int(v[5:7]), int(v[8:10])) for v in vocabulary], dtype=np.int64).reshape(-1, 3)
     codes = features.codes[feature][positions]
-    return np.where((codes != MISSING)[:, None], parts[np.maximum(codes, 0)] if len(parts) else 0, 0)
+    if not len(vocabulary):
+        return np.zeros((len(positions), 3), dtype=np.int64)
+    parts = np.array([(int(v[:4]), int(v[5:7]), int(v[8:10])) for v in vocabulary], dtype=np.int64)
+    return np.where((codes != MISSING)[:, None], parts[np.maximum(codes, 0)], 0)
 
 
 # A birth year derived from the age a client gave (a register, a form with "age: 35") is one or two years off.

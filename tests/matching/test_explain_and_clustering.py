@@ -24,13 +24,14 @@ def _features(*records: dict[str, Any]) -> Any:
 
 
 def _persons_model() -> MatchModel:
-    # name, birth_date, national_id, mobile, landline, email, address, city
-    m = ((0, .9, .05, .03, .01, .01), (0, .9, .05, .03, .02), (0, .9, .05, .03, .02), (0, .9, .1), (0, .9, .1),
-         (0, .9, .1), (0, .8, .1, .05, .05), (0, .85, .05, .1))
-    u = ((0, .001, .002, .01, .05, .937), (0, .0001, .001, .02, .9789), (0, .00001, .0001, .001, .99889),
-         (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999), (0, .0001, .001, .01, .9889), (0, .1, .01, .89))
-    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city"),
-                        m, u, 1e-6, 1_000_000, {}, 1)
+    # name, birth_date, national_id, mobile, landline, email, address, city, postal_code
+    m = ((0, .9, .05, .03, .01, .01), (0, .9, .05, .01, .01, .01, .02), (0, .9, .05, .03, .02), (0, .9, .1),
+         (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05), (0, .85, .05, .1), (0, .7, .2, .1))
+    u = ((0, .001, .002, .01, .05, .937), (0, .0001, .001, .0005, .002, .02, .9764),
+         (0, .00001, .0001, .001, .99889), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
+         (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
+    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
+                            "postal_code"), m, u, 1e-6, 1_000_000, {}, 1)
     return MatchModel("fs-test", {0: person})
 
 
