@@ -51,6 +51,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("family_postal_code", PERSON, ("family_name", "postal_code"), cap=NAME_BLOCK_CAP),
     BlockingRule("address", PERSON, ("address",), cap=NAME_BLOCK_CAP),
     BlockingRule("any_name_postal_code", PERSON, (ANY_NAME, "postal_code"), cap=NAME_BLOCK_CAP),
+    # A family name misspelt beyond transliteration (SMYTH, SCHMITT) still sounds like itself; the year of birth
+    # keeps the block small, and it survives a wrong day or month.
+    BlockingRule("family_sound_birth_year", PERSON, ("family_name_sound", "birth_year"), cap=NAME_BLOCK_CAP),
+    # A short form and its full name (TOM / THOMAS, PACO / FRANCISCO) or a middle name dropped share the root.
+    BlockingRule("given_root_family", PERSON, ("given_name_root", "family_name"), cap=NAME_BLOCK_CAP),
     BlockingRule("ice", ORGANIZATION, ("ice",)),
     BlockingRule("registry", ORGANIZATION, ("registry",)),
     BlockingRule("tax_id", ORGANIZATION, ("tax_id",)),

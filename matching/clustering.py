@@ -1,7 +1,7 @@
 """Clustering of match edges into clients, honouring must-link and cannot-link constraints.
 
 Edges are merged strongest first (a union-find); a merge that would put two conflicting strong identifiers
-(two national ids that are not one typo apart, two ICE establishments) or a steward's cannot-link in one
+(two national ids that are not one typo apart, two ICE establishments, twins' ids) or a steward's cannot-link in one
 cluster is refused instead. So one weak or junk link can never chain two real clients together through a
 component, and each refused strong edge is reported as an uncertain split for a steward.
 """
@@ -15,13 +15,19 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
+from matching.comparisons import given_names_differ
 from matching.features import MISSING, FeatureTable
+from matching.identifiers import consecutive_numbers
 
 # Identifiers that belong to one client only: a cluster holding two different values is two clients.
 # A national id is compared within its document type (a CIN and a passport number of one client differ) and
 # one typo apart is the same id; two ICEs that both passed their checksum are never a typo.
 EXCLUSIVE_IDENTIFIERS = ("typed_national_id", "ice_establishment")
 TYPO_TOLERANT = frozenset({"typed_national_id"})
+# Twins often hold consecutive card numbers: two such national ids (of any or no stated type) are one person's id
+# mistyped only when held by records whose given names could be one person's.
+TWINS_ID = "national_id"
+TWINS = "twins_national_id"  # the reason of an edge refused for joining twins
 CANNOT_LINK = "cannot_link"  # the reason of an edge refused by a steward's cannot-link
 
 
@@ -48,6 +54,8 @@ class _Clusters:
         self.size = np.ones(features.size, dtype=np.int64)
         # Identifier sets of merged clusters only; a singleton's are read from the features when needed.
         self.identifiers: dict[int, dict[str, set[str]]] = {}
+        # Records holding each national id, of merged clusters only, for the same reason.
+        self.holders: dict[int, dict[str, list[int]]] = {}
         self.cannot_link: dict[int, set[int]] = {}
 
     def find(self, position: int) -> int:
@@ -67,6 +75,25 @@ class _Clusters:
             for name in EXCLUSIVE_IDENTIFIERS if self.features.codes[name][root] != MISSING
         }
 
+    def _holders(self, root: int) -> dict[str, list[int]]:
+        known = self.holders.get(root)
+        if known is not None:
+            return known
+        value = self.features.texts[TWINS_ID][root]
+        return {str(value): [root]} if value else {}
+
+    def _twins(self, a: int, b: int) -> bool:
+        """Whether an id of one cluster is consecutive to an id of the other and no records holding the two could
+        be one person (their given names differ)."""
+        holders_a, holders_b = self._holders(a), self._holders(b)
+        if not holders_a or not holders_b or not holders_a.keys().isdisjoint(holders_b):
+            return False
+        return any(
+            OSA.distance(value_a, value_b) == 1 and consecutive_numbers(value_a, value_b)
+            and all(given_names_differ(self.features, p, q) for p in positions_a for q in positions_b)
+            for value_a, positions_a in holders_a.items() for value_b, positions_b in holders_b.items()
+        )
+
     def conflict(self, a: int, b: int) -> str | None:
         if b in self.cannot_link.get(a, ()):
             return CANNOT_LINK
@@ -78,7 +105,7 @@ class _Clusters:
                     continue
                 if name not in TYPO_TOLERANT or not _one_typo_apart(values_a, values_b):
                     return f"different_{name}"
-        return None
+        return TWINS if self._twins(a, b) else None
 
     def union(self, a: int, b: int) -> None:
         if self.size[a] < self.size[b]:
@@ -88,6 +115,11 @@ class _Clusters:
             merged.setdefault(name, set()).update(values)
         self.identifiers.pop(b, None)
         self.identifiers[a] = merged
+        holders = self._holders(a)
+        for value, positions in self._holders(b).items():
+            holders.setdefault(value, []).extend(positions)
+        self.holders.pop(b, None)
+        self.holders[a] = holders
         self.parent[b] = a
         self.size[a] += self.size[b]
         for other in self.cannot_link.pop(b, set()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,9 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
+from matching.given_names import INITIALS, VARIANT, compare_given_names
+from matching.identifiers import consecutive_numbers
+from matching.names import could_be_one_given_name
 
 Levels = npt.NDArray[np.int8]
 Positions = npt.NDArray[np.int64]
@@ -122,11 +126,44 @@ def _closest_single_name(features: FeatureTable, left: Positions, right: Positio
     return best
 
 
+def _sound_alike(features: FeatureTable, left: Positions, right: Positions) -> npt.NDArray[np.bool_]:
+    """First and family names sound alike (Metaphone of their keys), in their fields or swapped."""
+    first, family = features.codes["first_name_sound"], features.codes["family_name_sound"]
+    present: npt.NDArray[np.bool_] = (first[left] != MISSING) & (family[left] != MISSING) & (
+        first[right] != MISSING) & (family[right] != MISSING)
+    in_place = (first[left] == first[right]) & (family[left] == family[right])
+    swapped = (first[left] == family[right]) & (family[left] == first[right])
+    alike: npt.NDArray[np.bool_] = present & (in_place | swapped)
+    return alike
+
+
+def _given_name_agreement(features: FeatureTable, left: Positions, right: Positions,
+                          mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
+    """Where ``mask`` is set and the family names agree (same key or same sound), how the given names agree:
+    a short form, a middle name left out (VARIANT), initials only (INITIALS), or None."""
+    _, same_family = _exact(features, "family_name", left, right)
+    _, family_sound = _exact(features, "family_name_sound", left, right)
+    agreement = np.full(len(left), None, dtype=object)
+    given = features.texts["given_names"]
+    where = np.flatnonzero(mask & (same_family | family_sound))
+    agreement[where] = [
+        compare_given_names(tuple(given[i].split()), tuple(given[j].split())) if given[i] and given[j] else None
+        for i, j in zip(left[where], right[where], strict=True)
+    ]
+    return agreement
+
+
 def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "name", left, right)
     score = _similarity(features, "name", left, right, present & ~equal, token_sort_ratio)
-    single = _closest_single_name(features, left, right, present & ~equal & (score < 80))
-    return _levels(present, [equal, score >= 92, score >= 80, single >= 0.9])
+    # Below "similar", what a spelling ratio misses: sound (STEPHEN / STEVEN), then given names that name one
+    # person (TOM / THOMAS, J. / JEAN, JEAN MARIE / JEAN) beside the same family name.
+    unlike = present & ~equal & (score < 80)
+    sounds = unlike & _sound_alike(features, left, right)
+    given = _given_name_agreement(features, left, right, unlike & ~sounds)
+    single = _closest_single_name(features, left, right, unlike & ~sounds & (given == None))  # noqa: E711
+    return _levels(present, [equal, score >= 92, score >= 80, sounds, given == VARIANT, given == INITIALS,
+                             single >= 0.9])
 
 
 def _date_parts(features: FeatureTable, feature: str, positions: Positions) -> npt.NDArray[np.int64]:
@@ -168,9 +205,44 @@ def _postal_code_levels(features: FeatureTable, left: Positions, right: Position
     return _levels(present & ~addresses, [equal, same_area])
 
 
+def _name_words_differ(words: list[str], other: list[str]) -> bool:
+    """Whether each side keeps a name word that no word of the other side could be, and what is left of one side is
+    not the other's written as one word (RAMI NAWAL / NOUHAILA RAMI differ, MBAREKLAMRANI / LAMRANI MBAREK do not)."""
+    left = [word for word in words if not any(could_be_one_given_name(word, key, compound=False) for key in other)]
+    right = [key for key in other if not any(could_be_one_given_name(word, key, compound=False) for word in words)]
+    if not left or not right:
+        return False
+    joined = "".join(left)
+    return not any(could_be_one_given_name(joined, "".join(order), compound=False)
+                   for order in permutations(right[:3]))
+
+
+def given_names_differ(features: FeatureTable, i: int, j: int) -> bool:
+    """Whether records i and j name given names that cannot be one person's. With both first-name fields filled,
+    these are compared (unless the two records read each other's fields swapped); a record with its whole name in
+    one field leaves its name words to compare."""
+    first, family, names = features.texts["first_name"], features.texts["family_name"], features.texts["name"]
+    given = features.texts["given_names"]
+    # A short form or a left-out middle name is one person's name (TOM / THOMAS, JEAN MARIE / JEAN).
+    if given[i] and given[j] and compare_given_names(tuple(given[i].split()), tuple(given[j].split())) == VARIANT:
+        return False
+    if first[i] and first[j]:
+        swapped = bool(family[i]) and bool(family[j]) and could_be_one_given_name(first[i], family[j]) and \
+            could_be_one_given_name(family[i], first[j])
+        return not swapped and not could_be_one_given_name(first[i], first[j])
+    return bool(names[i]) and bool(names[j]) and _name_words_differ(names[i].split(), names[j].split())
+
+
 def _national_id_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "national_id", left, right)
     distance = _similarity(features, "national_id", left, right, present & ~equal, OSA.distance)
+    # Twins share the birth date and often hold consecutive card numbers: such ids one edit apart are a typo of one
+    # person's id only when the given names could be one person's; with two different given names, two people.
+    twins = np.zeros(len(left), dtype=bool)
+    where = np.flatnonzero(present & (distance == 1))
+    ids = features.texts["national_id"]
+    twins[where] = [consecutive_numbers(ids[i], ids[j]) and given_names_differ(features, i, j)
+                    for i, j in zip(left[where], right[where], strict=True)]
     # Two well-formed documents of the same type that are more than a typo apart belong to two people.
     typed = features.texts["typed_national_id"]
     conflicting = np.zeros(len(left), dtype=bool)
@@ -179,19 +251,25 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
         bool(typed[i]) and bool(typed[j]) and typed[i].split(":", 1)[0] == typed[j].split(":", 1)[0]
         for i, j in zip(left[where], right[where], strict=True)
     ]
-    return _levels(present, [equal, distance == 1, conflicting])
+    return _levels(present, [equal, (distance == 1) & ~twins, twins, conflicting])
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
-    present, equal = _exact(features, "ice_establishment", left, right)
+    present, equal = _exact(features, "ice", left, right)
+    checked, same_establishment = _exact(features, "ice_establishment", left, right)
     _, same_company = _exact(features, "ice_company", left, right)
-    return _levels(present, [equal, same_company])
+    # Check digits catch every single typed digit and swap: a checked ICE one edit from an unchecked one is a typo.
+    typo = _similarity(features, "ice", left, right, present & ~equal & ~checked, OSA.distance) == 1
+    return _levels(present, [equal | same_establishment, typo, same_company, checked])
 
 
 def _registry_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "registry", left, right)
     _, same_number = _exact(features, "rc_number", left, right)
-    return _levels(present, [equal, same_number])
+    # A company that moves its seat to another court is registered there under a new number: another number at
+    # another court is what a move looks like, another number at the same court another company.
+    courts_known, same_court = _exact(features, "rc_court", left, right)
+    return _levels(present, [equal, same_number, courts_known & ~same_court])
 
 
 # Addresses: word order and missing words (district, building) vary between captures of the same address.
@@ -199,12 +277,14 @@ ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
 # Cities: known spellings and aliases are already one canonical name; what is left is typing (Casablnca, Mohamedia).
 CITY_LEVELS = exact_or_similar("city", ratio, (85,))
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", PERSON, ("exact", "close", "similar", "one_name_close", "different"), _name_levels,
+    Comparison("name", PERSON, ("exact", "close", "similar", "sounds_alike", "given_name_variant",
+                                "given_name_initials", "one_name_close", "different"), _name_levels,
                term_frequency="name"),
     Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "year_off_by_one_or_two", "day_or_month_wrong",
                                       "same_year", "different"), _birth_date_levels),
-    Comparison("national_id", PERSON, ("exact", "one_edit", "conflicting_documents", "different"),
-               _national_id_levels, vetoes=frozenset({3})),
+    Comparison("national_id", PERSON,
+               ("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
+               _national_id_levels, vetoes=frozenset({3, 4})),
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
     Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
@@ -218,9 +298,10 @@ ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),
                exact_or_similar("name", token_set_ratio, (92, 80)),
                term_frequency="name"),
-    Comparison("ice", ORGANIZATION, ("exact", "other_establishment", "different"), _ice_levels,
-               vetoes=frozenset({2, 3})),
-    Comparison("registry", ORGANIZATION, ("exact", "same_number_other_court", "different"), _registry_levels),
+    Comparison("ice", ORGANIZATION, ("exact", "one_typo", "other_establishment", "different", "different_unchecked"),
+               _ice_levels, vetoes=frozenset({3, 4})),
+    Comparison("registry", ORGANIZATION, ("exact", "same_number_other_court", "other_number_other_court", "different"),
+               _registry_levels),
     Comparison("tax_id", ORGANIZATION, ("exact", "different"), exact_or_else("tax_id")),
     Comparison("legal_form", ORGANIZATION, ("same", "different"), exact_or_else("legal_form")),
     Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),

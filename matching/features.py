@@ -17,7 +17,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from matching.findings import Finding, rule_findings
-from matching.names import adjacent_word_keys, name_word_keys
+from matching.given_names import given_name_root, given_name_units
+from matching.names import adjacent_word_keys, name_word_keys, phonetic_key
 from matching.places import postal_area
 from matching.standardise import StandardisedRecord
 
@@ -33,12 +34,14 @@ def _ice_number(record: StandardisedRecord) -> str | None:
     return record.ice.number if record.ice else None
 
 
+# An ICE that fails its check digits holds a typo: it may say the same establishment one digit off, so only a
+# checked ICE names the company and establishment that keep two clients apart.
 def _ice_company(record: StandardisedRecord) -> str | None:
-    return record.ice.company if record.ice else None
+    return record.ice.company if record.ice and record.ice.checksum_ok else None
 
 
 def _ice_establishment(record: StandardisedRecord) -> str | None:
-    return record.ice.number[:13] if record.ice else None
+    return record.ice.number[:13] if record.ice and record.ice.checksum_ok else None
 
 
 def _registry(record: StandardisedRecord) -> str | None:
@@ -64,6 +67,14 @@ def _name(record: StandardisedRecord) -> str | None:
     return record.name_sorted_key if record.party_type == "person" else record.company_name_key
 
 
+def _given_names(record: StandardisedRecord) -> str | None:
+    return (" ".join(given_name_units(record.first_name)) or None) if record.first_name else None
+
+
+def _given_name_root(record: StandardisedRecord) -> str | None:
+    return given_name_root(given_name_units(record.first_name)) if record.first_name else None
+
+
 def _phones(record: StandardisedRecord) -> tuple[str, ...]:
     return record.mobile_phones + record.fixed_phones
 
@@ -83,6 +94,11 @@ CODED_FEATURES: dict[str, Extractor] = {
     "name": _name,
     "first_name": lambda r: r.first_name_key,
     "family_name": lambda r: r.family_name_key,
+    # The first-name field's units (initials kept) and the full form of its first name, for short forms.
+    "given_names": _given_names,
+    "given_name_root": _given_name_root,
+    "first_name_sound": lambda r: phonetic_key(given_name_units(r.first_name)) if r.first_name else None,
+    "family_name_sound": lambda r: phonetic_key(given_name_units(r.last_name)) if r.last_name else None,
     "birth_date": _birth_date,
     "birth_date_swapped": _birth_date_swapped,
     "national_id": lambda r: r.national_id,
@@ -108,6 +124,7 @@ CODED_FEATURES: dict[str, Extractor] = {
     "ice_establishment": _ice_establishment,
     "registry": _registry,
     "rc_number": lambda r: r.rc_number,
+    "rc_court": lambda r: r.rc_court if r.rc_number else None,
     "tax_id": lambda r: r.tax_id,
     "professional_tax_number": lambda r: r.professional_tax_number,
     # What a company is looked up by (the search index), word by word: the matcher compares "name" only.
@@ -115,8 +132,8 @@ CODED_FEATURES: dict[str, Extractor] = {
     "company_word_pairs": _company_word_pairs,
 }
 # Features also kept as text, for the comparisons that measure how close two values are.
-TEXT_FEATURES = ("name", "first_name", "family_name", "national_id", "typed_national_id", "email", "address",
-                 "birth_date", "ice_establishment", "city")
+TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
+                 "address", "birth_date", "ice", "ice_establishment", "city")
 
 # Placeholders by frequency: how many different names may share one value. Names stand in for clients, and
 # one client's records carry a few spellings (typos, a changed first name), hence caps above the handful of
@@ -131,7 +148,8 @@ DEFAULT_SHARING_CAPS: dict[str, int] = {
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
 SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)
 # Features whose codes are compared with each other share one code space.
-_JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"), ("mobile_1", "mobile_2"),
+_JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"),
+          ("first_name_sound", "family_name_sound"), ("mobile_1", "mobile_2"),
           ("fixed_1", "fixed_2"), ("phone_1", "phone_2"))
 CODE_SPACES = _JOINT + tuple((name,) for name in CODED_FEATURES if all(name not in group for group in _JOINT))
 

@@ -51,6 +51,16 @@ def standardise_id_type(raw: str) -> str:
     return _ID_TYPE_OF_SPELLING.get(compact, OTHER_ID_TYPE)
 
 
+_DOCUMENT_NUMBER = re.compile(r"^(\D*)(\d+)$")
+
+
+def consecutive_numbers(number: str, other: str) -> bool:
+    """Whether two document numbers were issued one after the other (BH418273, BH418274): what twins, registered
+    together, hold. A typed digit lands anywhere, so one typo rarely looks like this."""
+    a, b = _DOCUMENT_NUMBER.match(number), _DOCUMENT_NUMBER.match(other)
+    return bool(a and b and a[1] == b[1] and abs(int(a[2]) - int(b[2])) == 1)
+
+
 def compact_identifier(raw: str) -> str:
     """Return the upper-case letters and digits of a raw identifier, separators removed."""
     return _NOT_ALPHANUMERIC.sub("", fold_text(raw))

@@ -8,10 +8,11 @@ PLACEHOLDER_WORDS: frozenset[str] = frozenset(
         "INCONNU", "INCONNUE", "NEANT", "NC", "ND", "NA", "NR", "NON", "NONE", "NULL", "VIDE", "RIEN",
         "AUCUN", "AUCUNE", "SANS", "PAS", "RAS", "TEST", "TESTS", "ESSAI", "DUMMY", "FICTIF",
         "CLIENT", "CLIENTS", "DIVERS", "PASSAGE", "ANONYME", "NOM", "PRENOM", "ADRESSE", "COMPLETER",
-        "COMMUNIQUE", "COMMUNIQUEE", "RENSEIGNE", "RENSEIGNEE", "INDEFINI",
+        "COMMUNIQUE", "COMMUNIQUEE", "RENSEIGNE", "RENSEIGNEE", "INDEFINI", "NAN",
     }
 )  # fmt: skip
-"""Words operators type into a mandatory text field they cannot fill (folded)."""
+"""Words operators type into a mandatory text field they cannot fill (folded), and what spreadsheet and data-frame
+exports write in an empty cell (NaN, None, NULL)."""
 
 PLACEHOLDER_BIRTH_DATES: frozenset[date] = frozenset({
     date(1900, 1, 1), date(1901, 1, 1),

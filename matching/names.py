@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+import jellyfish
+from rapidfuzz.distance import OSA
+
 from matching.text import fold_text, split_words
 
 # ---------------------------------------------------------------- civility
@@ -90,6 +93,14 @@ def transliteration_key(word: str) -> str:
     letters = _SILENT_ENDING.sub("", _NOT_LETTER.sub("", word))
     letters = _TRANSLITERATION.sub(lambda match: _TRANSLITERATION_RULES[match.group()], letters)
     return _DOUBLED_LETTER.sub(r"\1", letters)
+
+
+@lru_cache(maxsize=1 << 16)
+def phonetic_key(units: tuple[str, ...]) -> str | None:
+    """Return how a name (its units) sounds: Metaphone of its spelling, so that names written differently
+    beyond transliteration meet (JEFF / GEOFF, NYE / NIGH, STEPHEN / STEVEN, CATHERINE / KATHRYN). Vowels are
+    gone, so SAID and SAAD meet too: weaker evidence than the transliteration key."""
+    return jellyfish.metaphone("".join(units)) or None
 
 
 # ---------------------------------------------------------------- person names
@@ -188,6 +199,22 @@ def adjacent_word_keys(tokens: tuple[str, ...]) -> tuple[str, ...]:
 def sort_name_keys(keys: tuple[str, ...]) -> str | None:
     """Return the keys in alphabetical order joined by spaces: equal for swapped first and last names."""
     return " ".join(sorted(keys)) or None
+
+
+def could_be_one_given_name(key: str, other: str, compound: bool = True) -> bool:
+    """Whether two given-name keys may be one person's: equal, one edit apart (a typo, a spelling the keys do not
+    fold: MHAMED / MOHAMED), or, for ``compound`` keys of a whole first-name field, one the head or tail of the
+    other (FATIMA ZAHRA / ZAHRA, MOHAMED AMINE / AMINE). The masculine and feminine forms of one name (KARIM /
+    KARIMA, SAID / SAIDA) are two people's."""
+    if key == other:
+        return True
+    shorter, longer = sorted((key, other), key=len)
+    if longer == f"{shorter}A":
+        return False
+    # The other part of a compound name is a whole name, not a few letters (SAMI / SAMIRA are two names).
+    if compound and len(longer) - len(shorter) >= 3 and (longer.startswith(shorter) or longer.endswith(shorter)):
+        return True
+    return OSA.distance(key, other) <= 1
 
 
 # ---------------------------------------------------------------- company names

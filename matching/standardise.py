@@ -151,11 +151,19 @@ _NO_FIELDS: frozenset[FieldName] = frozenset()
 # verdict. They are cached on the raw text because feeds repeat values (names, cities, placeholders).
 
 
+def _written_as_initials(text: str, name: PersonName) -> bool:
+    # J. or J.-P. or J P: initials, not a placeholder such as X or X X, which repeats one letter without a dot.
+    return bool(name.tokens) and all(len(word) == 1 for word in name.tokens) and (
+        "." in text or len(set(name.tokens)) > 1)
+
+
 @lru_cache(maxsize=1 << 16)
 def read_person_name(text: str) -> tuple[PersonName, Verdict]:
     """Read a first, last, full or contact name field."""
     name = parse_person_name(text)
-    return (_NO_NAME, JUNK) if is_placeholder_text(name.tokens) else (name, None)
+    if is_placeholder_text(name.tokens) and not _written_as_initials(text, name):
+        return _NO_NAME, JUNK
+    return name, None
 
 
 @lru_cache(maxsize=1 << 16)

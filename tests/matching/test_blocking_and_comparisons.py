@@ -7,15 +7,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matching.blocking import candidate_pairs, pairs_sharing_key
+from matching.blocking import BLOCKING_RULES, candidate_pairs, key_texts, pairs_sharing_key, record_keys
 from matching.comparisons import ORGANIZATION_COMPARISONS, PERSON_COMPARISONS, compare_pairs
+from matching.features import PERSON as PERSON_PARTY
 from matching.features import build_features
 from matching.standardise import standardise_record
 
 PERSON = {"party_type": "person", "first_name": "Mohamed", "last_name": "El Idrissi", "birth_date": "07/03/1984",
           "id_type": "CIN", "national_id": "BE734519", "phone": "0661234567", "email": "m.idrissi@gmail.com",
           "address_line": "12 rue des Fleurs", "city": "Casablanca", "received_at": "2024-01-01T00:00:00Z"}
-COMPANY = {"party_type": "organization", "company_name": "STE ATLAS TRANS SARL", "ice": "001525812000088",
+COMPANY = {"party_type": "organization", "company_name": "STE ATLAS TRANS SARL", "ice": "001525812000043",
            "rc_number": "12345", "rc_court": "Casablanca", "tax_id": "1234567", "phone": "0522334455",
            "city": "Casa", "received_at": "2024-01-01T00:00:00Z"}
 
@@ -31,8 +32,8 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({}, "name", 1),
     ({"first_name": "Mohammed", "last_name": "Elidrissi"}, "name", 1),
     ({"first_name": "El Idrissi", "last_name": "Mohamed"}, "name", 1),
-    ({"first_name": "Ahmed"}, "name", 4),
-    ({"first_name": "Ahmed", "last_name": "Bennani"}, "name", 5),
+    ({"first_name": "Ahmed"}, "name", 7),
+    ({"first_name": "Ahmed", "last_name": "Bennani"}, "name", 8),
     ({"birth_date": "1984-03-07"}, "birth_date", 1),
     ({"birth_date": "03/07/1984"}, "birth_date", 2),
     ({"birth_date": "07/03/1985"}, "birth_date", 2),
@@ -41,8 +42,16 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"birth_date": "01/01/1900"}, "birth_date", 0),
     ({"national_id": "be 734519"}, "national_id", 1),
     ({"national_id": "BE734518"}, "national_id", 2),
-    ({"national_id": "K419283"}, "national_id", 3),
-    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 4),
+    ({"national_id": "BE734518", "first_name": "Mhamed"}, "national_id", 2),  # a spelling of one name
+    ({"national_id": "BE734518", "first_name": "Mohamed Amine"}, "national_id", 2),  # one part of a compound name
+    ({"national_id": "BE734518", "first_name": "El Idrissi", "last_name": "Mohamed"}, "national_id", 2),  # swapped
+    ({"national_id": "BE734518", "first_name": "Simo"}, "national_id", 2),  # a short form of one name
+    ({"national_id": "BE734518", "first_name": "Hassan"}, "national_id", 3),  # twins: consecutive card numbers
+    ({"national_id": "BE734579", "first_name": "Hassan"}, "national_id", 2),  # a mistyped digit is not a twin's card
+    ({"national_id": "BE734518", "first_name": None, "last_name": None, "full_name": "Idrissi Hassan"},
+     "national_id", 3),
+    ({"national_id": "K419283"}, "national_id", 4),
+    ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 5),
     ({"national_id": None}, "national_id", 0),
     ({"phone": "+212 6 61 23 45 67"}, "mobile", 1),
     ({"phone": "0600000000"}, "mobile", 0),
@@ -58,9 +67,15 @@ def test_person_levels(change: dict[str, Any], comparison: str, level: int) -> N
 @pytest.mark.parametrize(("change", "comparison", "level"), [
     ({"company_name": "Atlas Trans S.A.R.L."}, "company_name", 1),
     ({"company_name": "ATLAS TRANSPORT"}, "company_name", 3),
-    ({"ice": "001525812000088"}, "ice", 1),
-    ({"ice": "001525812000173"}, "ice", 2),
+    ({"ice": "001525812000043"}, "ice", 1),
+    ({"ice": "001525812000048"}, "ice", 2),  # one digit mistyped: the check digits fail, still this ICE
+    ({"ice": "1525812000043"}, "ice", 1),  # leading zeros dropped by a spreadsheet
+    ({"ice": "001525812000140"}, "ice", 3),  # a branch: same company, another establishment
+    ({"ice": "002291648000058"}, "ice", 4),
+    ({"ice": "002291648000018"}, "ice", 5),  # far from ours and failing its check digits: not proof
     ({"rc_court": "Rabat"}, "registry", 2),
+    ({"rc_number": "98765", "rc_court": "Tanger"}, "registry", 3),  # a seat moved to another court: a new number
+    ({"rc_number": "98765"}, "registry", 4),  # another number at the same court: another company
     ({"ice": "000000000000000"}, "ice", 0),
 ])
 def test_organization_levels(change: dict[str, Any], comparison: str, level: int) -> None:
@@ -139,3 +154,65 @@ def test_sharing_caps_are_configurable_per_feature(caps: dict[str, int], blanked
     records = [standardise_record({**PERSON, "first_name": name, "national_id": None, "email": "famille@gmail.com"})
                for name in ("Ali", "Omar", "Sara")]
     assert build_features(records, caps=caps).overused == blanked
+
+
+def _name_level(left: tuple[str, str], right: tuple[str, str]) -> str:
+    records = [{"party_type": "person", "first_name": first, "last_name": last} for first, last in (left, right)]
+    level = _levels(*records, "person")["name"]
+    return PERSON_COMPARISONS[0].levels[level - 1]
+
+
+@pytest.mark.parametrize(("left", "right", "level"), [
+    # One client, a short form in one source and the full name in another.
+    (("Robert", "Day"), ("Bob", "Day"), "given_name_variant"),
+    (("Francisco", "Ruiz"), ("Paco", "Ruiz"), "given_name_variant"),
+    (("Mohamed", "El Idrissi"), ("Simo", "Idrissi"), "given_name_variant"),
+    # A middle name in the first-name field, dropped by another source.
+    (("Jean Marie", "Roux"), ("Jean", "Roux"), "given_name_variant"),
+    # Initials only: as true of Jean-Pierre as of a Jean-Paul of the same household, weaker evidence.
+    (("Jean Pierre", "Roux"), ("J.-P.", "Roux"), "given_name_initials"),
+    # Spellings a ratio misses but the ear does not.
+    (("Jeff", "Lee"), ("Geoff", "Leigh"), "sounds_alike"),
+    # A household: one family name, two given names that name two people.
+    (("Mohamed", "Alami"), ("Ahmed", "Alami"), "one_name_close"),
+    (("Paco", "Ruiz"), ("Nacho", "Ruiz"), "one_name_close"),
+])
+def test_given_names_that_name_one_person_have_their_own_levels(
+        left: tuple[str, str], right: tuple[str, str], level: str) -> None:
+    assert _name_level(left, right) == level
+
+
+def _rule_pairs(rule_name: str, *records: dict[str, Any]) -> list[list[int]]:
+    features = build_features([standardise_record(record) for record in records], overused=frozenset())
+    rules = tuple(rule for rule in BLOCKING_RULES if rule.name == rule_name)
+    return candidate_pairs(features, rules).tolist()
+
+
+@pytest.mark.parametrize(("rule", "left", "right", "paired"), [
+    # A family name misspelt beyond transliteration, and a birth date typed wrong on the day: one client.
+    ("family_sound_birth_year", ("Mary", "Smith", "1931-02-11"), ("Maria", "Smyth", "1931-11-02"), True),
+    ("family_sound_birth_year", ("Mary", "Smith", "1931-02-11"), ("Mary", "Smith", "1932-02-11"), False),
+    # A short form in one source, the full name in another; a middle name dropped.
+    ("given_root_family", ("Bob", "Day", None), ("Robert", "Day", None), True),
+    ("given_root_family", ("Chema", "Ruiz", None), ("José", "Ruiz", None), True),
+    ("given_root_family", ("Mohamed Amine", "Alami", None), ("Mohamed", "Alami", None), True),
+    # A household: one family name, two given names.
+    ("given_root_family", ("Paco", "Ruiz", None), ("Nacho", "Ruiz", None), False),
+])
+def test_name_rules_pair_what_names_one_person(rule: str, left: tuple[str, str, str | None],
+                                              right: tuple[str, str, str | None], paired: bool) -> None:
+    records = [{"party_type": "person", "first_name": first, "last_name": last, "birth_date": born}
+               for first, last, born in (left, right)]
+    assert (_rule_pairs(rule, *records) == [[0, 1]]) is paired
+
+
+def test_the_persisted_keys_are_the_keys_a_record_arriving_online_looks_up() -> None:
+    records = [standardise_record({"party_type": "person", "first_name": first, "last_name": "Smyth",
+                                   "birth_date": "1931-02-11"}) for first in ("Tommy", "Thomas")]
+    features = build_features(records, overused=frozenset())
+    positions, texts = key_texts(features)
+    for position in range(len(records)):
+        values = {name: features.value(name, position) for name in features.codes}
+        assert sorted(record_keys(PERSON_PARTY, values)) == sorted(
+            text for at, text in zip(positions, texts, strict=True) if at == position)
+    assert {text for text in texts if text.startswith("given_root_family:")} == {"given_root_family:TUMAS|SMIT"}

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matching.clustering import cluster_records
+from matching.clustering import TWINS, cluster_records
 from matching.explain import explain_pair
 from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
@@ -25,10 +25,11 @@ def _features(*records: dict[str, Any]) -> Any:
 
 def _persons_model() -> MatchModel:
     # name, birth_date, national_id, mobile, landline, email, address, city, postal_code
-    m = ((0, .9, .05, .03, .01, .01), (0, .9, .05, .01, .01, .01, .02), (0, .9, .05, .03, .02), (0, .9, .1),
-         (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05), (0, .85, .05, .1), (0, .7, .2, .1))
-    u = ((0, .001, .002, .01, .05, .937), (0, .0001, .001, .0005, .002, .02, .9764),
-         (0, .00001, .0001, .001, .99889), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
+    m = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .01, .01, .01, .02),
+         (0, .9, .05, .001, .03, .019), (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05),
+         (0, .85, .05, .1), (0, .7, .2, .1))
+    u = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .0005, .002, .02, .9764),
+         (0, .00001, .0001, .00001, .001, .99888), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
          (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
     person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
                             "postal_code"), m, u, 1e-6, 1_000_000, {}, 1)
@@ -68,6 +69,25 @@ def test_a_typo_in_the_national_id_does_not_split() -> None:
     assert clustering.cluster[0] == clustering.cluster[1] and not clustering.refused
 
 
+@pytest.mark.parametrize("id_type", ["CIN", None])
+def test_twins_are_never_merged_through_a_record_without_an_id(id_type: str | None) -> None:
+    # Twins share the birth date, the address and the family name, and hold consecutive card numbers; a record of
+    # Houcine without his id matches Hassan's on everything but the first name.
+    hassan = {**BASE, "first_name": "Hassan", "national_id": "BH418273", "id_type": id_type}
+    houcine = {**BASE, "first_name": "Houcine", "national_id": "BH418274", "id_type": id_type, "phone": "0663112233"}
+    features = _features(hassan, {**houcine, "national_id": None}, houcine)
+    clustering = cluster_records(features, np.array([[0, 1], [1, 2]], dtype=np.int64), np.array([20.0, 30.0]))
+    assert clustering.cluster[1] == clustering.cluster[2] != clustering.cluster[0]
+    assert [(r.left, r.right, r.reason) for r in clustering.refused] == [(0, 1, TWINS)]
+
+
+def test_a_national_id_typo_with_a_spelling_of_the_first_name_does_not_split() -> None:
+    features = _features({**BASE, "first_name": "Mohamed"}, {**BASE, "first_name": "Mhamed", "national_id": None},
+                         {**BASE, "first_name": "Mhamed", "national_id": "BH418274"})
+    clustering = cluster_records(features, np.array([[0, 1], [1, 2]], dtype=np.int64), np.array([20.0, 30.0]))
+    assert len(set(clustering.cluster)) == 1 and not clustering.refused
+
+
 def test_cannot_link_wins_over_must_link_and_edges() -> None:
     features = _features(BASE, dict(BASE), dict(BASE))
     clustering = cluster_records(features, np.array([[0, 1], [1, 2]], dtype=np.int64), np.array([30.0, 30.0]),
@@ -76,13 +96,22 @@ def test_cannot_link_wins_over_must_link_and_edges() -> None:
 
 
 def test_a_branch_never_joins_its_head_office() -> None:
-    head = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000088",
+    head = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000043",
             "tax_id": "1234567", "phone": "0522334455", "city": "Casablanca"}
-    branch = {**head, "ice": "001525812000173"}
+    branch = {**head, "ice": "001525812000140"}
     features = _features(head, branch, dict(head), dict(branch))
     edges = np.array([[a, b] for a in range(4) for b in range(a + 1, 4)], dtype=np.int64)
     clustering = cluster_records(features, edges, np.full(len(edges), 25.0))
     assert clustering.cluster[0] == clustering.cluster[2] != clustering.cluster[1] == clustering.cluster[3]
+
+
+def test_a_mistyped_ice_does_not_split_a_company() -> None:
+    # One digit typed wrong fails the check digits: the record still describes the same establishment.
+    company = {"party_type": "organization", "company_name": "ATLAS TRANS SARL", "ice": "001525812000043",
+               "tax_id": "1234567", "city": "Casablanca"}
+    features = _features(company, {**company, "ice": "001525812700043"})
+    clustering = cluster_records(features, np.array([[0, 1]], dtype=np.int64), np.array([20.0]))
+    assert clustering.cluster[0] == clustering.cluster[1] and not clustering.refused
 
 
 def test_a_model_trained_on_other_comparison_levels_does_not_fit() -> None:

@@ -149,6 +149,7 @@ def test_placeholder_registry_number(digits: str, placeholder: bool) -> None:
         ("NEANT", True),
         ("N/A", True),
         ("NC", True),
+        ("nan", True),  # an empty cell of a legacy export written through a data frame
         ("-", True),
         (".", True),
         ("", True),
@@ -171,6 +172,7 @@ def test_placeholder_text(raw: str, placeholder: bool) -> None:
         (".", True),
         ("-", True),
         ("NC", True),
+        ("nan", True),  # an empty cell of a legacy export written through a data frame
         ("SANS", True),
         ("X", True),
         ("SANS ADRESSE", True),

@@ -5,6 +5,7 @@ import pytest
 
 from matching.names import (
     choose_legal_form,
+    could_be_one_given_name,
     parse_company_name,
     parse_person_name,
     sort_name_keys,
@@ -315,3 +316,23 @@ def test_choose_legal_form(declared: str | None, in_name: str | None, chosen: st
 
 def test_fold_text_transliterates_and_upper_cases() -> None:
     assert fold_text("  Khadîja   Aït  ") == "KHADIJA AIT"
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "one_persons"),
+    [
+        ("MOHAMED", "MHAMED", True),  # a spelling the keys do not fold
+        ("KHADIJA", "KHADIDJA", True),
+        ("IBRAHIM", "BRAHIM", True),
+        ("FATIMA ZAHRA", "ZAHRA", True),  # one part of a compound first name
+        ("MOHAMED AMINE", "AMINE", True),
+        ("HASSAN", "HOUCINE", False),  # twins' names: alike, yet two names
+        ("KARIM", "KARIMA", False),  # the masculine and feminine forms of one name
+        ("SAMI", "SAMIRA", False),
+        ("ZAHRA", "FATIMA", False),
+    ],
+)
+def test_could_be_one_given_name(name: str, other: str, one_persons: bool) -> None:
+    first, second = key_of(name), key_of(other)
+    assert first is not None and second is not None
+    assert could_be_one_given_name(first, second) is one_persons
