@@ -6,6 +6,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +14,7 @@ import orjson
 
 from matching.blocking import candidate_pairs
 from matching.clustering import Clustering, cluster_records
+from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
 from matching.standardise import standardise_record
@@ -39,8 +41,8 @@ class BatchResolution:
         return len(np.unique(possible)) if len(possible) else 0
 
 
-def _standardise_chunk(chunk: list[RawInput]) -> FeatureColumns:
-    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item)
+def _standardise_chunk(window: BirthDateWindow, chunk: list[RawInput]) -> FeatureColumns:
+    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item, window)
                             for item in chunk])
 
 
@@ -55,19 +57,21 @@ def _chunks(records: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
         yield chunk
 
 
-def standardise_columns(records: Iterable[RawInput], workers: int = 1) -> FeatureColumns:
+def standardise_columns(records: Iterable[RawInput], workers: int = 1,
+                        window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW) -> FeatureColumns:
     """Standardise a stream of raw records (dicts, or their JSON text) into feature columns.
 
     With several workers, chunks are standardised in parallel processes; only the compact columns come
     back, so the raw records are never all held in memory at once.
     """
     columns = FeatureColumns()
+    standardise_chunk = partial(_standardise_chunk, window)
     if workers <= 1:
         for chunk in _chunks(records, CHUNK_SIZE):
-            columns.extend(_standardise_chunk(chunk))
+            columns.extend(standardise_chunk(chunk))
         return columns
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for part in pool.imap(_standardise_chunk, _chunks(records, CHUNK_SIZE)):
+        for part in pool.imap(standardise_chunk, _chunks(records, CHUNK_SIZE)):
             columns.extend(part)
     return columns
 
@@ -80,10 +84,11 @@ def resolve_batch(
     model: MatchModel | None = None,
     workers: int = 1,
     constraints: Callable[[], Constraints] | None = None,
+    window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
 ) -> BatchResolution:
     """Standardise, block, (train,) score and cluster a whole batch of raw records. ``constraints`` answers the
     must-links and cannot-links (steward judgements) by position; it is asked once the records have been read,
-    since a streamed batch only knows its records then."""
+    since a streamed batch only knows its records then. ``window`` tells which birth dates are plausible."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -93,7 +98,7 @@ def resolve_batch(
         seconds[step] = now - started
         started = now
 
-    columns = standardise_columns(records, workers)
+    columns = standardise_columns(records, workers, window)
     lap("standardise")
     # A given model brings the placeholders found when it was trained, so every path blanks the same values.
     features = build_features(columns, overused=model.overused if model is not None else None)

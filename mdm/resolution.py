@@ -22,6 +22,7 @@ from sqlalchemy import Table, Text, delete, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Config
 from matching.blocking import BLOCKING_RULES, key_texts
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
@@ -337,7 +338,7 @@ def resolve_all(
             return judged_constraints(verdicts, record_ids)
 
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes), model,
-                                   workers, constraints=constraints)
+                                   workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW)
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
@@ -658,7 +659,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     keys: list[str] = []
     features = None
     if changed_payloads:
-        columns = standardise_columns(payload for _, payload in changed_payloads.values())
+        columns = standardise_columns((payload for _, payload in changed_payloads.values()),
+                                      window=Config.BIRTH_DATE_WINDOW)
         features = build_features(columns, overused=model.overused)
         positions, keys = key_texts(features)
     candidates, links = _lock_component(session, changed_ids, set(keys))
@@ -690,7 +692,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     party_types = [payloads[record_id][0] for record_id in record_ids]
     verdicts = judgements_in_force(session, record_ids)
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
-                               constraints=lambda: judged_constraints(verdicts, record_ids))
+                               constraints=lambda: judged_constraints(verdicts, record_ids),
+                               window=Config.BIRTH_DATE_WINDOW)
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                               OVERRIDE if claims else "online", verdicts, changed_ids, actor=actor, claims=claims)
 
