@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
+
+from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_SOURCE_SYSTEMS = ("AGENT", "COURTIER", "BGD", "BANCASSURANCE", "WEB")
@@ -34,6 +37,17 @@ def _env_json(name: str) -> dict[str, object]:
     return value
 
 
+def _env_birth_date_window(name: str) -> BirthDateWindow:
+    """The plausible birth dates, from the day (``1900-01-01``) or the year (``1900``) a variable names."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return DEFAULT_BIRTH_DATE_WINDOW
+    try:
+        return BirthDateWindow(date(int(raw), 1, 1) if raw.isdigit() else date.fromisoformat(raw))
+    except ValueError as error:
+        raise ValueError(f"{name} must be a year or an ISO date, not {raw!r}") from error
+
+
 class Config:
     """Production defaults; every value can be overridden by an environment variable."""
 
@@ -47,6 +61,9 @@ class Config:
     SURVIVORSHIP = _env_json("MDM_SURVIVORSHIP")
     # Which fields a capture must fill, per party type: what the data-quality journal counts as missing.
     FIELD_SPEC = os.environ.get("MDM_FIELD_SPEC") or str(PROJECT_ROOT / "mdm" / "field_spec.json")
+    # Birth dates from this day until the day a record is received are plausible; an earlier real date (an old
+    # register's) is kept as evidence and reported by the data-quality journal.
+    BIRTH_DATE_WINDOW = _env_birth_date_window("MDM_EARLIEST_BIRTH_DATE")
     # Comparisons, blocking rules, thresholds and vetoes of matching (see matching.settings); the shipped file is
     # the hub's own matching.
     MATCH_SETTINGS = os.environ.get("MDM_MATCH_SETTINGS") or str(PROJECT_ROOT / "matching" / "match_settings.json")

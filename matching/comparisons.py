@@ -15,7 +15,7 @@ from itertools import permutations
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, FeatureTable
@@ -171,18 +171,43 @@ def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> L
                              single >= 0.9])
 
 
+def _date_parts(features: FeatureTable, feature: str, positions: Positions) -> npt.NDArray[np.int64]:
+    """(year, month, day) of each position's ISO date, read once per distinct date; rows of a missing date are 0."""
+    vocabulary = features.vocabulary[feature]
+    codes = features.codes[feature][positions]
+    if not len(vocabulary):
+        return np.zeros((len(positions), 3), dtype=np.int64)
+    parts = np.array([(int(v[:4]), int(v[5:7]), int(v[8:10])) for v in vocabulary], dtype=np.int64)
+    return np.where((codes != MISSING)[:, None], parts[np.maximum(codes, 0)], 0)
+
+
+# A birth year derived from the age a client gave (a register, a form with "age: 35") is one or two years off.
+AGE_DERIVED_YEAR_ERROR = 2
+
+
 def _birth_date_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
     present, equal = _exact(features, "birth_date", left, right)
     dates, swapped = features.codes["birth_date"], features.codes["birth_date_swapped"]
     # A day/month swap is a reading of an ambiguous date, not a disagreement.
     swap = ((swapped[left] != MISSING) & (swapped[left] == dates[right])) | (
         (swapped[right] != MISSING) & (swapped[right] == dates[left]))
-    near = _similarity(features, "birth_date", left, right, present & ~equal & ~swap, Levenshtein.distance) == 1
-    texts = features.texts["birth_date"]
-    same_year = np.zeros(len(left), dtype=bool)
-    where = np.flatnonzero(present & ~equal & ~swap & ~near)
-    same_year[where] = [texts[i][:4] == texts[j][:4] for i, j in zip(left[where], right[where], strict=True)]
-    return _levels(present, [equal, swap | near, same_year])
+    # One digit typed wrong, or two adjacent digits exchanged (1984 / 1948, 12 / 21).
+    typo = _similarity(features, "birth_date", left, right, present & ~equal & ~swap, OSA.distance) == 1
+    a, b = _date_parts(features, "birth_date", left), _date_parts(features, "birth_date", right)
+    same_year, same_month, same_day = (a[:, 0] == b[:, 0]), (a[:, 1] == b[:, 1]), (a[:, 2] == b[:, 2])
+    year_off = same_month & same_day & (np.abs(a[:, 0] - b[:, 0]) <= AGE_DERIVED_YEAR_ERROR)
+    # A day or a month written wrong beyond a typo: the other two parts agree.
+    day_or_month_wrong = same_year & (same_month | same_day)
+    return _levels(present, [equal, swap | typo, year_off, day_or_month_wrong, same_year])
+
+
+def _postal_code_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+    present, equal = _exact(features, "postal_code", left, right)
+    _, same_area = _exact(features, "postal_area", left, right)
+    # Two address lines already say where two clients live, and the code would say it again: a household's shared
+    # address would weigh twice. The code speaks where one of the two has no address line.
+    addresses, _ = _exact(features, "address", left, right)
+    return _levels(present & ~addresses, [equal, same_area])
 
 
 def _name_words_differ(words: list[str], other: list[str]) -> bool:
@@ -317,14 +342,15 @@ KINDS: dict[str, ComparisonKind] = {
         lambda p: exact_or_similar(_field(p), _scorer(p), p.thresholds), lambda p: (_field(p),), renamable=True),
     "person_name": _fixed(("exact", "close", "similar", "sounds_alike", "given_name_variant", "given_name_initials",
                            "one_name_close", "different"), _name_levels, ("name",)),
-    "birth_date": _fixed(("exact", "swapped_or_typo", "same_year", "different"), _birth_date_levels,
-                         ("birth_date",)),
+    "birth_date": _fixed(("exact", "swapped_or_typo", "year_off_by_one_or_two", "day_or_month_wrong", "same_year",
+                          "different"), _birth_date_levels, ("birth_date",)),
     "national_id": _fixed(("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
                           _national_id_levels, ("typed_national_id", "national_id")),
     "ice": _fixed(("exact", "one_typo", "other_establishment", "different", "different_unchecked"), _ice_levels,
                   ("ice",)),
     "registry": _fixed(("exact", "same_number_other_court", "other_number_other_court", "different"),
                        _registry_levels, ("registry",)),
+    "postal_code": _fixed(("exact", "same_area", "different"), _postal_code_levels, ("postal_code",)),
 }
 
 

@@ -1,14 +1,33 @@
 """Birth dates read from the formats sources use, keeping both readings when day and month may be swapped."""
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from matching.text import fold_text
 from matching.types import BirthDate
 
-EARLIEST_BIRTH_YEAR = 1900
-"""Years before this are not birth dates of living clients; the date is rejected."""
+
+@dataclass(frozen=True, slots=True)
+class BirthDateWindow:
+    """The birth dates plausible for a client: from ``earliest`` until the day the record was received.
+
+    A real date before ``earliest`` (1887-05-12 in an old register, a century typed wrong) is still evidence: it is
+    kept and reported as outside the window. A date from the day received on is a placeholder, whatever the window.
+    """
+
+    earliest: date = date(1900, 1, 1)
+
+    def holds(self, value: date) -> bool:
+        return value >= self.earliest
+
+
+DEFAULT_BIRTH_DATE_WINDOW = BirthDateWindow()
+
+# An eight-digit date is read year first (19840307) when its first four digits are a year of this century or the
+# last; otherwise day first (07031984), unless only the year-first reading is a calendar date (18870512).
+_YEAR_FIRST_FROM = 1900
 
 MONTH_NAMES: dict[str, int] = {
     "JAN": 1, "JANV": 1, "JANVIER": 1, "JANUARY": 1,
@@ -35,15 +54,15 @@ _DATE_PART = re.compile(r"\d+|[A-Z]+")
 
 
 def _calendar_dates(year: str, month: int, day: int) -> DateReading:
-    """Return the existing dates for a written year, month and day; none for 31/02 or month 13."""
+    """Return the existing dates for a written year, month and day; none for 31/02, month 13 or year 0."""
     years = (2000 + int(year), 1900 + int(year)) if len(year) <= 2 else (int(year),)
     dates: list[date] = []
     for full_year in years:
         try:
             dates.append(date(full_year, month, day))
-        except ValueError:  # 31/02, month 13, or 29/02 of a year that is not leap
+        except ValueError:  # 31/02, month 13, 29/02 of a year that is not leap, or year 0
             continue
-    return tuple(value for value in dates if value.year >= EARLIEST_BIRTH_YEAR)
+    return tuple(dates)
 
 
 def _read_day_month_year(day: str, month: str, year: str) -> list[DateReading]:
@@ -57,11 +76,15 @@ def _read_day_month_year(day: str, month: str, year: str) -> list[DateReading]:
 
 
 def _read_compact(digits: str) -> list[DateReading]:
-    if len(digits) == 8 and int(digits[:4]) >= EARLIEST_BIRTH_YEAR and 1 <= int(digits[4:6]) <= 12:
-        return [_calendar_dates(digits[:4], int(digits[4:6]), int(digits[6:]))]
-    if len(digits) in (6, 8):
+    if len(digits) == 6:
         return _read_day_month_year(digits[:2], digits[2:4], digits[4:])
-    return []
+    if len(digits) != 8:
+        return []
+    year_first = [_calendar_dates(digits[:4], int(digits[4:6]), int(digits[6:]))]
+    if int(digits[:4]) >= _YEAR_FIRST_FROM and year_first[0]:
+        return year_first
+    day_first = _read_day_month_year(digits[:2], digits[2:4], digits[4:])
+    return day_first if any(day_first) else year_first
 
 
 def _read_parts(parts: list[str]) -> list[DateReading]:
@@ -104,8 +127,9 @@ def parse_birth_date(raw: str, today: date) -> BirthDate | None:
     """Return the birth date of a raw value as of ``today``, which settles two-digit years, or None.
 
     A two-digit year takes the latest century that does not put the birth after today. Impossible
-    dates (31/02/1990, month 13, before 1900) give None. Future dates are returned: they are
-    placeholders, which junk detection reports.
+    dates (31/02/1990, month 13) give None. Dates before a plausible window and future dates are
+    returned: the window is the caller's to apply, and future dates are placeholders, which junk
+    detection reports.
     """
     value, swapped = choose_birth_dates(read_date(raw), today)
     return BirthDate(value=value, swapped=swapped) if value else None

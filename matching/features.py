@@ -19,6 +19,7 @@ import pandas as pd
 from matching.findings import Finding, rule_findings
 from matching.given_names import given_name_root, given_name_units
 from matching.names import adjacent_word_keys, name_word_keys, phonetic_key
+from matching.places import postal_area
 from matching.standardise import StandardisedRecord
 
 Codes = npt.NDArray[np.int64]
@@ -116,6 +117,7 @@ CODED_FEATURES: dict[str, Extractor] = {
     "address": lambda r: r.address,
     "city": lambda r: r.city,
     "postal_code": lambda r: r.postal_code,
+    "postal_area": lambda r: postal_area(r.postal_code) if r.postal_code else None,
     "legal_form": lambda r: r.legal_form,
     "ice": _ice_number,
     "ice_company": _ice_company,

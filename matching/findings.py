@@ -16,20 +16,27 @@ KINDS = (PLACEHOLDER_RULE, PLACEHOLDER_FREQUENCY, INVALID)
 
 # The rule a malformed value of each field breaks.
 INVALID_RULES: dict[FieldName, str] = {
-    "birth_date": "impossible_date",  # unreadable, not a calendar date, or before 1900
+    "birth_date": "impossible_date",  # unreadable, or not a calendar date
     "national_id": "malformed_document_number",  # e.g. a CIN that is not one or two letters and digits
     "id_type": "unknown_document_type",
     "civility": "unknown_civility",
     "phone": "not_a_phone_number",  # unreadable, or a Moroccan number in a range the numbering plan does not allocate
     "phone_alt": "not_a_phone_number",
     "email": "malformed_email",
-    "postal_code": "malformed_postal_code",
+    "postal_code": "malformed_postal_code",  # no postal code of any country
     "legal_form": "unknown_legal_form",
     "rc_number": "malformed_registry_number",
     "tax_id": "malformed_registry_number",
     "professional_tax_number": "malformed_registry_number",
+    "ice": "ice_not_15_digits",  # 15 digits whose check digits fail are read (below); anything else is no ICE
 }
-ICE_CHECK_DIGITS, ICE_LENGTH = "ice_check_digits", "ice_not_15_digits"
+# The rule broken by a value that is kept, as still good evidence, although it breaks one: an ICE read whose check
+# digits fail, a real birth date before the plausible window (an old register's), a postal code of another country.
+KEPT_INVALID_RULES: dict[FieldName, str] = {
+    "ice": "ice_check_digits",
+    "birth_date": "birth_date_outside_window",
+    "postal_code": "not_a_moroccan_postal_code",
+}
 
 # The record field each frequency-checked feature reads, and the name its placeholders are reported under: the
 # phone features hold one kind of value (a placeholder in one is one in all), read from phone or phone_alt.
@@ -59,22 +66,22 @@ def rule_findings(record: StandardisedRecord) -> tuple[Finding, ...]:
     """The placeholders by rule and the malformed values of one standardised record."""
     if not record.junk_fields and not record.invalid_fields:
         return NO_FINDINGS
-    return _rule_findings(record.junk_fields, record.invalid_fields, record.ice is not None)
+    read = {"ice": record.ice, "birth_date": record.birth_date, "postal_code": record.postal_code}
+    kept = frozenset(field for field, value in read.items() if value is not None and field in record.invalid_fields)
+    return _rule_findings(record.junk_fields, record.invalid_fields, kept)
 
 
 @lru_cache(maxsize=4096)
-def _rule_findings(junk: frozenset[FieldName], invalid: frozenset[FieldName], ice_read: bool,
+def _rule_findings(junk: frozenset[FieldName], invalid: frozenset[FieldName], kept: frozenset[FieldName],
                    ) -> tuple[Finding, ...]:
     # Records share a few combinations of flagged fields: one tuple each, not one per record.
     placeholders = [Finding(field, PLACEHOLDER_RULE, None) for field in sorted(junk)]
-    malformed = [Finding(field, INVALID, _invalid_rule(field, ice_read)) for field in sorted(invalid)]
+    malformed = [Finding(field, INVALID, _invalid_rule(field, field in kept)) for field in sorted(invalid)]
     return tuple(placeholders + malformed)
 
 
-def _invalid_rule(field: FieldName, ice_read: bool) -> str | None:
-    if field == "ice":  # 15 digits whose check digits fail are read; anything else is not an ICE at all
-        return ICE_CHECK_DIGITS if ice_read else ICE_LENGTH
-    return INVALID_RULES.get(field)
+def _invalid_rule(field: FieldName, kept: bool) -> str | None:
+    return KEPT_INVALID_RULES[field] if kept and field in KEPT_INVALID_RULES else INVALID_RULES.get(field)
 
 
 def frequency_findings(blanked: dict[str, tuple[list[int], list[str]]]) -> Iterator[tuple[int, Finding]]:

@@ -14,10 +14,15 @@ PLACEHOLDER_WORDS: frozenset[str] = frozenset(
 """Words operators type into a mandatory text field they cannot fill (folded), and what spreadsheet and data-frame
 exports write in an empty cell (NaN, None, NULL)."""
 
-PLACEHOLDER_BIRTH_DATES: frozenset[date] = frozenset({date(1900, 1, 1), date(1901, 1, 1)})
-"""Dates typed for an unknown birth date. 01/01/1970 is not among them: Moroccan civil registers give
-1 January to people whose day of birth is unknown, so it is a real date for many clients; when a feed
-overuses it, the frequency detector finds it."""
+PLACEHOLDER_BIRTH_DATES: frozenset[date] = frozenset({
+    date(1900, 1, 1), date(1901, 1, 1),
+    # What software writes for an empty date: day zero of spreadsheets (30/12/1899, and 31/12/1899 for the
+    # "00/01/1900" of Excel), the smallest SQL Server datetime and the smallest date of most languages.
+    date(1899, 12, 30), date(1899, 12, 31), date(1753, 1, 1), date(1, 1, 1),
+})
+"""Dates typed for an unknown birth date, or left by software for an empty one. 01/01/1970 is not among them:
+Moroccan civil registers give 1 January to people whose day of birth is unknown, so it is a real date for many
+clients; when a feed overuses it, the frequency detector finds it."""
 
 EMAIL_PLACEHOLDER_LOCAL_PARTS: frozenset[str] = frozenset(
     {
@@ -89,8 +94,15 @@ def is_placeholder_email(email: str) -> bool:
 
 
 def is_placeholder_birth_date(value: date, today: date) -> bool:
-    """Tell whether a birth date is invented: a known placeholder, or not before the day it was recorded."""
-    return value in PLACEHOLDER_BIRTH_DATES or value >= today
+    """Tell whether a birth date is invented: a known placeholder, one digit repeated (11/11/1111), or not before
+    the day it was recorded."""
+    return value in PLACEHOLDER_BIRTH_DATES or value >= today or _is_one_repeated_character(
+        _NOT_DIGIT.sub("", value.isoformat()))
+
+
+def is_placeholder_postal_code(code: str) -> bool:
+    """Tell whether a compact postal code is invented: one repeated character (00000, 99999)."""
+    return _is_one_repeated_character(code)
 
 
 def is_placeholder_document_number(number: str) -> bool:

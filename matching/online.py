@@ -66,7 +66,7 @@ class RecordIndex:
     def score(self, raw: Mapping[str, object]) -> OnlineScores:
         """Standardise one raw record and score it against its candidates."""
         extra_fields = self.model.settings.extra_fields
-        new = extract_columns([standardise_record(raw, extra_fields)], extra_fields)
+        new = extract_columns([standardise_record(raw, extra_fields=extra_fields)], extra_fields)
         candidates = self.candidates(new)
         table = FeatureColumns(
             party=new.party + [self.columns.party[p] for p in candidates],

@@ -14,6 +14,7 @@ import orjson
 
 from matching.blocking import candidate_pairs
 from matching.clustering import Clustering, cluster_records
+from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
 from matching.settings import MatchSettings, shipped_settings
@@ -41,8 +42,8 @@ class BatchResolution:
         return len(np.unique(possible)) if len(possible) else 0
 
 
-def _standardise_chunk(extra_fields: tuple[str, ...], chunk: list[RawInput]) -> FeatureColumns:
-    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item,
+def _standardise_chunk(window: BirthDateWindow, extra_fields: tuple[str, ...], chunk: list[RawInput]) -> FeatureColumns:
+    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item, window,
                                                extra_fields) for item in chunk], extra_fields)
 
 
@@ -57,7 +58,8 @@ def _chunks(records: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
         yield chunk
 
 
-def standardise_columns(records: Iterable[RawInput], workers: int = 1, extra_fields: tuple[str, ...] = (),
+def standardise_columns(records: Iterable[RawInput], workers: int = 1,
+                        window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW, extra_fields: tuple[str, ...] = (),
                         ) -> FeatureColumns:
     """Standardise a stream of raw records (dicts, or their JSON text) into feature columns, with the extra
     fields of their payloads that the match settings compare.
@@ -66,13 +68,13 @@ def standardise_columns(records: Iterable[RawInput], workers: int = 1, extra_fie
     back, so the raw records are never all held in memory at once.
     """
     columns = FeatureColumns()
-    standardise = partial(_standardise_chunk, extra_fields)
+    standardise_chunk = partial(_standardise_chunk, window, extra_fields)
     if workers <= 1:
         for chunk in _chunks(records, CHUNK_SIZE):
-            columns.extend(standardise(chunk))
+            columns.extend(standardise_chunk(chunk))
         return columns
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for part in pool.imap(standardise, _chunks(records, CHUNK_SIZE)):
+        for part in pool.imap(standardise_chunk, _chunks(records, CHUNK_SIZE)):
             columns.extend(part)
     return columns
 
@@ -85,12 +87,14 @@ def resolve_batch(
     model: MatchModel | None = None,
     workers: int = 1,
     constraints: Callable[[], Constraints] | None = None,
+    window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
     settings: MatchSettings | None = None,
 ) -> BatchResolution:
     """Standardise, block, (train,) score and cluster a whole batch of raw records. ``constraints`` answers the
     must-links and cannot-links (steward judgements) by position; it is asked once the records have been read,
-    since a streamed batch only knows its records then. A given model runs with the settings it was trained
-    with; without one, a model is trained with ``settings`` (the shipped ones by default)."""
+    since a streamed batch only knows its records then. ``window`` tells which birth dates are plausible. A given
+    model runs with the settings it was trained with; without one, a model is trained with ``settings`` (the
+    shipped ones by default)."""
     if model is not None and settings is not None and not model.trained_with(settings):
         raise ValueError(f"model {model.version} was trained with other match settings")
     settings = model.settings if model is not None else settings or shipped_settings()
@@ -103,7 +107,7 @@ def resolve_batch(
         seconds[step] = now - started
         started = now
 
-    columns = standardise_columns(records, workers, settings.extra_fields)
+    columns = standardise_columns(records, workers, window, settings.extra_fields)
     lap("standardise")
     # A given model brings the placeholders found when it was trained, so every path blanks the same values.
     features = build_features(columns, overused=model.overused if model is not None else None,

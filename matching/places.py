@@ -123,15 +123,48 @@ def standardise_court(raw: str) -> str | None:
     return standardise_city(" ".join(words)) if words else None
 
 
-# Moroccan codes have five digits; four-digit codes (foreign addresses, a digit dropped) still compare exactly.
-_POSTAL_CODE = re.compile(r"[1-9]\d{3,4}")
+# A postal code in any country's format, written compact: four to ten digits (FR 75011, BE 1000, PT 1000-001),
+# four digits and two letters (NL 1012 AB), or a code that starts with a letter and mixes letters and at least two
+# digits, never three letters in a row (UK TQ13 8DF, CA K1A 0B1, IE D02 X285). Words (NEANT, PO BOX 12) and digits
+# with a letter typed among them (2O1OO) are not codes. An old-style country prefix (F-75011, NL-1012 AB) is dropped.
+_POSTAL_CODE = re.compile(r"\d{4,10}|\d{4}[A-Z]{2}|(?=(?:[A-Z]*\d){2})(?![A-Z0-9]*[A-Z]{3})[A-Z][A-Z0-9]{3,7}")
+_COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,3}-(?=\d)")
+# A French business address ends its code with CEDEX and an office number (75011 CEDEX 11): the code is before.
+_CEDEX = re.compile(r"\s*CEDEX(?:\s*\d+)?$")
+# A post-office box number (BP 1234, boite postale) is part of the address, not a postal code.
+_POST_OFFICE_BOX = re.compile(r"^B\.?\s?P\.?\s*\d")
+_POSTAL_CODE_SEPARATORS = re.compile(r"[\s.\-]+")
+_MOROCCAN_POSTAL_CODE = re.compile(r"[1-9]\d{4}")
 _POSTAL_CODE_IN_TEXT = re.compile(r"(?<!\d)[1-9]\d{4}(?!\d)")
+# The inward code of a British postcode (and the last part of a Canadian or Irish one) is one digit and two letters
+# after the area; postal codes that start with digits are hierarchical, most significant digits first.
+_INWARD_CODE_LENGTH = 3
+_AREA_DIGITS = 2
 
 
+@lru_cache(maxsize=1 << 14)
 def standardise_postal_code(raw: str) -> str | None:
-    """Return a postal code (four or five digits, as Moroccan codes are five), or None when the value is not one."""
-    code = raw.strip().replace(" ", "")
+    """Return a postal code in compact form (upper case, no spaces or dashes) so that two captures of one code are
+    equal, whatever the country; None when the value is no postal code at all."""
+    text = _CEDEX.sub("", fold_text(raw))
+    if _POST_OFFICE_BOX.match(text):
+        return None
+    code = _POSTAL_CODE_SEPARATORS.sub("", _COUNTRY_PREFIX.sub("", text))
     return code if _POSTAL_CODE.fullmatch(code) else None
+
+
+def is_moroccan_postal_code(code: str) -> bool:
+    """Tell whether a compact postal code has the Moroccan shape (five digits, 10000 to 99999)."""
+    return _MOROCCAN_POSTAL_CODE.fullmatch(code) is not None
+
+
+def postal_area(code: str) -> str:
+    """Return the area of a compact postal code: its outward code when it starts with a letter (TQ13 of TQ13 8DF,
+    K1A of K1A 0B1), else its first two digits, which name the department, province or region of hierarchical codes
+    (75 Paris, 28 Madrid, 20 Casablanca, 10 Amsterdam, 10 Brussels)."""
+    if code[0].isalpha():
+        return code[:-_INWARD_CODE_LENGTH]
+    return code[:_AREA_DIGITS]
 
 
 def find_postal_code(raw: str) -> str | None:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal
 
-from matching.dates import choose_birth_dates, read_date
+from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow, choose_birth_dates, read_date
 from matching.identifiers import (
     OTHER_ID_TYPE,
     compact_identifier,
@@ -24,6 +24,7 @@ from matching.junk import (
     is_placeholder_email,
     is_placeholder_ice,
     is_placeholder_phone,
+    is_placeholder_postal_code,
     is_placeholder_registry_number,
     is_placeholder_text,
 )
@@ -40,6 +41,7 @@ from matching.names import (
 )
 from matching.places import (
     find_postal_code,
+    is_moroccan_postal_code,
     parse_address,
     standardise_city,
     standardise_court,
@@ -56,7 +58,7 @@ class StandardisedRecord:
     A value recognised as a placeholder is None here and its source field is named in ``junk_fields``;
     a value that is present but malformed is named in ``invalid_fields`` (and kept only where a
     malformed value can still be compared: a national id of unknown format, an ICE apart in
-    ``ice_invalid``).
+    ``ice_invalid``, a birth date before the plausible window, a postal code of another country).
     """
 
     party_type: str | None
@@ -174,13 +176,29 @@ def read_company_name(text: str) -> tuple[CompanyName, Verdict]:
     return (_NO_COMPANY, JUNK) if is_placeholder_text(name.tokens) else (name, None)
 
 
-def read_birth_date(text: str, today: date) -> tuple[date | None, date | None, Verdict]:
+def read_birth_date(text: str, today: date, window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
+                    ) -> tuple[date | None, date | None, Verdict]:
     """Read a birth date field as of the day the record was received: the date, its day/month-swapped
-    reading when the format leaves them interchangeable, and the verdict. Parsing itself is cached."""
+    reading when the format leaves them interchangeable, and the verdict. A real date before the window
+    is kept and called invalid. Parsing itself is cached."""
     value, swapped = choose_birth_dates(read_date(text), today)
     if value is None:
         return None, None, INVALID
-    return (None, None, JUNK) if is_placeholder_birth_date(value, today) else (value, swapped, None)
+    if is_placeholder_birth_date(value, today):
+        return None, None, JUNK
+    return value, swapped, None if window.holds(value) else INVALID
+
+
+@lru_cache(maxsize=4096)
+def read_postal_code(text: str) -> tuple[str | None, Verdict]:
+    """Read a postal code field: the compact code of any country, kept, and called invalid when it is not Moroccan
+    (a client abroad, a digit dropped); None when the value is no postal code."""
+    code = standardise_postal_code(text)
+    if code is None:
+        return None, INVALID
+    if is_placeholder_postal_code(code):
+        return None, JUNK
+    return code, None if is_moroccan_postal_code(code) else INVALID
 
 
 @lru_cache(maxsize=1 << 16)
@@ -303,11 +321,13 @@ def _field_set(fields: tuple[FieldName, ...]) -> frozenset[FieldName]:
     return frozenset(fields)
 
 
-def standardise_record(raw: RawRecord, extra_fields: tuple[FieldName, ...] = ()) -> StandardisedRecord:
+def standardise_record(raw: RawRecord, window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
+                       extra_fields: tuple[FieldName, ...] = ()) -> StandardisedRecord:
     """Return the standardised form of one source record (DESIGN §3 fields), keeping the ``extra_fields`` of its
     payload as folded text (upper-case ASCII, spaces collapsed).
 
-    A pure function of the record: its ``received_at`` is the reference day for birth dates.
+    A pure function of the record: its ``received_at`` is the reference day for birth dates, which
+    ``window`` tells plausible or not.
     """
     fields = read_present_fields(raw)
     get = fields.get
@@ -338,7 +358,8 @@ def standardise_record(raw: RawRecord, extra_fields: tuple[FieldName, ...] = ())
 
     birth_date = birth_date_swapped = None
     if text := get("birth_date"):
-        birth_date, birth_date_swapped, verdict = read_birth_date(text, read_reference_date(get("received_at")))
+        birth_date, birth_date_swapped, verdict = read_birth_date(text, read_reference_date(get("received_at")),
+                                                                  window)
         if verdict:
             verdicts.append(("birth_date", verdict))
 
@@ -383,9 +404,9 @@ def standardise_record(raw: RawRecord, extra_fields: tuple[FieldName, ...] = ())
             verdicts.append(("city", verdict))
     postal_code = None
     if text := get("postal_code"):
-        postal_code = standardise_postal_code(text)
-        if postal_code is None:
-            verdicts.append(("postal_code", INVALID))
+        postal_code, verdict = read_postal_code(text)
+        if verdict:
+            verdicts.append(("postal_code", verdict))
     elif city_text:
         postal_code = find_postal_code(city_text)
 

@@ -40,5 +40,6 @@ def explain_records(session: Session, left: tuple[str, str], right: tuple[str, s
     if model is None:
         raise Conflict("no match model yet: load records and run `python -m mdm train` first")
     extra_fields = model.settings.extra_fields
-    records = [standardise_record(_current_payload(session, *reference), extra_fields) for reference in (left, right)]
+    records = [standardise_record(_current_payload(session, *reference), extra_fields=extra_fields)
+               for reference in (left, right)]
     return explain_pair(model, build_features(extract_columns(records, extra_fields), overused=model.overused), 0, 1)

@@ -24,6 +24,7 @@ from sqlalchemy import Table, Text, bindparam, func, select, text, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Config
 from matching.features import build_features
 from matching.pipeline import standardise_columns
 from mdm.audit import verify_chain
@@ -383,7 +384,8 @@ def _rebuild_indexes(session: Session, record_ids: list[int], workers: int) -> t
     model = latest_model(session)
     if model is None or not record_ids:
         return 0, 0
-    columns = standardise_columns(_payloads(session, record_ids), workers, model.settings.extra_fields)
+    columns = standardise_columns(_payloads(session, record_ids), workers, Config.BIRTH_DATE_WINDOW,
+                                  model.settings.extra_fields)
     features = build_features(columns, overused=model.overused)
     rebuild_blocking_index(session, features, record_ids, model.settings.blocking_rules)
     rebuild_search_index(session, features, record_ids)

@@ -22,6 +22,7 @@ from sqlalchemy import Table, Text, delete, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Config
 from matching.blocking import BlockingRule, key_texts
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
@@ -342,7 +343,8 @@ def resolve_all(
             return judged_constraints(verdicts, record_ids)
 
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes), model,
-                                   workers, constraints=constraints, settings=configured_match_settings())
+                                   workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW,
+                                   settings=configured_match_settings())
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
@@ -665,7 +667,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     features = None
     if changed_payloads:
         columns = standardise_columns((payload for _, payload in changed_payloads.values()),
-                                      extra_fields=model.settings.extra_fields)
+                                      window=Config.BIRTH_DATE_WINDOW, extra_fields=model.settings.extra_fields)
         features = build_features(columns, overused=model.overused)
         positions, keys = key_texts(features, model.settings.blocking_rules)
     candidates, links = _lock_component(session, changed_ids, set(keys), model.settings.blocking_caps)
@@ -697,7 +699,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     party_types = [payloads[record_id][0] for record_id in record_ids]
     verdicts = judgements_in_force(session, record_ids)
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
-                               constraints=lambda: judged_constraints(verdicts, record_ids))
+                               constraints=lambda: judged_constraints(verdicts, record_ids),
+                               window=Config.BIRTH_DATE_WINDOW)
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                               OVERRIDE if claims else "online", verdicts, changed_ids, actor=actor, claims=claims)
 

@@ -33,19 +33,20 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from config import Config
-from matching.dates import choose_birth_dates, read_date
 from matching.identifiers import OTHER_ID_TYPE, parse_phone, split_phone_numbers, standardise_id_type
-from matching.junk import is_placeholder_birth_date, is_placeholder_phone, is_placeholder_text
+from matching.junk import is_placeholder_phone, is_placeholder_text
 from matching.names import LEGAL_FORM_REFINES, choose_legal_form, standardise_civility, standardise_legal_form
-from matching.places import standardise_court, standardise_postal_code
+from matching.places import standardise_court
 from matching.standardise import (
     JUNK,
+    read_birth_date,
     read_city,
     read_company_name,
     read_email,
     read_ice,
     read_identity_document,
     read_person_name,
+    read_postal_code,
     read_present_fields,
     read_rc_number,
     read_registry_number,
@@ -186,15 +187,18 @@ def _company_name(text: str) -> Reading:
 
 
 def _birth_date(text: str, received_on: date) -> Reading:
-    value, swapped = choose_birth_dates(read_date(text), received_on)
+    window = Config.BIRTH_DATE_WINDOW
+    value, swapped, verdict = read_birth_date(text, received_on, window)
+    if verdict == JUNK:
+        return Reading(text, text, text, 0, JUNK_VALUE)
     if value is None:
-        if text.isdigit() and len(text) == 4 and 1900 < int(text) <= received_on.year:
+        if text.isdigit() and len(text) == 4 and window.earliest.year < int(text) <= received_on.year:
             return Reading(text, text, text, 1, VALID)  # only the year is known
         return Reading(text, text, text, 0, INVALID)
-    if is_placeholder_birth_date(value, received_on):
-        return Reading(text, text, text, 0, JUNK_VALUE)
-    # A date whose day and month may be swapped is shown as written: the ISO form would pretend to know.
-    return Reading(text if swapped else value.isoformat(), text, value.isoformat(), 2 if swapped else 3, VALID)
+    # A date whose day and month may be swapped is shown as written: the ISO form would pretend to know. One before
+    # the plausible window is shown, and loses to one within it.
+    return Reading(text if swapped else value.isoformat(), text, value.isoformat(), 2 if swapped else 3,
+                   VALID if verdict is None else INVALID)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -252,7 +256,10 @@ def _city(text: str) -> Reading:
 
 @lru_cache(maxsize=4096)
 def _postal_code(text: str) -> Reading:
-    code = standardise_postal_code(text)
+    # A client abroad has a valid address: a code of any country is a value, not only a Moroccan one.
+    code, verdict = read_postal_code(text)
+    if verdict == JUNK:
+        return Reading(text, text, text, 0, JUNK_VALUE)
     return Reading(code, text, code, 1, VALID) if code else Reading(text, text, text, 0, INVALID)
 
 

@@ -44,7 +44,8 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"birth_date": "1984-03-07"}, "birth_date", 1),
     ({"birth_date": "03/07/1984"}, "birth_date", 2),
     ({"birth_date": "07/03/1985"}, "birth_date", 2),
-    ({"birth_date": "12/11/1984"}, "birth_date", 3),
+    ({"birth_date": "12/11/1984"}, "birth_date", 5),
+    ({"birth_date": "20/10/1990"}, "birth_date", 6),
     ({"birth_date": "01/01/1900"}, "birth_date", 0),
     ({"national_id": "be 734519"}, "national_id", 1),
     ({"national_id": "BE734518"}, "national_id", 2),
@@ -86,6 +87,41 @@ def test_person_levels(change: dict[str, Any], comparison: str, level: int) -> N
 ])
 def test_organization_levels(change: dict[str, Any], comparison: str, level: int) -> None:
     assert _levels(COMPANY, {**COMPANY, **change}, "organization")[comparison] == level
+
+
+@pytest.mark.parametrize(("left", "right", "level", "fact"), [
+    ("07/03/1984", "07/03/1948", 2, "two adjacent digits of the year typed in the wrong order"),
+    ("12/05/1984", "21/05/1984", 2, "the two digits of the day typed in the wrong order"),
+    ("15/06/1980", "15/06/1979", 3, "the year worked out from the age the client gave, one off across a decade"),
+    ("15/06/1979", "15/06/1981", 3, "the ages a register recorded at two dates, two years apart"),
+    ("07/03/1984", "22/03/1984", 4, "the day written wrong, beyond one digit: month and year agree"),
+    ("22/03/1984", "22/11/1984", 4, "the month written wrong, beyond one digit: day and year agree"),
+    ("15/06/1980", "15/06/1974", 6, "six years apart is another person, even on the same day and month"),
+])
+def test_birth_date_levels_of_thin_evidence(left: str, right: str, level: int, fact: str) -> None:
+    """Persons known only by name and birth date: how far apart two dates are still tells one person from two."""
+    levels = _levels({**PERSON, "birth_date": left}, {**PERSON, "birth_date": right}, "person")
+    assert levels["birth_date"] == level, fact
+
+
+NO_ADDRESS = {**PERSON, "address_line": None, "postal_code": "TQ13 8DF"}
+
+
+@pytest.mark.parametrize(("left", "right", "level"), [
+    (NO_ADDRESS, {**NO_ADDRESS, "postal_code": "tq138df"}, 1),  # one code captured with and without its space
+    (NO_ADDRESS, {**NO_ADDRESS, "postal_code": "TQ13 7AA"}, 2),  # a move within Newton Abbot, or a typo in the end
+    (NO_ADDRESS, {**NO_ADDRESS, "postal_code": "EX1 1AA"}, 3),  # Exeter: another area
+    ({**NO_ADDRESS, "postal_code": "75011"}, {**NO_ADDRESS, "postal_code": "75020"}, 2),  # Paris 11e, 20e
+    ({**NO_ADDRESS, "postal_code": "75011"}, {**NO_ADDRESS, "postal_code": "93100"}, 3),
+    (NO_ADDRESS, {**NO_ADDRESS, "postal_code": None}, 0),
+    # Both address lines are compared: the code would count the same place twice (a household, twice).
+    ({**NO_ADDRESS, "address_line": "12 rue des Fleurs"}, {**NO_ADDRESS, "address_line": "12 rue des Fleurs"}, 0),
+    ({**NO_ADDRESS, "address_line": "12 rue des Fleurs"}, NO_ADDRESS, 1),
+])
+def test_postal_code_levels_where_an_address_is_missing(left: dict[str, Any], right: dict[str, Any],
+                                                        level: int) -> None:
+    """Clients abroad and persons-only registers carry a postal code and often no address line."""
+    assert _levels(left, right, "person")["postal_code"] == level
 
 
 def test_pairs_sharing_key_skips_missing_and_oversized_blocks() -> None:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from matching.dates import parse_birth_date
+from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow, parse_birth_date
 from matching.types import BirthDate
 
 TODAY = date(2024, 6, 1)
@@ -80,8 +80,7 @@ def test_two_digit_year_takes_the_latest_century_not_after_today(raw: str, today
         "00/00/0000",
         "1985-13-01",
         "1985-00-10",
-        "31/12/1899",
-        "1850-01-01",
+        "0000-05-12",
         "32/01/1985",
         "abc",
         "1985",
@@ -91,6 +90,30 @@ def test_two_digit_year_takes_the_latest_century_not_after_today(raw: str, today
 )
 def test_impossible_or_unreadable_dates_are_rejected(raw: str) -> None:
     assert parse_birth_date(raw, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1887-05-12", date(1887, 5, 12)),  # an old register's client: a real date, still evidence
+        ("12/05/1887", date(1887, 5, 12)),
+        ("18870512", date(1887, 5, 12)),  # written compact, only the year-first reading is a calendar date
+        ("31/12/1899", date(1899, 12, 31)),
+    ],
+)
+def test_real_dates_before_1900_are_read(raw: str, value: date) -> None:
+    birth_date = parse_birth_date(raw, TODAY)
+    assert birth_date is not None and birth_date.value == value
+
+
+def test_compact_date_whose_year_first_reading_is_old_reads_day_first() -> None:
+    assert parse_birth_date("18121990", TODAY) == BirthDate(date(1990, 12, 18))
+
+
+def test_birth_date_window_starts_where_configured() -> None:
+    window = BirthDateWindow(date(1850, 1, 1))
+    assert window.holds(date(1887, 5, 12)) and not DEFAULT_BIRTH_DATE_WINDOW.holds(date(1887, 5, 12))
+    assert not window.holds(date(1849, 12, 31))
 
 
 def test_future_date_is_read_for_junk_detection_to_report() -> None:

@@ -24,14 +24,15 @@ def _features(*records: dict[str, Any]) -> Any:
 
 
 def _persons_model() -> MatchModel:
-    # name, birth_date, national_id, mobile, landline, email, address, city
-    m = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .03, .02), (0, .9, .05, .001, .03, .019),
-         (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05), (0, .85, .05, .1))
-    u = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .02, .9789),
+    # name, birth_date, national_id, mobile, landline, email, address, city, postal_code
+    m = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .01, .01, .01, .02),
+         (0, .9, .05, .001, .03, .019), (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05),
+         (0, .85, .05, .1), (0, .7, .2, .1))
+    u = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .0005, .002, .02, .9764),
          (0, .00001, .0001, .00001, .001, .99888), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
-         (0, .0001, .001, .01, .9889), (0, .1, .01, .89))
-    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city"),
-                        m, u, 1e-6, 1_000_000, {"name": {}}, 1)
+         (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
+    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
+                            "postal_code"), m, u, 1e-6, 1_000_000, {"name": {}}, 1)
     return MatchModel("fs-test", {0: person}, shipped_settings())
 
 
@@ -119,5 +120,5 @@ def test_a_model_trained_with_other_comparison_levels_does_not_fit() -> None:
     document = shipped_settings().document
     city = {"name": "city", "kind": "exact", "field": "city"}  # two levels where the model was trained with three
     other = {**document, "comparisons": {**document["comparisons"], "person": [
-        *document["comparisons"]["person"][:-1], city]}}
+        city if comparison["name"] == "city" else comparison for comparison in document["comparisons"]["person"]]}}
     assert not model.trained_with(read_settings(other))

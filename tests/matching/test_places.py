@@ -5,7 +5,9 @@ import pytest
 from matching.places import (
     CITY_ALIASES,
     find_postal_code,
+    is_moroccan_postal_code,
     parse_address,
+    postal_area,
     standardise_city,
     standardise_court,
     standardise_postal_code,
@@ -95,11 +97,31 @@ def test_court_is_the_code_of_its_seat(raw: str, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "postal_code"),
-    [("20000", "20000"), (" 20 250 ", "20250"), ("2000", "2000"), ("200", None), ("020000", None), ("00000", None),
-     ("ABCDE", None)],
+    [("20000", "20000"), (" 20 250 ", "20250"), ("2000", "2000"), ("75011", "75011"), ("28001", "28001"),
+     ("TQ13 8DF", "TQ138DF"), ("tq13 8df", "TQ138DF"), ("1012 AB", "1012AB"), ("1012-ab", "1012AB"),
+     ("F-75011", "75011"), ("75011 CEDEX 11", "75011"), ("EC1A 1BB", "EC1A1BB"), ("1000-001", "1000001"),
+     ("200", None), ("ABCDE", None), ("NEANT", None), ("PO BOX 12", None), ("BP 1234", None), ("-", None)],
 )
-def test_postal_code_is_four_or_five_digits(raw: str, postal_code: str | None) -> None:
+def test_postal_code_of_any_country_is_compact(raw: str, postal_code: str | None) -> None:
+    """Two captures of one code (spaces, dashes, case, an old country prefix) are equal; words are no code."""
     assert standardise_postal_code(raw) == postal_code
+
+
+@pytest.mark.parametrize(
+    ("code", "moroccan"), [("20250", True), ("75011", True), ("2025", False), ("TQ138DF", False), ("020250", False)],
+)
+def test_moroccan_postal_code_has_five_digits(code: str, moroccan: bool) -> None:
+    assert is_moroccan_postal_code(code) is moroccan
+
+
+@pytest.mark.parametrize(
+    ("code", "area"),
+    [("75011", "75"), ("75020", "75"), ("20250", "20"), ("28001", "28"), ("1000", "10"), ("1012AB", "10"),
+     ("TQ138DF", "TQ13"), ("EC1A1BB", "EC1A"), ("K1A0B1", "K1A")],
+)
+def test_postal_area_is_the_outward_code_or_the_first_two_digits(code: str, area: str) -> None:
+    """Paris 11e and 20e share the department 75; Newton Abbot TQ13 8DF and TQ13 7AA the outward code TQ13."""
+    assert postal_area(code) == area
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,8 @@ def test_the_shipped_settings_are_the_hubs_own_matching() -> None:
     settings = load_match_settings(SHIPPED_SETTINGS)
     assert (settings.match_probability, settings.possible_probability) == (0.95, 0.5)
     persons = {c.name: c for c in settings.comparisons[PERSON]}
-    assert list(persons) == ["name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city"]
+    assert list(persons) == ["name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
+                             "postal_code"]
     national_id = persons["national_id"]
     assert {national_id.levels[level - 1] for level in national_id.vetoes} == {"one_edit_other_given_name",
                                                                                "conflicting_documents"}
@@ -124,7 +125,7 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
 def test_extra_fields_are_kept_folded_only_when_the_settings_ask_for_them() -> None:
     raw = {"party_type": "person", "last_name": "Roux", "occupation": "  médecin   généraliste ", "birth_place": 75}
     assert standardise_record(raw).extra == ()
-    kept = standardise_record(raw, ("occupation", "birth_place", "nickname")).extra
+    kept = standardise_record(raw, extra_fields=("occupation", "birth_place", "nickname")).extra
     assert kept == (("occupation", "MEDECIN GENERALISTE"), ("birth_place", "75"))
 
 
@@ -140,12 +141,13 @@ def test_a_blocking_rule_on_an_extra_field_pairs_records_that_share_it(tmp_path:
 
 
 # Parameters by hand, so that only the settings differ: name, birth_date, national_id, mobile, landline, email,
-# address, city, and the occupation comparison where the settings have it.
-_M = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .03, .02), (0, .9, .05, .001, .03, .019),
-      (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05), (0, .85, .05, .1))
-_U = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .02, .9789),
+# address, city, postal_code, and the occupation comparison where the settings have it.
+_M = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .01, .01, .01, .02),
+      (0, .9, .05, .001, .03, .019), (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05),
+      (0, .85, .05, .1), (0, .7, .2, .1))
+_U = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .0005, .002, .02, .9764),
       (0, .00001, .0001, .00001, .001, .99888), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
-      (0, .0001, .001, .01, .9889), (0, .1, .01, .89))
+      (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
 
 
 def _model(settings: MatchSettings) -> MatchModel:
@@ -166,7 +168,7 @@ def test_a_comparison_on_occupation_changes_scores_and_is_explained(tmp_path: Pa
     records = [person, {**person, "occupation": "Boulanger"}, {**person, "occupation": "boulanger"},
                {**person, "occupation": "Notaire"}]
     extra = settings.extra_fields
-    features = build_features(extract_columns([standardise_record(r, extra) for r in records], extra),
+    features = build_features(extract_columns([standardise_record(r, extra_fields=extra) for r in records], extra),
                               overused=frozenset())
     pairs = np.array([[1, 2], [1, 3], [0, 1]], dtype=np.int64)
     before = score_pairs(_model(shipped), features, pairs)
@@ -224,7 +226,7 @@ def test_each_scorer_a_settings_file_names_measures_closeness(tmp_path: Path, sc
 
     settings = load_match_settings(_write(tmp_path, _changed(change)))
     occupation = settings.comparisons[PERSON][-1]
-    records = [standardise_record({"party_type": "person", "occupation": text}, settings.extra_fields)
+    records = [standardise_record({"party_type": "person", "occupation": text}, extra_fields=settings.extra_fields)
                for text in ("Boulanger", "Boulangère", "Notaire")]
     features = build_features(extract_columns(records, settings.extra_fields), overused=frozenset())
     levels = occupation.compute(features, np.array([0, 0]), np.array([1, 2]))

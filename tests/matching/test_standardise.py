@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from matching.dates import BirthDateWindow
 from matching.standardise import StandardisedRecord, standardise_record
 from matching.types import Ice
 
@@ -124,6 +125,9 @@ def test_empty_null_and_absent_all_mean_missing(missing: str | None) -> None:
         ("email", "nc@nc.com", "email"),
         ("birth_date", "01/01/1900", "birth_date"),
         ("birth_date", "2030-05-01", "birth_date"),
+        ("birth_date", "30/12/1899", "birth_date"),  # day zero of a spreadsheet: an empty date cell exported
+        ("birth_date", "11/11/1111", "birth_date"),
+        ("postal_code", "00000", "postal_code"),
         ("national_id", "AA000000", "national_id"),
         ("address_line", "NEANT", "address_tokens"),
         ("city", "INCONNU", "city"),
@@ -150,6 +154,8 @@ def test_placeholders_are_named_and_never_kept_as_evidence(field: str, raw: str,
         ("email", "ali@gmailcom"),
         ("phone", "052212345"),
         ("postal_code", "200"),
+        ("postal_code", "NEANT"),
+        ("postal_code", "BP 1234"),  # a post-office box, not a code
         ("civility", "Sir"),
         ("id_type", "LIVRET DE FAMILLE"),
         ("legal_form", "FONDATION"),
@@ -190,6 +196,38 @@ def test_unallocated_phone_is_kept_and_flagged() -> None:
 def test_phones_from_both_fields_are_merged_without_repeats() -> None:
     record = standardise_record({"phone": "0661234567 / 0522987412", "phone_alt": "+212661234567"})
     assert (record.mobile_phones, record.fixed_phones) == (("+212661234567",), ("+212522987412",))
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("TQ13 8DF", "TQ138DF"), ("tq13-8df", "TQ138DF"), ("1012 AB", "1012AB"), ("NL-1012 ab", "1012AB"),
+     ("1000", "1000"), ("K1A 0B1", "K1A0B1")],
+)
+def test_postal_code_of_another_country_is_kept_and_named_as_not_moroccan(raw: str, code: str) -> None:
+    """A Moroccan living in Exeter or Amsterdam: the code is evidence for matching, and a data-quality finding."""
+    record = standardise_record({"postal_code": raw})
+    assert (record.postal_code, record.invalid_fields) == (code, frozenset({"postal_code"}))
+
+
+@pytest.mark.parametrize("raw", ["75011", "28001", "F-75011", "75011 CEDEX 11", "20 250"])
+def test_five_digit_postal_code_is_kept_without_finding(raw: str) -> None:
+    record = standardise_record({"postal_code": raw})
+    assert record.postal_code is not None and len(record.postal_code) == 5
+    assert record.invalid_fields == frozenset()
+
+
+def test_birth_date_before_the_window_is_kept_and_named_as_invalid() -> None:
+    """A client of an old register born in 1887: still evidence, reported by the journal."""
+    record = standardise_record({"birth_date": "12/05/1887", "received_at": "2024-06-01"})
+    assert (record.birth_date, record.invalid_fields) == (date(1887, 5, 12), frozenset({"birth_date"}))
+
+
+def test_birth_date_window_is_a_setting() -> None:
+    window = BirthDateWindow(date(1850, 1, 1))
+    record = standardise_record({"birth_date": "12/05/1887", "received_at": "2024-06-01"}, window)
+    assert (record.birth_date, record.invalid_fields) == (date(1887, 5, 12), frozenset())
+    placeholder = standardise_record({"birth_date": "01/01/1900", "received_at": "2024-06-01"}, window)
+    assert (placeholder.birth_date, placeholder.junk_fields) == (None, frozenset({"birth_date"}))
 
 
 def test_postal_code_is_read_from_the_city_when_missing() -> None:

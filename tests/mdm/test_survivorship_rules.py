@@ -60,6 +60,13 @@ OLD, MID, NEW = "2019-05-01T10:00:00", "2021-05-01T10:00:00", "2024-05-01T10:00:
     # a well-formed value beats a malformed one before any criterion
     ("postal_code", [version("AGENT", NEW, postal_code="2O1OO"), version("AGENT", OLD, postal_code="20100")],
      "20100", "validity"),
+    # a client who moved to Exeter: a postal code of another country is a valid value, and the most recent wins
+    ("postal_code", [version("AGENT", OLD, postal_code="20100"), version("AGENT", NEW, postal_code="tq13 8df")],
+     "TQ138DF", "recency"),
+    # a birth date before the plausible window is shown when it is all there is, and loses to one within it
+    ("birth_date", [version("BGD", NEW, birth_date="25/05/1887")], "1887-05-25", "single"),
+    ("birth_date", [version("BGD", NEW, birth_date="25/05/1887"), version("WEB", OLD, birth_date="25/05/1987")],
+     "1987-05-25", "validity"),
     # the city in canonical form, and agreeing spellings are one value
     ("city", [version("AGENT", OLD, city="CASA"), version("WEB", NEW, city="Casablanca")], "CASABLANCA", "agreement"),
 ])

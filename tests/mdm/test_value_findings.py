@@ -47,6 +47,9 @@ def _company(index: int, **fields: str) -> dict[str, Any]:
             "phone": PHONES[index], "city": "RABAT", **fields}
 
 
+ABROAD = {"birth_date": "12/05/1887", "postal_code": "TQ13 8DF"}
+ABROAD_FINDINGS = frozenset({("birth_date", INVALID, "birth_date_outside_window", None),
+                             ("postal_code", INVALID, "not_a_moroccan_postal_code", None)})
 # (source system, record id, point of sale, received, payload, the findings it must carry)
 HUB: list[tuple[str, str, str | None, datetime, dict[str, Any], Expected]] = [
     ("AGENT", "A1", "AGT-Q1", JANUARY, _person(0), frozenset()),
@@ -65,12 +68,13 @@ HUB: list[tuple[str, str, str | None, datetime, dict[str, Any], Expected]] = [
     ("COURTIER", "C2", "CRT-Q1", MARCH, _company(8, ice="12345"),
      frozenset({("ice", INVALID, "ice_not_15_digits", None)})),
     ("COURTIER", "C3", "CRT-Q1", MARCH, _company(9, ice="001561191000066"), frozenset()),
-    ("COURTIER", "C4", "CRT-Q1", JANUARY, _person(10), frozenset()),
+    # A client born abroad long ago, living in England: both values are kept as evidence and reported.
+    ("COURTIER", "C4", "CRT-Q1", JANUARY, _person(10, **ABROAD), ABROAD_FINDINGS),
     # A broker's record captured at an agency counts under the agency's network.
     ("COURTIER", "C5", "AGT-Q1", MARCH, _person(11, email="xx@xx.xx"), frozenset({("email", RULE, None, None)})),
     # The same clients again in another network: pairs the model is trained on.
     ("BGD", "B1", "BGD-Q1", JANUARY, _person(0), frozenset()),
-    ("BGD", "B2", "BGD-Q1", MARCH, _person(10), frozenset()),
+    ("BGD", "B2", "BGD-Q1", MARCH, _person(10, **ABROAD), ABROAD_FINDINGS),
     ("BGD", "B3", "BGD-Q1", MARCH, _person(1, phone="0600000000"), frozenset({("phone", RULE, None, None)})),
     ("BANCASSURANCE", "K1", "BNK-Q1", JANUARY, _company(9, ice="001561191000066"), frozenset()),
     ("BANCASSURANCE", "K2", "BNK-Q1", JANUARY, _company(7, ice="001561191000067"),
@@ -169,7 +173,9 @@ def test_invalid_values_count_records_by_field_and_rule(hub: sessionmaker[Sessio
 
     assert {(row["party_type"], row["field"], row["rule"]): (row["records"], row["share"]) for row in rows} == expected
     assert {("organization", "ice", "ice_check_digits"), ("organization", "ice", "ice_not_15_digits"),
-            ("person", "phone", "not_a_phone_number"), ("person", "birth_date", "impossible_date")} <= set(expected)
+            ("person", "phone", "not_a_phone_number"), ("person", "birth_date", "impossible_date"),
+            ("person", "birth_date", "birth_date_outside_window"),
+            ("person", "postal_code", "not_a_moroccan_postal_code")} <= set(expected)
 
 
 def test_placeholder_values_list_the_values_the_model_found_shared(hub: sessionmaker[Session]) -> None:
