@@ -13,6 +13,7 @@ from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
 from matching.settings import read_settings, shipped_settings
 from matching.standardise import standardise_record
+from tests.matching.person_parameters import PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U
 
 BASE = {"party_type": "person", "first_name": "Khadija", "last_name": "Bennani", "birth_date": "1980-05-17",
         "id_type": "CIN", "national_id": "BH418273", "phone": "0661785432", "city": "Rabat",
@@ -24,15 +25,7 @@ def _features(*records: dict[str, Any]) -> Any:
 
 
 def _persons_model() -> MatchModel:
-    # name, birth_date, national_id, mobile, landline, email, address, city, postal_code
-    m = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .01, .01, .01, .02),
-         (0, .9, .05, .001, .03, .019), (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05),
-         (0, .85, .05, .1), (0, .7, .2, .1))
-    u = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .0005, .002, .02, .9764),
-         (0, .00001, .0001, .00001, .001, .99888), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
-         (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
-    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
-                            "postal_code"), m, u, 1e-6, 1_000_000, {"name": {}}, 1)
+    person = PartyModel(0, PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U, 1e-6, 1_000_000, {"name": {}}, 1)
     return MatchModel("fs-test", {0: person}, shipped_settings())
 
 

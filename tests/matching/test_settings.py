@@ -20,6 +20,7 @@ from matching.online import RecordIndex
 from matching.pipeline import resolve_batch, standardise_columns
 from matching.settings import SHIPPED_SETTINGS, MatchSettings, SettingsError, load_match_settings, read_settings
 from matching.standardise import standardise_record
+from tests.matching.person_parameters import PERSON_M, PERSON_U
 
 SHIPPED = json.loads(SHIPPED_SETTINGS.read_text())
 OCCUPATION = {"name": "occupation", "kind": "similar_text", "field": "occupation", "scorer": "token_set_ratio",
@@ -140,21 +141,12 @@ def test_a_blocking_rule_on_an_extra_field_pairs_records_that_share_it(tmp_path:
     assert candidate_pairs(features, rule).tolist() == [[0, 1]]
 
 
-# Parameters by hand, so that only the settings differ: name, birth_date, national_id, mobile, landline, email,
-# address, city, postal_code, and the occupation comparison where the settings have it.
-_M = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .01, .01, .01, .02),
-      (0, .9, .05, .001, .03, .019), (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05),
-      (0, .85, .05, .1), (0, .7, .2, .1))
-_U = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .0005, .002, .02, .9764),
-      (0, .00001, .0001, .00001, .001, .99888), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
-      (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
-
-
 def _model(settings: MatchSettings) -> MatchModel:
+    # Parameters by hand, so that only the settings differ: the occupation comparison where the settings have it.
     names = tuple(c.name for c in settings.comparisons[PERSON])
-    occupation = len(names) > len(_M)
-    m = (*_M, (0, .8, .1, .1)) if occupation else _M
-    u = (*_U, (0, .02, .03, .95)) if occupation else _U
+    occupation = len(names) > len(PERSON_M)
+    m = (*PERSON_M, (0, .8, .1, .1)) if occupation else PERSON_M
+    u = (*PERSON_U, (0, .02, .03, .95)) if occupation else PERSON_U
     # A prior such that name, birth date and city agreeing leave a pair possible, no more.
     return MatchModel("fs-hand", {PERSON: PartyModel(PERSON, names, m, u, 4e-8, 1_000, {"name": {}}, 1)}, settings)
 
