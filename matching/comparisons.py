@@ -3,6 +3,8 @@
 Level 0 always means "a value is missing on one side" and carries no evidence; levels 1..n go from the most
 to the least similar. Each comparison is a pure function of the feature table and the two sides of the pairs,
 so the batch (millions of pairs) and the online path (one record's candidates) run the very same code.
+Which comparisons a model uses is not written here but in the match settings (``matching.settings``): each names
+a kind of ``KINDS`` with its parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
-from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
+from matching.features import MISSING, FeatureTable
 from matching.given_names import INITIALS, VARIANT, compare_given_names
 from matching.identifiers import consecutive_numbers
 from matching.names import could_be_one_given_name
@@ -28,7 +30,8 @@ LevelFunction = Callable[[FeatureTable, Positions, Positions], Levels]
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """A named comparison for one party type; ``levels`` names levels 1..n, most similar first."""
+    """A named comparison for one party type, as the match settings describe it; ``levels`` names levels 1..n,
+    most similar first."""
 
     name: str
     party: int
@@ -38,6 +41,8 @@ class Comparison:
     term_frequency: str | None = None
     # Levels that prove two different clients whatever else agrees (a branch is not its head office).
     vetoes: frozenset[int] = frozenset()
+    # Features whose values an explanation shows next to the level.
+    shown: tuple[str, ...] = ()
 
     @property
     def level_count(self) -> int:
@@ -272,44 +277,81 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
     return _levels(present, [equal, same_number, courts_known & ~same_court])
 
 
-# Addresses: word order and missing words (district, building) vary between captures of the same address.
-ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
-# Cities: known spellings and aliases are already one canonical name; what is left is typing (Casablnca, Mohamedia).
-CITY_LEVELS = exact_or_similar("city", ratio, (85,))
-PERSON_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", PERSON, ("exact", "close", "similar", "sounds_alike", "given_name_variant",
-                                "given_name_initials", "one_name_close", "different"), _name_levels,
-               term_frequency="name"),
-    Comparison("birth_date", PERSON, ("exact", "swapped_or_typo", "year_off_by_one_or_two", "day_or_month_wrong",
-                                      "same_year", "different"), _birth_date_levels),
-    Comparison("national_id", PERSON,
-               ("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
-               _national_id_levels, vetoes=frozenset({3, 4})),
-    Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
-    Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
-    Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", PERSON, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
-    Comparison("city", PERSON, ("same", "misspelt", "different"), CITY_LEVELS),
-    # A code of any country, where an address line is missing; the same area (department, province, outward code)
-    # is a move nearby or a digit typed wrong, which a client's records show more often than two strangers' do.
-    Comparison("postal_code", PERSON, ("exact", "same_area", "different"), _postal_code_levels),
-)
-ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),
-               exact_or_similar("name", token_set_ratio, (92, 80)),
-               term_frequency="name"),
-    Comparison("ice", ORGANIZATION, ("exact", "one_typo", "other_establishment", "different", "different_unchecked"),
-               _ice_levels, vetoes=frozenset({3, 4})),
-    Comparison("registry", ORGANIZATION, ("exact", "same_number_other_court", "other_number_other_court", "different"),
-               _registry_levels),
-    Comparison("tax_id", ORGANIZATION, ("exact", "different"), exact_or_else("tax_id")),
-    Comparison("legal_form", ORGANIZATION, ("same", "different"), exact_or_else("legal_form")),
-    Comparison("phone", ORGANIZATION, ("shared", "different"), any_shared("phone_1", "phone_2")),
-    Comparison("email", ORGANIZATION, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", ORGANIZATION, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
-    Comparison("city", ORGANIZATION, ("same", "misspelt", "different"), CITY_LEVELS),
-)
-COMPARISONS: dict[int, tuple[Comparison, ...]] = {PERSON: PERSON_COMPARISONS, ORGANIZATION: ORGANIZATION_COMPARISONS}
+@dataclass(frozen=True, slots=True)
+class ComparisonParameters:
+    """What a settings file says about one comparison beside its kind: the feature(s) compared, how closeness is
+    scored, and the similarity thresholds of its levels (highest first, on a 0-100 scale)."""
+
+    field: str | None = None
+    fields: tuple[str, ...] = ()
+    scorer: str | None = None
+    thresholds: tuple[float, ...] = ()
+
+
+def _jaro_winkler(a: str, b: str) -> float:
+    return 100 * JaroWinkler.similarity(a, b)
+
+
+# How the closeness of two texts is scored (0-100), by the name a settings file gives it.
+SCORERS: dict[str, Callable[[str, str], float]] = {
+    "ratio": ratio, "token_set_ratio": token_set_ratio, "token_sort_ratio": token_sort_ratio,
+    "jaro_winkler": _jaro_winkler,
+}
+# Default names of the similarity levels of a text comparison, from its highest threshold down.
+SIMILARITY_LEVELS = ("close", "similar", "loosely_similar")
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonKind:
+    """One kind of comparison a settings file can use: the parameters it needs, what its levels are called (a
+    generic kind lets the settings rename them), how it computes them, and the features an explanation shows."""
+
+    parameters: frozenset[str]
+    levels: Callable[[ComparisonParameters], tuple[str, ...]]
+    build: Callable[[ComparisonParameters], LevelFunction]
+    shown: Callable[[ComparisonParameters], tuple[str, ...]]
+    renamable: bool = False
+
+
+def _fixed(levels: tuple[str, ...], compute: LevelFunction, shown: tuple[str, ...]) -> ComparisonKind:
+    """A kind written for one kind of value, reading its own features: no parameters, its own level names."""
+    return ComparisonKind(frozenset(), lambda _: levels, lambda _: compute, lambda _: shown)
+
+
+def _field(parameters: ComparisonParameters) -> str:
+    assert parameters.field is not None  # the settings loader checked the kind's parameters
+    return parameters.field
+
+
+def _scorer(parameters: ComparisonParameters) -> Callable[[str, str], float]:
+    assert parameters.scorer is not None
+    return SCORERS[parameters.scorer]
+
+
+KINDS: dict[str, ComparisonKind] = {
+    "exact": ComparisonKind(
+        frozenset({"field"}), lambda _: ("exact", "different"), lambda p: exact_or_else(_field(p)),
+        lambda p: (_field(p),), renamable=True),
+    # e.g. one of two phones of one side is one of the other's
+    "any_shared": ComparisonKind(
+        frozenset({"fields"}), lambda _: ("shared", "different"), lambda p: any_shared(*p.fields),
+        lambda p: p.fields, renamable=True),
+    "similar_text": ComparisonKind(
+        frozenset({"field", "scorer", "thresholds"}),
+        lambda p: ("exact", *SIMILARITY_LEVELS[:len(p.thresholds)], "different"),
+        lambda p: exact_or_similar(_field(p), _scorer(p), p.thresholds), lambda p: (_field(p),), renamable=True),
+    "person_name": _fixed(("exact", "close", "similar", "sounds_alike", "given_name_variant", "given_name_initials",
+                           "one_name_close", "different"), _name_levels, ("name",)),
+    "birth_date": _fixed(("exact", "swapped_or_typo", "year_off_by_one_or_two", "day_or_month_wrong", "same_year",
+                          "different"), _birth_date_levels, ("birth_date",)),
+    "national_id": _fixed(("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
+                          _national_id_levels, ("typed_national_id", "national_id")),
+    "ice": _fixed(("exact", "one_typo", "other_establishment", "different", "different_unchecked"), _ice_levels,
+                  ("ice",)),
+    "registry": _fixed(("exact", "same_number_other_court", "other_number_other_court", "different"),
+                       _registry_levels, ("registry",)),
+    "postal_code": _fixed(("exact", "same_area", "different"), _postal_code_levels, ("postal_code",)),
+}
 
 
 def compare_pairs(

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from matching.comparisons import COMPARISONS
 from matching.features import FeatureTable
 from matching.model import MatchModel, compare_by_party, score_pairs, term_frequency_adjustment
-
-# The feature values shown next to each comparison's verdict.
-SHOWN_FEATURES: dict[str, tuple[str, ...]] = {
-    "name": ("name",), "birth_date": ("birth_date",), "national_id": ("typed_national_id", "national_id"),
-    "mobile": ("mobile_1", "mobile_2"), "landline": ("fixed_1", "fixed_2"), "email": ("email",),
-    "address": ("address",), "city": ("city",), "company_name": ("name",), "ice": ("ice",),
-    "registry": ("registry",), "tax_id": ("tax_id",), "legal_form": ("legal_form",),
-    "phone": ("phone_1", "phone_2"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +27,8 @@ class Explanation:
     probability: float
     band: str
     evidence: tuple[FieldEvidence, ...]
+    # The match settings of the model version: the comparisons, levels, thresholds behind this verdict.
+    settings: dict[str, Any]
 
 
 def _values(features: FeatureTable, position: int, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -43,16 +36,17 @@ def _values(features: FeatureTable, position: int, names: tuple[str, ...]) -> tu
 
 
 def explain_pair(model: MatchModel, features: FeatureTable, left: int, right: int) -> Explanation:
-    """Each comparison's level, its weight (term frequency included) and the values compared."""
+    """Each comparison's level, its weight (term frequency included) and the values compared, under the model's
+    settings (``features`` carry the extra fields those compare)."""
     pairs = np.array([[left, right]], dtype=np.int64)
-    compared = compare_by_party(features, pairs)
+    compared = compare_by_party(features, pairs, model.settings)
     scored = score_pairs(model, features, pairs, compared)
     evidence: list[FieldEvidence] = []
     party = int(features.party[left])
     if party in model.parties and int(features.party[right]) == party and len(compared[party].rows):
         party_model = model.parties[party]
         row = compared[party].levels[0]
-        for column, comparison in enumerate(COMPARISONS[party]):
+        for column, comparison in enumerate(model.settings.comparisons[party]):
             level = int(row[column])
             weight = 0.0
             if level:
@@ -60,10 +54,9 @@ def explain_pair(model: MatchModel, features: FeatureTable, left: int, right: in
             if level == 1 and comparison.term_frequency:
                 weight += term_frequency_adjustment(
                     party_model, column, str(features.texts[comparison.term_frequency][left]))
-            names = SHOWN_FEATURES.get(comparison.name, ())
             evidence.append(FieldEvidence(
                 comparison.name, "missing" if level == 0 else comparison.levels[level - 1], round(weight, 3),
-                _values(features, left, names), _values(features, right, names),
+                _values(features, left, comparison.shown), _values(features, right, comparison.shown),
             ))
     return Explanation(model.version, float(scored.weights[0]), float(scored.probabilities[0]),
-                       str(scored.bands[0]), tuple(evidence))
+                       str(scored.bands[0]), tuple(evidence), model.settings.document)

@@ -135,16 +135,6 @@ CODED_FEATURES: dict[str, Extractor] = {
 TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
                  "address", "birth_date", "ice", "ice_establishment", "city")
 
-# Placeholders by frequency: how many different names may share one value. Names stand in for clients, and
-# one client's records carry a few spellings (typos, a changed first name), hence caps above the handful of
-# clients a household or an office really shares a value with; placeholders are shared by dozens.
-# Above the cap the value is junk for every record that carries it.
-DEFAULT_SHARING_CAPS: dict[str, int] = {
-    "national_id": 6, "typed_national_id": 6,
-    "mobile_1": 6, "mobile_2": 6, "fixed_1": 8, "fixed_2": 8, "phone_1": 8, "phone_2": 8,
-    "email": 6, "ice": 3, "ice_establishment": 3, "registry": 3, "tax_id": 8, "professional_tax_number": 3,
-    "birth_date": 400,
-}
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
 SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)
 # Features whose codes are compared with each other share one code space.
@@ -182,7 +172,12 @@ def _factorize(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.obje
 def find_overused_values(
     values: Mapping[str, Sequence[str | None]], names: Sequence[str | None], caps: Mapping[str, int],
 ) -> frozenset[tuple[str, str]]:
-    """(feature, value) pairs carried by more different names than the feature's cap allows."""
+    """(feature, value) pairs carried by more different names than the feature's cap allows.
+
+    Names stand in for clients, and one client's records carry a few spellings (typos, a changed first name), hence
+    caps (the match settings' ``placeholder_sharing_caps``) above the handful of clients a household or an office
+    really shares a value with; placeholders are shared by dozens. Above the cap the value is junk for every record
+    that carries it."""
     name_codes, _ = _factorize(names)
     overused: set[tuple[str, str]] = set()
     for feature, cap in caps.items():
@@ -226,6 +221,7 @@ class FeatureColumns:
     """The raw feature values of a batch, column by column: cheap to build in pieces and to concatenate."""
 
     party: list[int] = field(default_factory=list)
+    # The coded features, then the extra fields the match settings read from the payload.
     values: dict[str, list[str | None]] = field(default_factory=lambda: {name: [] for name in CODED_FEATURES})
     findings: list[tuple[Finding, ...]] = field(default_factory=list)
 
@@ -236,13 +232,17 @@ class FeatureColumns:
         self.party.extend(other.party)
         self.findings.extend(other.findings)
         for name, column in other.values.items():
-            self.values[name].extend(column)
+            self.values.setdefault(name, []).extend(column)
 
 
-def extract_columns(records: Sequence[StandardisedRecord]) -> FeatureColumns:
+def extract_columns(records: Sequence[StandardisedRecord], extra_fields: tuple[str, ...] = ()) -> FeatureColumns:
+    """The feature columns of standardised records, with the ``extra_fields`` they kept from their payload."""
+    values = {name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()}
+    for name in extra_fields:
+        values[name] = [dict(record.extra).get(name) for record in records]
     return FeatureColumns(
         party=[ORGANIZATION if record.party_type == "organization" else PERSON for record in records],
-        values={name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()},
+        values=values,
         findings=[rule_findings(record) for record in records],
     )
 
@@ -250,14 +250,17 @@ def extract_columns(records: Sequence[StandardisedRecord]) -> FeatureColumns:
 def build_features(
     records: Sequence[StandardisedRecord] | FeatureColumns,
     overused: frozenset[tuple[str, str]] | None = None,
-    caps: Mapping[str, int] = DEFAULT_SHARING_CAPS,
+    caps: Mapping[str, int] | None = None,
 ) -> FeatureTable:
     """Features of a batch. ``overused`` comes from the model for a few records scored online; a batch
-    without it measures its own value frequencies."""
+    without it measures its own value frequencies against the sharing ``caps``. Extra fields of the columns
+    are coded and kept as text like the standard features."""
     columns = records if isinstance(records, FeatureColumns) else extract_columns(records)
     size = len(columns)
     raw = columns.values
     if overused is None:
+        if caps is None:
+            raise ValueError("features of a batch need either the placeholders of a model or the sharing caps")
         overused = find_overused_values(raw, raw["name"], caps)
     junk = _overused_by_feature(overused)
     cleaned: dict[str, list[str | None]] = {}
@@ -268,11 +271,12 @@ def build_features(
             blanked[name] = (positions, [str(values[position]) for position in positions])
     codes: dict[str, Codes] = {}
     vocabulary: dict[str, npt.NDArray[np.object_]] = {}
-    for group in CODE_SPACES:
+    extra = tuple(name for name in raw if name not in CODED_FEATURES)
+    for group in CODE_SPACES + tuple((name,) for name in extra):
         joint, uniques = _factorize([value for name in group for value in cleaned[name]])
         for index, name in enumerate(group):
             codes[name] = joint[index * size:(index + 1) * size]
             vocabulary[name] = uniques
-    texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES}
+    texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES + extra}
     party = np.asarray(columns.party, dtype=np.int8)
     return FeatureTable(size, party, codes, texts, vocabulary, overused, columns.findings, blanked)

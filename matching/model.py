@@ -3,7 +3,8 @@
 Training: u (how often two random records agree by chance) from random pairs; m (how often two records of
 one client agree) by EM on the blocked candidate pairs; term frequencies of names so that sharing a rare
 name weighs more than sharing MOHAMED ALAMI. The trained model is plain data, serialisable to JSON, and
-versioned; every score remembers the version that produced it.
+versioned; it keeps the match settings it was trained with (its comparisons, thresholds, vetoes), and every score
+remembers the version that produced it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from matching.comparisons import COMPARISONS, Comparison, Levels, compare_pairs
+from matching.comparisons import Comparison, Levels, compare_pairs
 from matching.features import MISSING, FeatureTable
 from matching.fellegi_sunter import (
     NULL_LEVEL,
@@ -26,10 +27,9 @@ from matching.fellegi_sunter import (
     match_weights,
     weight_to_probability,
 )
+from matching.settings import MatchSettings, read_settings
 
 MATCH, POSSIBLE, NON_MATCH = "match", "possible", "non_match"
-DEFAULT_MATCH_PROBABILITY = 0.95
-DEFAULT_POSSIBLE_PROBABILITY = 0.5
 RANDOM_PAIRS = 400_000
 # Below this many records sharing a name, the name's frequency is taken as 1 in the party's records.
 TERM_FREQUENCY_MIN_COUNT = 2
@@ -45,8 +45,8 @@ class PartyModel:
     u: tuple[tuple[float, ...], ...]
     proportion_matched: float
     records: int
-    # Share of the party's records carrying each frequent value of the term-frequency feature.
-    term_frequencies: dict[str, float]
+    # Per comparison with a term frequency: the share of the party's records carrying each frequent value.
+    term_frequencies: dict[str, dict[str, float]]
     em_iterations: int
 
 
@@ -54,28 +54,33 @@ class PartyModel:
 class MatchModel:
     version: str
     parties: dict[int, PartyModel]
+    # What the model was trained with and scores with: comparisons, levels, vetoes, thresholds, blocking rules.
+    settings: MatchSettings
     # (feature, value) placeholders found by frequency in the training data: blanked for every later record.
     overused: frozenset[tuple[str, str]] = frozenset()
-    match_probability: float = DEFAULT_MATCH_PROBABILITY
-    possible_probability: float = DEFAULT_POSSIBLE_PROBABILITY
 
-    def fits_comparisons(self) -> bool:
-        """Whether the model was trained on today's comparisons (same fields, same levels): a model trained before
-        a comparison changed cannot score with it and must be retrained."""
-        return all(
-            party in COMPARISONS
-            and party_model.comparisons == tuple(c.name for c in COMPARISONS[party])
-            and tuple(len(m) for m in party_model.m) == tuple(c.level_count for c in COMPARISONS[party])
-            for party, party_model in self.parties.items()
-        )
+    @property
+    def match_probability(self) -> float:
+        return self.settings.match_probability
+
+    @property
+    def possible_probability(self) -> float:
+        return self.settings.possible_probability
+
+    def trained_with(self, settings: MatchSettings) -> bool:
+        """Whether the model was trained with these settings: a model trained with other comparisons cannot score
+        with them, nor show settings it does not use, and must be retrained."""
+        return self.settings == settings
 
     def to_json(self) -> bytes:
-        data = asdict(self)
-        data["overused"] = sorted(self.overused)
+        data = {"version": self.version, "parties": {party: asdict(model) for party, model in self.parties.items()},
+                "settings": self.settings.document, "overused": sorted(self.overused)}
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_json(cls, data: bytes) -> MatchModel:
+        """The model as stored; a ValueError when its settings no longer make sense to this hub (a kind of
+        comparison removed since): such a model is retrained."""
         raw: dict[str, Any] = orjson.loads(data)
         parties = {
             int(party): PartyModel(**{**values, "comparisons": tuple(values["comparisons"]),
@@ -83,7 +88,7 @@ class MatchModel:
             for party, values in raw["parties"].items()
         }
         overused = frozenset((feature, value) for feature, value in raw["overused"])
-        return cls(raw["version"], parties, overused, raw["match_probability"], raw["possible_probability"])
+        return cls(raw["version"], parties, read_settings(raw["settings"]), overused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +109,14 @@ class PartyLevels:
     levels: Levels
 
 
-def compare_by_party(features: FeatureTable, pairs: npt.NDArray[np.int64]) -> dict[int, PartyLevels]:
+def compare_by_party(features: FeatureTable, pairs: npt.NDArray[np.int64], settings: MatchSettings,
+                     ) -> dict[int, PartyLevels]:
     """Comparison vectors of every pair whose two records have the same party type, per party type."""
     compared: dict[int, PartyLevels] = {}
     if len(pairs) == 0:
         return compared
     left_party, right_party = features.party[pairs[:, 0]], features.party[pairs[:, 1]]
-    for party, comparisons in COMPARISONS.items():
+    for party, comparisons in settings.comparisons.items():
         rows = np.flatnonzero((left_party == party) & (right_party == party))
         compared[party] = PartyLevels(rows, compare_pairs(features, comparisons, pairs[rows, 0], pairs[rows, 1]))
     return compared
@@ -146,13 +152,13 @@ def _term_frequencies(features: FeatureTable, feature: str, positions: npt.NDArr
 
 
 def train_model(
-    features: FeatureTable, candidates: npt.NDArray[np.int64], seed: int = 0, random_pairs: int = RANDOM_PAIRS,
-    compared: dict[int, PartyLevels] | None = None,
+    features: FeatureTable, candidates: npt.NDArray[np.int64], settings: MatchSettings, seed: int = 0,
+    random_pairs: int = RANDOM_PAIRS, compared: dict[int, PartyLevels] | None = None,
 ) -> MatchModel:
     """Estimate every party type's parameters from unlabelled records and their candidate pairs."""
-    compared = compared if compared is not None else compare_by_party(features, candidates)
+    compared = compared if compared is not None else compare_by_party(features, candidates, settings)
     parties: dict[int, PartyModel] = {}
-    for party, comparisons in COMPARISONS.items():
+    for party, comparisons in settings.comparisons.items():
         positions = np.flatnonzero(features.party == party).astype(np.int64)
         if len(positions) < 2:
             continue
@@ -162,7 +168,6 @@ def train_model(
         levels = compared[party].levels
         population = len(positions) * (len(positions) - 1) / 2
         em = estimate_m(levels, u, counts, _initial_m(comparisons), population)
-        tf_feature = next((c.term_frequency for c in comparisons if c.term_frequency), None)
         parties[party] = PartyModel(
             party=party,
             comparisons=tuple(c.name for c in comparisons),
@@ -170,12 +175,13 @@ def train_model(
             u=tuple(tuple(float(x) for x in u_k) for u_k in u),
             proportion_matched=em.proportion_matched,
             records=len(positions),
-            term_frequencies=_term_frequencies(features, tf_feature, positions) if tf_feature else {},
+            term_frequencies={c.name: _term_frequencies(features, c.term_frequency, positions)
+                              for c in comparisons if c.term_frequency},
             em_iterations=em.iterations,
         )
-    unversioned = MatchModel("", parties, features.overused)
+    unversioned = MatchModel("", parties, settings, features.overused)
     digest = hashlib.blake2b(unversioned.to_json(), digest_size=6)
-    return MatchModel(f"fs-{digest.hexdigest()}", parties, features.overused)
+    return MatchModel(f"fs-{digest.hexdigest()}", parties, settings, features.overused)
 
 
 def term_frequency_adjustment(party_model: PartyModel, column: int, value: str) -> float:
@@ -183,7 +189,8 @@ def term_frequency_adjustment(party_model: PartyModel, column: int, value: str) 
 
     A value absent from the table was held by fewer than TERM_FREQUENCY_MIN_COUNT training records: rare."""
     floor = 1.0 / party_model.records
-    frequency = max(party_model.term_frequencies.get(value, floor), floor)
+    table = party_model.term_frequencies[party_model.comparisons[column]]
+    frequency = max(table.get(value, floor), floor)
     return float(np.log2(party_model.u[column][1] / frequency))
 
 
@@ -207,13 +214,13 @@ def score_pairs(
     compared: dict[int, PartyLevels] | None = None,
 ) -> ScoredPairs:
     """Weight, probability and band of each pair (pairs of two party types are never a match)."""
-    compared = compared if compared is not None else compare_by_party(features, pairs)
+    compared = compared if compared is not None else compare_by_party(features, pairs, model.settings)
     weights = np.full(len(pairs), -np.inf, dtype=np.float64)
     probabilities = np.zeros(len(pairs), dtype=np.float64)
     for party, party_model in model.parties.items():
         if party not in compared:
             continue
-        comparisons = COMPARISONS[party]
+        comparisons = model.settings.comparisons[party]
         rows, levels = compared[party].rows, compared[party].levels
         left = pairs[rows, 0]
         m = [np.asarray(values) for values in party_model.m]

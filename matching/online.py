@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.blocking import record_keys
-from matching.features import CODED_FEATURES, FeatureColumns, FeatureTable, build_features, extract_columns
+from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MatchModel, ScoredPairs, score_pairs
 from matching.standardise import standardise_record
 
@@ -45,18 +45,19 @@ class RecordIndex:
         }
 
     def add(self, columns: FeatureColumns) -> None:
-        """Index records (their feature columns, e.g. from ``standardise_columns``)."""
+        """Index records (their feature columns, e.g. from ``standardise_columns`` with the model's extra fields)."""
         start = len(self.columns)
         for offset in range(len(columns)):
             values = self._values(columns, offset)
-            for key in record_keys(columns.party[offset], values):
+            for key in record_keys(columns.party[offset], values, self.model.settings.blocking_rules):
                 self.positions_by_key.setdefault(key, []).append(start + offset)
         self.columns.extend(columns)
 
     def candidates(self, columns: FeatureColumns) -> list[int]:
         """Positions sharing a blocking key with the single record of ``columns`` (oversized blocks skipped)."""
         found: set[int] = set()
-        for key, cap in record_keys(columns.party[0], self._values(columns, 0)).items():
+        rules = self.model.settings.blocking_rules
+        for key, cap in record_keys(columns.party[0], self._values(columns, 0), rules).items():
             positions = self.positions_by_key.get(key, ())
             if len(positions) < cap:
                 found.update(positions)
@@ -64,12 +65,13 @@ class RecordIndex:
 
     def score(self, raw: Mapping[str, object]) -> OnlineScores:
         """Standardise one raw record and score it against its candidates."""
-        new = extract_columns([standardise_record(raw)])
+        extra_fields = self.model.settings.extra_fields
+        new = extract_columns([standardise_record(raw, extra_fields=extra_fields)], extra_fields)
         candidates = self.candidates(new)
         table = FeatureColumns(
             party=new.party + [self.columns.party[p] for p in candidates],
             values={name: new.values[name] + [self.columns.values[name][p] for p in candidates]
-                    for name in CODED_FEATURES},
+                    for name in new.values},
             findings=new.findings + [self.columns.findings[p] for p in candidates],
         )
         features = build_features(table, overused=self.model.overused)

@@ -17,6 +17,7 @@ from matching.clustering import Clustering, cluster_records
 from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
+from matching.settings import MatchSettings, shipped_settings
 from matching.standardise import standardise_record
 
 RawInput = Mapping[str, object] | bytes | str  # a record, or its JSON text
@@ -41,9 +42,9 @@ class BatchResolution:
         return len(np.unique(possible)) if len(possible) else 0
 
 
-def _standardise_chunk(window: BirthDateWindow, chunk: list[RawInput]) -> FeatureColumns:
-    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item, window)
-                            for item in chunk])
+def _standardise_chunk(window: BirthDateWindow, extra_fields: tuple[str, ...], chunk: list[RawInput]) -> FeatureColumns:
+    return extract_columns([standardise_record(orjson.loads(item) if isinstance(item, (bytes, str)) else item, window,
+                                               extra_fields) for item in chunk], extra_fields)
 
 
 def _chunks(records: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
@@ -58,14 +59,16 @@ def _chunks(records: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
 
 
 def standardise_columns(records: Iterable[RawInput], workers: int = 1,
-                        window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW) -> FeatureColumns:
-    """Standardise a stream of raw records (dicts, or their JSON text) into feature columns.
+                        window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW, extra_fields: tuple[str, ...] = (),
+                        ) -> FeatureColumns:
+    """Standardise a stream of raw records (dicts, or their JSON text) into feature columns, with the extra
+    fields of their payloads that the match settings compare.
 
     With several workers, chunks are standardised in parallel processes; only the compact columns come
     back, so the raw records are never all held in memory at once.
     """
     columns = FeatureColumns()
-    standardise_chunk = partial(_standardise_chunk, window)
+    standardise_chunk = partial(_standardise_chunk, window, extra_fields)
     if workers <= 1:
         for chunk in _chunks(records, CHUNK_SIZE):
             columns.extend(standardise_chunk(chunk))
@@ -85,10 +88,16 @@ def resolve_batch(
     workers: int = 1,
     constraints: Callable[[], Constraints] | None = None,
     window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
+    settings: MatchSettings | None = None,
 ) -> BatchResolution:
     """Standardise, block, (train,) score and cluster a whole batch of raw records. ``constraints`` answers the
     must-links and cannot-links (steward judgements) by position; it is asked once the records have been read,
-    since a streamed batch only knows its records then. ``window`` tells which birth dates are plausible."""
+    since a streamed batch only knows its records then. ``window`` tells which birth dates are plausible. A given
+    model runs with the settings it was trained with; without one, a model is trained with ``settings`` (the
+    shipped ones by default)."""
+    if model is not None and settings is not None and not model.trained_with(settings):
+        raise ValueError(f"model {model.version} was trained with other match settings")
+    settings = model.settings if model is not None else settings or shipped_settings()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -98,18 +107,19 @@ def resolve_batch(
         seconds[step] = now - started
         started = now
 
-    columns = standardise_columns(records, workers, window)
+    columns = standardise_columns(records, workers, window, settings.extra_fields)
     lap("standardise")
     # A given model brings the placeholders found when it was trained, so every path blanks the same values.
-    features = build_features(columns, overused=model.overused if model is not None else None)
+    features = build_features(columns, overused=model.overused if model is not None else None,
+                              caps=settings.sharing_caps)
     lap("features")
     pairs_per_rule: dict[str, int] = {}
-    candidates = candidate_pairs(features, report=pairs_per_rule.__setitem__)
+    candidates = candidate_pairs(features, settings.blocking_rules, report=pairs_per_rule.__setitem__)
     lap("block")
-    compared = compare_by_party(features, candidates)
+    compared = compare_by_party(features, candidates, settings)
     lap("compare")
     if model is None:
-        model = train_model(features, candidates, compared=compared)
+        model = train_model(features, candidates, settings, compared=compared)
         lap("train")
     scored = score_pairs(model, features, candidates, compared)
     lap("score")

@@ -47,6 +47,7 @@ from matching.places import (
     standardise_court,
     standardise_postal_code,
 )
+from matching.text import fold_text
 from matching.types import FieldName, Ice, RawRecord
 
 
@@ -100,6 +101,8 @@ class StandardisedRecord:
     # data quality
     junk_fields: frozenset[FieldName]
     invalid_fields: frozenset[FieldName]
+    # Fields beyond the standard ones that the match settings compare, folded: (field, value) when present.
+    extra: tuple[tuple[FieldName, str], ...] = ()
 
     @property
     def birth_date_ambiguous(self) -> bool:
@@ -318,8 +321,10 @@ def _field_set(fields: tuple[FieldName, ...]) -> frozenset[FieldName]:
     return frozenset(fields)
 
 
-def standardise_record(raw: RawRecord, window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW) -> StandardisedRecord:
-    """Return the standardised form of one source record (DESIGN §3 fields).
+def standardise_record(raw: RawRecord, window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
+                       extra_fields: tuple[FieldName, ...] = ()) -> StandardisedRecord:
+    """Return the standardised form of one source record (DESIGN §3 fields), keeping the ``extra_fields`` of its
+    payload as folded text (upper-case ASCII, spaces collapsed).
 
     A pure function of the record: its ``received_at`` is the reference day for birth dates, which
     ``window`` tells plausible or not.
@@ -484,4 +489,5 @@ def standardise_record(raw: RawRecord, window: BirthDateWindow = DEFAULT_BIRTH_D
         invalid_fields=_field_set(tuple(field for field, verdict in verdicts if verdict == INVALID))
         if verdicts
         else _NO_FIELDS,
+        extra=tuple((name, folded) for name in extra_fields if (text := get(name)) and (folded := fold_text(text))),
     )

@@ -30,8 +30,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; ``config`` overrides the environment-driven defaults (tests use it)."""
     from mdm import api, journal_pages, pages, web
     from mdm.field_spec import configured_field_spec
+    from mdm.match_settings import configured_match_settings
 
     configured_field_spec()  # a bad field specification stops the hub here, not at its first quality report
+    configured_match_settings()  # and bad match settings, not at the first record resolved
     app = _Hub(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if config:

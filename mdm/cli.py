@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from config import Config
+from matching.settings import SettingsError
 from mdm.access import Role
 from mdm.audit import verify_chain
 from mdm.backup import BackupFailed, backup_database
@@ -29,6 +30,7 @@ from mdm.field_spec import FieldSpecError, configured_field_spec
 from mdm.golden_records import count_active, export_golden_records
 from mdm.journal import parse_filters, sections
 from mdm.link_quality import describe, evaluate_links, read_truth
+from mdm.match_settings import configured_match_settings
 from mdm.models import SourceRecord
 from mdm.movements import stint_rows
 from mdm.points_of_sale import import_points_of_sale
@@ -64,7 +66,8 @@ def cli() -> None:
     """Client master-data hub."""
     try:
         configured_field_spec()
-    except FieldSpecError as error:
+        configured_match_settings()
+    except (FieldSpecError, SettingsError) as error:
         raise click.ClickException(str(error)) from error
 
 

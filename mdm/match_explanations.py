@@ -1,4 +1,4 @@
-"""Why two stored source records are (not) the same client, under the latest model version."""
+"""Why two stored source records are (not) the same client, under the latest model version and its settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.explain import Explanation, explain_pair
-from matching.features import build_features
+from matching.features import build_features, extract_columns
 from matching.standardise import standardise_record
 from mdm.errors import Conflict, FieldError, InvalidInput, NotFound
 from mdm.models import SourceRecord, SourceRecordVersion
@@ -39,5 +39,7 @@ def explain_records(session: Session, left: tuple[str, str], right: tuple[str, s
     model = latest_model(session)
     if model is None:
         raise Conflict("no match model yet: load records and run `python -m mdm train` first")
-    records = [standardise_record(_current_payload(session, *reference)) for reference in (left, right)]
-    return explain_pair(model, build_features(records, overused=model.overused), 0, 1)
+    extra_fields = model.settings.extra_fields
+    records = [standardise_record(_current_payload(session, *reference), extra_fields=extra_fields)
+               for reference in (left, right)]
+    return explain_pair(model, build_features(extract_columns(records, extra_fields), overused=model.overused), 0, 1)

@@ -384,9 +384,10 @@ def _rebuild_indexes(session: Session, record_ids: list[int], workers: int) -> t
     model = latest_model(session)
     if model is None or not record_ids:
         return 0, 0
-    columns = standardise_columns(_payloads(session, record_ids), workers, Config.BIRTH_DATE_WINDOW)
+    columns = standardise_columns(_payloads(session, record_ids), workers, Config.BIRTH_DATE_WINDOW,
+                                  model.settings.extra_fields)
     features = build_features(columns, overused=model.overused)
-    rebuild_blocking_index(session, features, record_ids)
+    rebuild_blocking_index(session, features, record_ids, model.settings.blocking_rules)
     rebuild_search_index(session, features, record_ids)
     scopes = read_scopes(session, record_ids)
     rebuild_record_findings(session, features, record_ids, [scopes.get(record_id) for record_id in record_ids])

@@ -23,7 +23,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
-from matching.blocking import BLOCKING_RULES, key_texts
+from matching.blocking import BlockingRule, key_texts
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
@@ -43,6 +43,7 @@ from mdm.db import (
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
 from mdm.golden_search import rebuild_search_index, replace_search_terms
+from mdm.match_settings import configured_match_settings
 from mdm.models import (
     NOT_SAME,
     SAME,
@@ -117,15 +118,19 @@ def _latest_version(session: Session) -> str | None:
 
 def latest_model(session: Session) -> MatchModel | None:
     """The most recently trained model; parsed once per process and version (models are immutable). A model
-    trained on other comparisons than today's counts as none: the next consolidation trains a new version."""
+    trained with other match settings than the configured ones counts as none: the next consolidation trains a new
+    version with them."""
     version = _latest_version(session)
     if version is None:
         return None
+    settings = configured_match_settings()
     if version not in _MODELS:
         parameters = session.scalar(select(MatchModelVersion.parameters).where(MatchModelVersion.version == version))
+        if (parameters or {}).get("settings") != settings.document:  # unparsed: it may name what the hub lost
+            return None
         _MODELS[version] = MatchModel.from_json(orjson.dumps(parameters))
     model = _MODELS[version]
-    return model if model.fits_comparisons() else None
+    return model if model.trained_with(settings) else None
 
 
 def _current_payloads(session: Session, record_ids: list[int], party_types: list[str], versions: list[int],
@@ -338,7 +343,8 @@ def resolve_all(
             return judged_constraints(verdicts, record_ids)
 
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes), model,
-                                   workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW)
+                                   workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW,
+                                   settings=configured_match_settings())
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
@@ -357,7 +363,7 @@ def resolve_all(
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                                   "resolution", verdicts, content_changed, phases)
-        rebuild_blocking_index(session, resolution.features, record_ids)
+        rebuild_blocking_index(session, resolution.features, record_ids, resolution.model.settings.blocking_rules)
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)
         phases.lap("search index")
@@ -469,12 +475,13 @@ def _restore_claimed(session: Session, claimed: set[str], now: datetime) -> set[
     return restored
 
 
-def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int]) -> None:
-    """Replace the whole blocking index by the keys of these records (positions of ``features``)."""
+def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int],
+                           rules: tuple[BlockingRule, ...]) -> None:
+    """Replace the whole blocking index by the keys of these records (positions of ``features``) by these rules."""
     empty_table(session, _key_table)
     ids = np.asarray(record_ids, dtype=np.int64)
     with indexes_set_aside(session, _key_table):
-        for rule in BLOCKING_RULES:  # one rule at a time keeps a million records' keys out of memory at once
+        for rule in rules:  # one rule at a time keeps a million records' keys out of memory at once
             positions, keys = key_texts(features, (rule,))
             bulk_insert_columns(session, _key_table, {"record_id": ids[positions].tolist(), "key": keys})
 
@@ -556,7 +563,8 @@ def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -
     return found
 
 
-def _lock_component(session: Session, changed_ids: set[int], keys: set[str]) -> tuple[set[int], dict[int, str]]:
+def _lock_component(session: Session, changed_ids: set[int], keys: set[str], caps: dict[str, int],
+                    ) -> tuple[set[int], dict[int, str]]:
     """Wait for every concurrent resolution whose component may overlap this one, then answer the candidates and
     the current links of the changed records and candidates, as those that came first committed them.
 
@@ -570,7 +578,6 @@ def _lock_component(session: Session, changed_ids: set[int], keys: set[str]) -> 
     needs a golden record found only after another was locked (the locked one merged or split meanwhile), and
     then ``run_transaction`` runs the request again.
     """
-    caps = {rule.name: rule.cap for rule in BLOCKING_RULES}
     usable = _usable_keys(session, keys, caps)
     fine = len(usable) <= _MOST_KEY_LOCKS
     lock_space(session, RESOLUTION_LOCKS, exclusive=not fine)
@@ -660,10 +667,10 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     features = None
     if changed_payloads:
         columns = standardise_columns((payload for _, payload in changed_payloads.values()),
-                                      window=Config.BIRTH_DATE_WINDOW)
+                                      window=Config.BIRTH_DATE_WINDOW, extra_fields=model.settings.extra_fields)
         features = build_features(columns, overused=model.overused)
-        positions, keys = key_texts(features)
-    candidates, links = _lock_component(session, changed_ids, set(keys))
+        positions, keys = key_texts(features, model.settings.blocking_rules)
+    candidates, links = _lock_component(session, changed_ids, set(keys), model.settings.blocking_caps)
     changed_links = {record_id: links[record_id] for record_id in changed_ids if record_id in links}
     current = members_of(session, set(links.values()))
     component = set(changed_payloads) | candidates | set(current)

@@ -30,6 +30,9 @@ class ExplanationSchema(Schema):
     probability = fields.Float()
     band = fields.String(metadata={"enum": ["match", "possible", "non_match"]})
     evidence = fields.List(fields.Nested(FieldEvidenceSchema))
+    settings = fields.Dict(metadata={
+        "description": "the match settings of the model version: comparisons and their levels, blocking rules and "
+                       "caps, match and possible thresholds, vetoes (the file MDM_MATCH_SETTINGS names)"})
 
     def _weight(self, explanation: Any) -> float | None:
         weight = float(explanation.weight)

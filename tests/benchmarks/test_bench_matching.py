@@ -8,7 +8,6 @@ import pytest
 
 from benchmarks.bench_matching import encode, report, rule_coverage, true_candidate_components, true_pair_codes
 from benchmarks.register import generate_register
-from matching.blocking import BLOCKING_RULES
 from matching.pipeline import resolve_batch
 
 
@@ -33,7 +32,7 @@ def test_report_on_a_resolved_register(capsys: pytest.CaptureFixture[str]) -> No
     assert row.party == "persons"
     assert 0 < row.completeness <= row.ceiling <= 1
     coverage = rule_coverage(resolution, true_pair_codes(entities))
-    assert [name for name, *_ in coverage] == [rule.name for rule in BLOCKING_RULES]
+    assert [name for name, *_ in coverage] == [rule.name for rule in resolution.model.settings.blocking_rules]
     assert max(share for _, _, share, _ in coverage) <= row.completeness + 1e-9
     printed = capsys.readouterr().out
     assert "transitive-recall ceiling" in printed and "found only by it" in printed

@@ -7,11 +7,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matching.blocking import BLOCKING_RULES, candidate_pairs, key_texts, pairs_sharing_key, record_keys
-from matching.comparisons import ORGANIZATION_COMPARISONS, PERSON_COMPARISONS, compare_pairs
+from matching.blocking import candidate_pairs, key_texts, pairs_sharing_key, record_keys
+from matching.comparisons import compare_pairs
+from matching.features import ORGANIZATION as ORGANIZATION_PARTY
 from matching.features import PERSON as PERSON_PARTY
 from matching.features import build_features
+from matching.settings import shipped_settings
 from matching.standardise import standardise_record
+
+SETTINGS = shipped_settings()
+PERSON_COMPARISONS = SETTINGS.comparisons[PERSON_PARTY]
+ORGANIZATION_COMPARISONS = SETTINGS.comparisons[ORGANIZATION_PARTY]
+RULES = SETTINGS.blocking_rules
 
 PERSON = {"party_type": "person", "first_name": "Mohamed", "last_name": "El Idrissi", "birth_date": "07/03/1984",
           "id_type": "CIN", "national_id": "BE734519", "phone": "0661234567", "email": "m.idrissi@gmail.com",
@@ -127,13 +134,13 @@ def test_candidates_never_pair_a_person_with_a_company() -> None:
     owner = {**PERSON, "phone": "0661000001"}
     company = {**COMPANY, "company_name": "MOHAMED EL IDRISSI", "phone": "0661000001"}
     features = build_features([standardise_record(owner), standardise_record(company)], overused=frozenset())
-    assert len(candidate_pairs(features)) == 0
+    assert len(candidate_pairs(features, RULES)) == 0
 
 
 def test_a_value_shared_by_many_different_clients_is_blanked() -> None:
     records = [standardise_record({**PERSON, "first_name": name, "national_id": f"BE{i:06d}", "phone": "0661999999"})
                for i, name in enumerate(["Ali", "Omar", "Sara", "Nadia", "Karim", "Yassine", "Hind", "Reda"])]
-    features = build_features(records)
+    features = build_features(records, caps=SETTINGS.sharing_caps)
     assert ("mobile_1", "+212661999999") in features.overused
     assert (features.codes["mobile_1"] == -1).all()
 
@@ -142,7 +149,7 @@ def test_swapped_first_and_family_names_still_meet_through_the_postal_code() -> 
     left = {"party_type": "person", "first_name": "Capurso", "last_name": "Ruby", "postal_code": "6233"}
     right = {"party_type": "person", "first_name": "Harrison", "last_name": "Capurso", "postal_code": "6233"}
     features = build_features([standardise_record(left), standardise_record(right)], overused=frozenset())
-    assert candidate_pairs(features).tolist() == [[0, 1]]
+    assert candidate_pairs(features, RULES).tolist() == [[0, 1]]
 
 
 @pytest.mark.parametrize(("caps", "blanked"), [
@@ -184,7 +191,7 @@ def test_given_names_that_name_one_person_have_their_own_levels(
 
 def _rule_pairs(rule_name: str, *records: dict[str, Any]) -> list[list[int]]:
     features = build_features([standardise_record(record) for record in records], overused=frozenset())
-    rules = tuple(rule for rule in BLOCKING_RULES if rule.name == rule_name)
+    rules = tuple(rule for rule in RULES if rule.name == rule_name)
     return candidate_pairs(features, rules).tolist()
 
 
@@ -210,9 +217,9 @@ def test_the_persisted_keys_are_the_keys_a_record_arriving_online_looks_up() -> 
     records = [standardise_record({"party_type": "person", "first_name": first, "last_name": "Smyth",
                                    "birth_date": "1931-02-11"}) for first in ("Tommy", "Thomas")]
     features = build_features(records, overused=frozenset())
-    positions, texts = key_texts(features)
+    positions, texts = key_texts(features, RULES)
     for position in range(len(records)):
         values = {name: features.value(name, position) for name in features.codes}
-        assert sorted(record_keys(PERSON_PARTY, values)) == sorted(
+        assert sorted(record_keys(PERSON_PARTY, values, RULES)) == sorted(
             text for at, text in zip(positions, texts, strict=True) if at == position)
     assert {text for text in texts if text.startswith("given_root_family:")} == {"given_root_family:TUMAS|SMIT"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,9 @@ from matching.clustering import TWINS, cluster_records
 from matching.explain import explain_pair
 from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
+from matching.settings import read_settings, shipped_settings
 from matching.standardise import standardise_record
+from tests.matching.person_parameters import PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U
 
 BASE = {"party_type": "person", "first_name": "Khadija", "last_name": "Bennani", "birth_date": "1980-05-17",
         "id_type": "CIN", "national_id": "BH418273", "phone": "0661785432", "city": "Rabat",
@@ -24,16 +25,8 @@ def _features(*records: dict[str, Any]) -> Any:
 
 
 def _persons_model() -> MatchModel:
-    # name, birth_date, national_id, mobile, landline, email, address, city, postal_code
-    m = ((0, .9, .05, .03, .005, .005, .003, .002, .005), (0, .9, .05, .01, .01, .01, .02),
-         (0, .9, .05, .001, .03, .019), (0, .9, .1), (0, .9, .1), (0, .9, .1), (0, .8, .1, .05, .05),
-         (0, .85, .05, .1), (0, .7, .2, .1))
-    u = ((0, .001, .002, .01, .002, .001, .002, .05, .932), (0, .0001, .001, .0005, .002, .02, .9764),
-         (0, .00001, .0001, .00001, .001, .99888), (0, .0001, .9999), (0, .001, .999), (0, .0001, .9999),
-         (0, .0001, .001, .01, .9889), (0, .1, .01, .89), (0, .001, .02, .979))
-    person = PartyModel(0, ("name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
-                            "postal_code"), m, u, 1e-6, 1_000_000, {}, 1)
-    return MatchModel("fs-test", {0: person})
+    person = PartyModel(0, PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U, 1e-6, 1_000_000, {"name": {}}, 1)
+    return MatchModel("fs-test", {0: person}, shipped_settings())
 
 
 def test_explanation_lists_each_comparison_with_values_and_weight() -> None:
@@ -114,9 +107,11 @@ def test_a_mistyped_ice_does_not_split_a_company() -> None:
     assert clustering.cluster[0] == clustering.cluster[1] and not clustering.refused
 
 
-def test_a_model_trained_on_other_comparison_levels_does_not_fit() -> None:
+def test_a_model_trained_with_other_comparison_levels_does_not_fit() -> None:
     model = _persons_model()
-    assert model.fits_comparisons()
-    person = model.parties[0]
-    older = replace(person, m=(*person.m[:-1], (0, .9, .1)), u=(*person.u[:-1], (0, .1, .9)))
-    assert not replace(model, parties={0: older}).fits_comparisons()
+    assert model.trained_with(shipped_settings())
+    document = shipped_settings().document
+    city = {"name": "city", "kind": "exact", "field": "city"}  # two levels where the model was trained with three
+    other = {**document, "comparisons": {**document["comparisons"], "person": [
+        city if comparison["name"] == "city" else comparison for comparison in document["comparisons"]["person"]]}}
+    assert not model.trained_with(read_settings(other))

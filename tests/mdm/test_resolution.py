@@ -228,7 +228,11 @@ def test_a_stored_model_from_older_comparisons_is_retrained_not_used(
         assert stored is not None and latest_model(session) is not None
         parameters = orjson.loads(orjson.dumps(stored.parameters))
         for party in parameters["parties"].values():  # as if trained when city had one level less
-            party["m"][-1], party["u"][-1] = party["m"][-1][:-1], party["u"][-1][:-1]
+            city = party["comparisons"].index("city")
+            party["m"][city], party["u"][city] = party["m"][city][:-1], party["u"][city][:-1]
+        for comparisons in parameters["settings"]["comparisons"].values():
+            comparisons[:] = [{"name": "city", "kind": "exact", "field": "city"} if comparison["name"] == "city"
+                              else comparison for comparison in comparisons]
         session.add(MatchModelVersion(version="fs-older", trained_at=stored.trained_at + timedelta(seconds=1),
                                       trained_on_records=1, parameters=parameters))
     with sessions() as session:
