@@ -38,6 +38,9 @@ class Comparison:
     term_frequency: str | None = None
     # Levels that prove two different clients whatever else agrees (a branch is not its head office).
     vetoes: frozenset[int] = frozenset()
+    # A value the members of one household share: it says where a client lives, not which member a record is, so
+    # it cannot teach the model how one client's records agree.
+    shared_by_households: bool = False
 
     @property
     def level_count(self) -> int:
@@ -286,13 +289,16 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
                ("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),
                _national_id_levels, vetoes=frozenset({3, 4})),
     Comparison("mobile", PERSON, ("shared", "different"), any_shared("mobile_1", "mobile_2")),
-    Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2")),
-    Comparison("email", PERSON, ("exact", "different"), exact_or_else("email")),
-    Comparison("address", PERSON, ("exact", "close", "similar", "different"), ADDRESS_LEVELS),
-    Comparison("city", PERSON, ("same", "misspelt", "different"), CITY_LEVELS),
+    Comparison("landline", PERSON, ("shared", "different"), any_shared("fixed_1", "fixed_2"),
+               shared_by_households=True),
+    Comparison("email", PERSON, ("exact", "different"), exact_or_else("email"), shared_by_households=True),
+    Comparison("address", PERSON, ("exact", "close", "similar", "different"), ADDRESS_LEVELS,
+               shared_by_households=True),
+    Comparison("city", PERSON, ("same", "misspelt", "different"), CITY_LEVELS, shared_by_households=True),
     # A code of any country, where an address line is missing; the same area (department, province, outward code)
     # is a move nearby or a digit typed wrong, which a client's records show more often than two strangers' do.
-    Comparison("postal_code", PERSON, ("exact", "same_area", "different"), _postal_code_levels),
+    Comparison("postal_code", PERSON, ("exact", "same_area", "different"), _postal_code_levels,
+               shared_by_households=True),
 )
 ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),

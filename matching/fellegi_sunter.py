@@ -85,6 +85,7 @@ def estimate_m(
     population_pairs: float,
     max_iterations: int = 100,
     tolerance: float = 1e-6,
+    shared_by_households: frozenset[int] = frozenset(),
 ) -> EmResult:
     """Expectation–maximisation of m and of the match prior on unlabelled candidate pairs, u held fixed.
 
@@ -92,6 +93,11 @@ def estimate_m(
     is therefore the share of matches among *all* pairs (the candidates are assumed to hold nearly all of
     them). Letting the prior float among candidates instead makes every candidate look like a match, since
     each one agrees on the key that made it a candidate. Works on distinct patterns weighted by counts.
+
+    ``shared_by_households`` names the columns of values that members of one household share (address, landline):
+    agreeing on all of them, two members look like one client to EM, which then learns that one client's records
+    often disagree on the birth date or the given name. So the m of every other comparison is learnt from how
+    likely a pair is one client by the evidence households do not share; the shared columns' own m from all of it.
     """
     patterns, counts = _unique_patterns(levels)
     m = [m_k.copy() for m_k in initial_m]
@@ -99,10 +105,14 @@ def estimate_m(
     for iteration in range(1, max_iterations + 1):
         probability = weight_to_probability(match_weights(patterns, m, u), proportion)
         matched = probability * counts
+        personal = list(set(range(len(level_counts))) - shared_by_households)
+        matched_personally = matched if not shared_by_households else counts * weight_to_probability(
+            match_weights(patterns[:, personal], [m[k] for k in personal], [u[k] for k in personal]), proportion)
         new_proportion = float(np.clip(matched.sum() / population_pairs, 1e-12, 0.5))
         new_m = []
         for column, count in enumerate(level_counts):
-            mass = np.bincount(patterns[:, column], weights=matched, minlength=count)
+            weights = matched if column in shared_by_households else matched_personally
+            mass = np.bincount(patterns[:, column], weights=weights, minlength=count)
             mass[NULL_LEVEL] = 0.0
             smoothed = mass + PSEUDO_COUNT * 1e-3
             smoothed[NULL_LEVEL] = 0.0

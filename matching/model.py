@@ -161,7 +161,8 @@ def train_model(
         u = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1]), counts)
         levels = compared[party].levels
         population = len(positions) * (len(positions) - 1) / 2
-        em = estimate_m(levels, u, counts, _initial_m(comparisons), population)
+        shared = frozenset(k for k, comparison in enumerate(comparisons) if comparison.shared_by_households)
+        em = estimate_m(levels, u, counts, _initial_m(comparisons), population, shared_by_households=shared)
         tf_feature = next((c.term_frequency for c in comparisons if c.term_frequency), None)
         parties[party] = PartyModel(
             party=party,

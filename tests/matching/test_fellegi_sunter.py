@@ -42,3 +42,26 @@ def test_missing_level_carries_no_weight_and_agreement_raises_probability() -> N
     assert weights[1] > 0 > weights[2]
     probabilities = weight_to_probability(weights, 0.01)
     assert probabilities[1] > 0.99 and probabilities[2] < 0.01
+
+
+def test_a_household_sharing_an_address_does_not_teach_that_one_client_has_two_birth_dates() -> None:
+    # Columns: name (exact, one name alike, different), birth date (exact, different), address (exact, different).
+    # Clients' record pairs agree on name and date and mostly on the address; a mother and her son share the
+    # address and the family name, never the birth date. The hub blocks on the address, so households are
+    # candidates as often as clients are.
+    counts = [4, 3, 3]
+    rng = np.random.default_rng(7)
+    client = [np.array([0.0, 0.95, 0.04, 0.01]), np.array([0.0, 0.97, 0.03]), np.array([0.0, 0.8, 0.2])]
+    household = [np.array([0.0, 0.0, 0.9, 0.1]), np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0])]
+    stranger = [np.array([0.0, 0.0005, 0.05, 0.9495]), np.array([0.0, 0.0002, 0.9998]), np.array([0.0, 0.0001, 0.9999])]
+    population = 2_000_000.0
+    candidates = np.concatenate([_simulate(rng, 10_000, client), _simulate(rng, 10_000, household)])
+    u = level_frequencies(_simulate(rng, 400_000, stranger), counts)
+    initial = [np.array([0.0, 0.8, 0.1, 0.1]), np.array([0.0, 0.9, 0.1]), np.array([0.0, 0.9, 0.1])]
+    naive = estimate_m(candidates, u, counts, initial, population)
+    aware = estimate_m(candidates, u, counts, initial, population, shared_by_households=frozenset({2}))
+    # Without knowing the address is a household's, half the "clients" EM finds are households.
+    assert naive.m[1][2] > 0.3
+    # Knowing it, the m of two birth dates is what clients show, and households no longer count as clients.
+    assert aware.m[1][2] < 0.06
+    assert aware.proportion_matched * population < 12_000 < naive.proportion_matched * population
