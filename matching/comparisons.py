@@ -297,8 +297,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("city", PERSON, ("same", "misspelt", "different"), CITY_LEVELS, shared_by_households=True),
     # A code of any country, where an address line is missing; the same area (department, province, outward code)
     # is a move nearby or a digit typed wrong, which a client's records show more often than two strangers' do.
-    Comparison("postal_code", PERSON, ("exact", "same_area", "different"), _postal_code_levels,
-               shared_by_households=True),
+    Comparison("postal_code", PERSON, ("exact", "same_area", "different"), _postal_code_levels),
 )
 ORGANIZATION_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("company_name", ORGANIZATION, ("exact", "close", "similar", "different"),
