@@ -41,6 +41,21 @@ def level_frequencies(levels: Levels, level_counts: list[int]) -> list[Floats]:
     return frequencies
 
 
+def u_without_matches(frequencies: list[Floats], m: list[Floats], proportion_matched: float, sample_size: int,
+                      ) -> list[Floats]:
+    """u from the level frequencies of random pairs, less what the matches among them contributed.
+
+    A random pair is one client's two records with probability ``proportion_matched``. Where clients hold many
+    records (a legacy export, a register), that is as often as two strangers share a birth date, so uncorrected
+    frequencies make an exact birth date look far more common between strangers than it is."""
+    corrected = []
+    for frequency, m_k in zip(frequencies, m, strict=True):
+        u_k = np.maximum(frequency - proportion_matched * m_k, PSEUDO_COUNT / sample_size)
+        u_k[NULL_LEVEL] = 0.0
+        corrected.append(u_k / u_k.sum())
+    return corrected
+
+
 def _unique_patterns(levels: Levels) -> tuple[Levels, Floats]:
     # Packing each row into one integer (levels < 16) makes this a 1-D unique: far faster than unique rows.
     if levels.shape[0] == 0:
