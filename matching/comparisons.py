@@ -275,20 +275,19 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
     return _levels(present, [equal, same_number, courts_known & ~same_court])
 
 
-# Addresses: word order and missing words (district, building) vary between captures of the same address.
-ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
-def where_no_address(compute: LevelFunction) -> LevelFunction:
-    """Levels of a place that speak only where one of the two records has no address line: an address line
-    already says where both live, and its town would say it again, so a household would count its shared home
-    twice and a client who moved would count the move twice."""
+def where_address_is_not_the_same(compute: LevelFunction) -> LevelFunction:
+    """Levels of a place that speak only where two address lines do not already say the same home: a household
+    would count its shared home twice. Where the lines differ (typed apart, or a move), the town still tells."""
     def place(features: FeatureTable, left: Positions, right: Positions) -> Levels:
-        addresses, _ = _exact(features, "address", left, right)
+        _, same_address = _exact(features, "address", left, right)
         levels = compute(features, left, right)
-        levels[addresses] = 0
+        levels[same_address] = 0
         return levels
     return place
 
 
+# Addresses: word order and missing words (district, building) vary between captures of the same address.
+ADDRESS_LEVELS = exact_or_similar("address", token_set_ratio, (85, 65))
 # Cities: known spellings and aliases are already one canonical name; what is left is typing (Casablnca, Mohamedia).
 CITY_LEVELS = exact_or_similar("city", ratio, (85,))
 PERSON_COMPARISONS: tuple[Comparison, ...] = (
@@ -306,7 +305,7 @@ PERSON_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("email", PERSON, ("exact", "different"), exact_or_else("email"), shared_by_households=True),
     Comparison("address", PERSON, ("exact", "close", "similar", "different"), ADDRESS_LEVELS,
                shared_by_households=True),
-    Comparison("city", PERSON, ("same", "misspelt", "different"), where_no_address(CITY_LEVELS),
+    Comparison("city", PERSON, ("same", "misspelt", "different"), where_address_is_not_the_same(CITY_LEVELS),
                shared_by_households=True),
     # A code of any country, where an address line is missing; the same area (department, province, outward code)
     # is a move nearby or a digit typed wrong, which a client's records show more often than two strangers' do.
