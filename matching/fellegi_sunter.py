@@ -117,10 +117,10 @@ def estimate_m(
     patterns, counts = _unique_patterns(levels)
     m = [m_k.copy() for m_k in initial_m]
     proportion = float(np.clip(0.5 * counts.sum() / population_pairs, 1e-12, 0.5))
+    personal = sorted(set(range(len(level_counts))) - shared_by_households)
     for iteration in range(1, max_iterations + 1):
         probability = weight_to_probability(match_weights(patterns, m, u), proportion)
         matched = probability * counts
-        personal = list(set(range(len(level_counts))) - shared_by_households)
         matched_personally = matched if not shared_by_households else counts * weight_to_probability(
             match_weights(patterns[:, personal], [m[k] for k in personal], [u[k] for k in personal]), proportion)
         new_proportion = float(np.clip(matched.sum() / population_pairs, 1e-12, 0.5))
