@@ -43,6 +43,9 @@ class Comparison:
     vetoes: frozenset[int] = frozenset()
     # Features whose values an explanation shows next to the level.
     shown: tuple[str, ...] = ()
+    # A value the members of one household share: it says where a client lives, not which member a record is, so
+    # it cannot teach the model how one client's records agree.
+    shared_by_households: bool = False
 
     @property
     def level_count(self) -> int:
@@ -275,6 +278,17 @@ def _registry_levels(features: FeatureTable, left: Positions, right: Positions) 
     # another court is what a move looks like, another number at the same court another company.
     courts_known, same_court = _exact(features, "rc_court", left, right)
     return _levels(present, [equal, same_number, courts_known & ~same_court])
+
+
+def where_address_is_not_the_same(compute: LevelFunction) -> LevelFunction:
+    """Levels of a place that speak only where two address lines do not already say the same home: a household
+    would count its shared home twice. Where the lines differ (typed apart, or a move), the town still tells."""
+    def place(features: FeatureTable, left: Positions, right: Positions) -> Levels:
+        _, same_address = _exact(features, "address", left, right)
+        levels = compute(features, left, right)
+        levels[same_address] = 0
+        return levels
+    return place
 
 
 @dataclass(frozen=True, slots=True)

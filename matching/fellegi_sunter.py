@@ -41,6 +41,21 @@ def level_frequencies(levels: Levels, level_counts: list[int]) -> list[Floats]:
     return frequencies
 
 
+def u_without_matches(frequencies: list[Floats], m: list[Floats], proportion_matched: float, sample_size: int,
+                      ) -> list[Floats]:
+    """u from the level frequencies of random pairs, less what the matches among them contributed.
+
+    A random pair is one client's two records with probability ``proportion_matched``. Where clients hold many
+    records (a legacy export, a register), that is as often as two strangers share a birth date, so uncorrected
+    frequencies make an exact birth date look far more common between strangers than it is."""
+    corrected = []
+    for frequency, m_k in zip(frequencies, m, strict=True):
+        u_k = np.maximum(frequency - proportion_matched * m_k, PSEUDO_COUNT / sample_size)
+        u_k[NULL_LEVEL] = 0.0
+        corrected.append(u_k / u_k.sum())
+    return corrected
+
+
 def _unique_patterns(levels: Levels) -> tuple[Levels, Floats]:
     # Packing each row into one integer (levels < 16) makes this a 1-D unique: far faster than unique rows.
     if levels.shape[0] == 0:
@@ -85,6 +100,7 @@ def estimate_m(
     population_pairs: float,
     max_iterations: int = 100,
     tolerance: float = 1e-6,
+    shared_by_households: frozenset[int] = frozenset(),
 ) -> EmResult:
     """Expectation–maximisation of m and of the match prior on unlabelled candidate pairs, u held fixed.
 
@@ -92,17 +108,26 @@ def estimate_m(
     is therefore the share of matches among *all* pairs (the candidates are assumed to hold nearly all of
     them). Letting the prior float among candidates instead makes every candidate look like a match, since
     each one agrees on the key that made it a candidate. Works on distinct patterns weighted by counts.
+
+    ``shared_by_households`` names the columns of values that members of one household share (address, landline):
+    agreeing on all of them, two members look like one client to EM, which then learns that one client's records
+    often disagree on the birth date or the given name. So the m of every other comparison is learnt from how
+    likely a pair is one client by the evidence households do not share; the shared columns' own m from all of it.
     """
     patterns, counts = _unique_patterns(levels)
     m = [m_k.copy() for m_k in initial_m]
     proportion = float(np.clip(0.5 * counts.sum() / population_pairs, 1e-12, 0.5))
+    personal = sorted(set(range(len(level_counts))) - shared_by_households)
     for iteration in range(1, max_iterations + 1):
         probability = weight_to_probability(match_weights(patterns, m, u), proportion)
         matched = probability * counts
+        matched_personally = matched if not shared_by_households else counts * weight_to_probability(
+            match_weights(patterns[:, personal], [m[k] for k in personal], [u[k] for k in personal]), proportion)
         new_proportion = float(np.clip(matched.sum() / population_pairs, 1e-12, 0.5))
         new_m = []
         for column, count in enumerate(level_counts):
-            mass = np.bincount(patterns[:, column], weights=matched, minlength=count)
+            weights = matched if column in shared_by_households else matched_personally
+            mass = np.bincount(patterns[:, column], weights=weights, minlength=count)
             mass[NULL_LEVEL] = 0.0
             smoothed = mass + PSEUDO_COUNT * 1e-3
             smoothed[NULL_LEVEL] = 0.0

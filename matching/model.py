@@ -25,12 +25,15 @@ from matching.fellegi_sunter import (
     estimate_m,
     level_frequencies,
     match_weights,
+    u_without_matches,
     weight_to_probability,
 )
 from matching.settings import MatchSettings, read_settings
 
 MATCH, POSSIBLE, NON_MATCH = "match", "possible", "non_match"
 RANDOM_PAIRS = 400_000
+# Rounds of taking the matches found by EM out of the random pairs' frequencies, then estimating m again.
+U_CORRECTIONS = 2
 # Below this many records sharing a name, the name's frequency is taken as 1 in the party's records.
 TERM_FREQUENCY_MIN_COUNT = 2
 
@@ -164,10 +167,15 @@ def train_model(
             continue
         counts = [comparison.level_count for comparison in comparisons]
         sample = _random_pairs(positions, random_pairs, seed + party)
-        u = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1]), counts)
+        frequencies = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1]), counts)
         levels = compared[party].levels
         population = len(positions) * (len(positions) - 1) / 2
-        em = estimate_m(levels, u, counts, _initial_m(comparisons), population)
+        shared = frozenset(k for k, comparison in enumerate(comparisons) if comparison.shared_by_households)
+        u = frequencies
+        em = estimate_m(levels, u, counts, _initial_m(comparisons), population, shared_by_households=shared)
+        for _ in range(U_CORRECTIONS):
+            u = u_without_matches(frequencies, em.m, em.proportion_matched, len(sample))
+            em = estimate_m(levels, u, counts, em.m, population, shared_by_households=shared)
         parties[party] = PartyModel(
             party=party,
             comparisons=tuple(c.name for c in comparisons),

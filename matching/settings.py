@@ -22,14 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from matching.blocking import DERIVED_KEYS, BlockingRule
-from matching.comparisons import KINDS, SCORERS, SIMILARITY_LEVELS, Comparison, ComparisonParameters
+from matching.comparisons import (
+    KINDS,
+    SCORERS,
+    SIMILARITY_LEVELS,
+    Comparison,
+    ComparisonParameters,
+    where_address_is_not_the_same,
+)
 from matching.features import CODED_FEATURES, ORGANIZATION, PERSON, TEXT_FEATURES
 
 SHIPPED_SETTINGS = Path(__file__).with_name("match_settings.json")
 PARTIES: dict[str, int] = {"person": PERSON, "organization": ORGANIZATION}
 _REQUIRED = ("thresholds", "comparisons", "blocking_rules")
 _OPTIONAL = ("extra_fields", "placeholder_sharing_caps")
-_COMPARISON_KEYS = frozenset({"name", "kind", "levels", "vetoes", "term_frequency", "note"})
+_COMPARISON_KEYS = frozenset({"name", "kind", "levels", "vetoes", "term_frequency", "shared_by_households",
+                              "silent_where_same_address", "note"})
 _RULE_KEYS = frozenset({"name", "on", "cap", "note"})
 # Names of extra fields and blocking rules: a rule's name prefixes its keys ("name:value"), a colon would not do.
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -240,8 +248,18 @@ def _comparison(party: str, item: dict[str, Any], features: frozenset[str], text
         _feature(where, term_frequency, texts, "text feature")
     if not isinstance(item.get("note", ""), str):
         raise ValueError(f"{where}: a note is text")
-    return Comparison(name, PARTIES[party], levels, kind.build(parameters), term_frequency, vetoes,
-                      kind.shown(parameters))
+    shared_by_households, silent = (_flag(where, item, key) for key in ("shared_by_households",
+                                                                          "silent_where_same_address"))
+    compute = kind.build(parameters)
+    return Comparison(name, PARTIES[party], levels, where_address_is_not_the_same(compute) if silent else compute,
+                      term_frequency, vetoes, kind.shown(parameters), shared_by_households)
+
+
+def _flag(where: str, item: dict[str, Any], key: str) -> bool:
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} is true or false")
+    return value
 
 
 def _scorer(where: str, value: Any) -> str:

@@ -56,6 +56,8 @@ def test_the_shipped_settings_are_the_hubs_own_matching() -> None:
     assert {national_id.levels[level - 1] for level in national_id.vetoes} == {"one_edit_other_given_name",
                                                                                "conflicting_documents"}
     assert persons["city"].levels == ("same", "misspelt", "different")
+    # What a household shares says where a client lives, not which member a record is.
+    assert {c.name for c in persons.values() if c.shared_by_households} == {"landline", "email", "address", "city"}
     assert persons["name"].term_frequency == "name"
     companies = {c.name: c for c in settings.comparisons[ORGANIZATION]}
     assert {companies["ice"].levels[level - 1] for level in companies["ice"].vetoes} == {"other_establishment",
@@ -91,6 +93,8 @@ BAD_DOCUMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (lambda d: d.update(extra_fields=["city"]), "extra field 'city' is already a standard feature"),
     (lambda d: d.pop("thresholds"), "'thresholds' is missing"),
     (lambda d: d["placeholder_sharing_caps"].update(passport=3), "names \"passport\", which is not a feature"),
+    (lambda d: d["comparisons"]["person"][4].update(shared_by_households="yes"),
+     "shared_by_households is true or false"),
 ]
 
 
