@@ -73,6 +73,16 @@ class MatchSettings:
         """Each blocking rule's cap by its name, the prefix of its keys."""
         return {rule.name: rule.cap for rule in self.blocking_rules}
 
+    def similarity_threshold(self, party: str, comparison: str, level: str) -> float | None:
+        """The similarity (0-100) from which two values reach ``level`` of the party's text comparison named
+        ``comparison``; None when the settings have no such comparison, or it no such level of similarity."""
+        for item in self.document["comparisons"].get(party, []):
+            if item["name"] == comparison:
+                built = next(c for c in self.comparisons[PARTIES[party]] if c.name == comparison)
+                # A text comparison's levels after "exact" go with its thresholds, highest first.
+                return dict(zip(built.levels[1:], item.get("thresholds", ()), strict=False)).get(level)
+        return None
+
 
 def load_match_settings(path: str | Path) -> MatchSettings:
     """Read and check a settings file."""
