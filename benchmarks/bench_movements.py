@@ -33,6 +33,7 @@ from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.bulk_load import load_file
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
+from mdm.match_settings import configured_match_settings
 from mdm.models import GoldenRecord, PointOfSaleStint
 from mdm.movements import REASONS, refresh_movements, stint_rows
 from mdm.points_of_sale import import_points_of_sale
@@ -139,7 +140,7 @@ def time_one_at_a_time(sessions: sessionmaker[Session], golden_ids: list[str], m
             one = frozenset({golden_id})
             started = time.perf_counter()
             refresh_movements(session, GoldenChanges("online", model_version, utc_now(), frozenset(), {},
-                                                     frozenset(), frozenset(), (), one))
+                                                     frozenset(), frozenset(), (), one), configured_match_settings())
             seconds.append(time.perf_counter() - started)
     seconds.sort()
     print(f"one golden record refreshed: p50 {seconds[len(seconds) // 2] * 1000:.1f} ms  "
@@ -179,7 +180,8 @@ def run(records: int, seed: int, database_url: str | None, workers: int, movemen
         session.execute(delete(PointOfSaleStint))
         started = time.perf_counter()
         moves = refresh_movements(session, GoldenChanges(
-            "resolution", summary.model_version, utc_now(), golden_ids, {}, frozenset(), frozenset(), (), golden_ids))
+            "resolution", summary.model_version, utc_now(), golden_ids, {}, frozenset(), frozenset(), (), golden_ids),
+            configured_match_settings())
         rebuilt = time.perf_counter() - started
     print(f"movement history of {len(golden_ids):,} golden records rebuilt in {rebuilt:.1f} s "
           f"({len(moves):,} movements)")

@@ -32,6 +32,7 @@ from matching.comparisons import (
     where_address_is_not_the_same,
 )
 from matching.features import CODED_FEATURES, ORGANIZATION, PERSON, TEXT_FEATURES
+from matching.strict_json import JSONRuleError, parse_strict_json
 
 SHIPPED_SETTINGS = Path(__file__).with_name("match_settings.json")
 PARTIES: dict[str, int] = {"person": PERSON, "organization": ORGANIZATION}
@@ -84,6 +85,16 @@ class MatchSettings:
         """Each blocking rule's cap by its name, the prefix of its keys."""
         return {rule.name: rule.cap for rule in self.blocking_rules}
 
+    def similarity_threshold(self, party: str, comparison: str, level: str) -> float | None:
+        """The similarity (0-100) from which two values reach ``level`` of the party's text comparison named
+        ``comparison``; None when the settings have no such comparison, or it no such level of similarity."""
+        for item in self.document["comparisons"].get(party, []):
+            if item["name"] == comparison:
+                built = next(c for c in self.comparisons[PARTIES[party]] if c.name == comparison)
+                # A text comparison's levels after "exact" go with its thresholds, highest first.
+                return dict(zip(built.levels[1:], item.get("thresholds", ()), strict=False)).get(level)
+        return None
+
 
 def load_match_settings(path: str | Path) -> MatchSettings:
     """Read and check a settings file."""
@@ -92,8 +103,8 @@ def load_match_settings(path: str | Path) -> MatchSettings:
     except OSError as error:
         raise SettingsError(f"match settings {path}: cannot be read ({error})") from error
     try:
-        document = _parse_strict(body)
-    except ValueError as error:
+        document = parse_strict_json(body)
+    except JSONRuleError as error:
         raise SettingsError(f"match settings {path}: not valid JSON ({error})") from error
     try:
         return read_settings(document)
@@ -105,31 +116,6 @@ def load_match_settings(path: str | Path) -> MatchSettings:
 def shipped_settings() -> MatchSettings:
     """The settings shipped with the hub: its own matching."""
     return load_match_settings(SHIPPED_SETTINGS)
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"{key!r} appears more than once in one object")
-        seen[key] = value
-    return seen
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _parse_strict(body: bytes) -> Any:
-    """JSON as the standard says: UTF-8, no NaN or Infinity, and a key written twice has no single meaning."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"not UTF-8 at byte {error.start}") from error
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{error.msg} at line {error.lineno} column {error.colno}") from error
 
 
 def read_settings(document: Any) -> MatchSettings:

@@ -9,9 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from config import Config
-from mdm.errors import MalformedRequest
+from matching.strict_json import JSONRuleError, parse_strict_json
 from mdm.reports import PARTY_TYPES
-from mdm.strict_json import parse_json
 from mdm.validation import RECORD_FORMAT_FIELDS
 
 MANDATORY, OPTIONAL = "mandatory", "optional"
@@ -43,10 +42,9 @@ def load_field_spec(path: str | Path) -> FieldSpec:
         raise FieldSpecError(f"field specification {path}: cannot be read ({error})") from error
     try:
         # Strict: a party type or requirement written twice has no single meaning.
-        document = parse_json(body)
-    except MalformedRequest as error:
-        problem = "; ".join(f"{item.field}: {item.message}" for item in error.errors) or str(error)
-        raise FieldSpecError(f"field specification {path}: not valid JSON ({problem})") from error
+        document = parse_strict_json(body)
+    except JSONRuleError as error:
+        raise FieldSpecError(f"field specification {path}: not valid JSON ({error})") from error
     try:
         return _checked(document)
     except ValueError as error:

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from matching.places import ADDRESS_ABBREVIATIONS
+from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
 from mdm.db import bulk_insert
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
@@ -58,9 +59,6 @@ HANDOVER_DAYS = 30
 # A successor re-registers a closed portfolio over weeks, so its clients' moves bunch within a quarter: short
 # beside the years that usually separate two records of one client, so unrelated moves rarely bunch like that.
 TRANSFER_WINDOW_DAYS = 90
-# Two captures of one address line differ in abbreviations, order and missing words; the matcher's "similar" level
-# for addresses is where they still describe one home.
-SAME_ADDRESS_SIMILARITY = 65
 
 ADDRESS_KIND_WORDS = frozenset(ADDRESS_ABBREVIATIONS)
 _CHUNK = 5000
@@ -119,8 +117,16 @@ class _Track:
     last_position: int = 0
 
 
-def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
-    """The stints of one client, from the observations of all its records (every version), in any order."""
+def one_home_similarity(settings: MatchSettings) -> float | None:
+    """From which similarity two address lines describe one home. Two captures of one line differ in abbreviations,
+    order and missing words; the match settings' person address comparison still calls them "similar" from its
+    threshold of that level on (65 in the shipped settings). None when the settings have no such level."""
+    return settings.similarity_threshold("person", "address", "similar")
+
+
+def derive_stints(observations: Iterable[Observation], same_address_similarity: float | None) -> list[Stint]:
+    """The stints of one client, from the observations of all its records (every version), in any order; two
+    address lines at least ``same_address_similarity`` alike are one home (None: address lines tell nothing)."""
     ordered = sorted(observations, key=lambda o: (o.day, o.version_id))
     if len(ordered) == 1:  # most clients: one record, one stint
         return [_stint(ordered[0], None, INITIAL)]
@@ -141,7 +147,8 @@ def derive_stints(observations: Iterable[Observation]) -> list[Stint]:
                 del holding[holder.stints[-1].point_of_sale]
                 # The residence just before the move against the one from it on: a client who moved home while
                 # staying with its point of sale, and changed agent only later, did not change agent to move.
-                _move(holder, observation, residences[position - 1][0], residences[position][1])
+                _move(holder, observation, residences[position - 1][0], residences[position][1],
+                      same_address_similarity)
             else:
                 holder = _Track([_stint(observation, None, INITIAL)])
                 tracks.append(holder)
@@ -168,14 +175,15 @@ def _residences(ordered: Sequence[Observation]) -> list[tuple[Residence, Residen
     return list(zip(up_to, from_on, strict=True))
 
 
-def moved_home(before: Residence, after: Residence) -> bool:
+def moved_home(before: Residence, after: Residence, same_address_similarity: float | None) -> bool:
     """Whether the client lives elsewhere: another city, or in the same city another address line without the
     same landline, or another landline without the same address (a new home brings both; a typed address varies
-    in its words, so only a line unlike the old one counts). Missing parts are no evidence either way."""
+    in its words, so only a line less alike than ``same_address_similarity`` counts). Missing parts are no evidence
+    either way, nor are address lines when no similarity says which are one home."""
     if before.city and after.city and before.city != after.city:
         return True
-    same_address = _compare(before.address, after.address,
-                            lambda a, b: token_set_ratio(a, b) >= SAME_ADDRESS_SIMILARITY)
+    same_address = None if same_address_similarity is None else _compare(
+        before.address, after.address, lambda a, b: token_set_ratio(a, b) >= same_address_similarity)
     same_landline = _compare(before.landlines, after.landlines, lambda a, b: bool(a & b))
     return (same_address is False and same_landline is not True) or (same_landline is False and not same_address)
 
@@ -203,13 +211,14 @@ def _most_frequent(lines: Counter[str]) -> set[str]:
     return {line for line, count in lines.items() if count == top}
 
 
-def _move(track: _Track, observation: Observation, before: Residence, after: Residence) -> None:
+def _move(track: _Track, observation: Observation, before: Residence, after: Residence,
+          same_address_similarity: float | None) -> None:
     """The track leaves its point of sale for the observation's. The client's own address tells a relocation:
     the city of a point of sale is no evidence, a client may pick an agent in the next town without moving."""
     previous = track.stints[-1]
     if previous.network != observation.network:
         reason = CHANNEL_SWITCH
-    elif moved_home(before, after):
+    elif moved_home(before, after, same_address_similarity):
         reason = RELOCATION
     else:
         reason = AGENT_CHANGE
@@ -300,9 +309,10 @@ def announce_moves(session: Session, moves: Sequence[Movement], now: datetime) -
     ], now)
 
 
-def refresh_movements(session: Session, changes: GoldenChanges) -> list[Movement]:
+def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchSettings) -> list[Movement]:
     """Rebuild the stints of the refreshed golden records, drop those of merged and retired ones, relabel the
-    portfolio transfers of every point of sale involved; answers the moves that were not known before."""
+    portfolio transfers of every point of sale involved; answers the moves that were not known before. Address
+    lines are alike as the match ``settings`` the hub resolves with say."""
     if session.get_bind().dialect.name == "postgresql":
         # Each query here takes an array of ids whose size varies. After a few runs of one prepared statement
         # PostgreSQL may keep a generic plan blind to that size, which for the observations' join scans every
@@ -319,7 +329,8 @@ def refresh_movements(session: Session, changes: GoldenChanges) -> list[Movement
                            PointOfSaleStint.from_point_of_sale)):
             known.add((version_id, origin))
             touched.update(code for code in (point, origin) if code)
-    fresh = {golden_id: derive_stints(observations)
+    similarity = one_home_similarity(settings)
+    fresh = {golden_id: derive_stints(observations, similarity)
              for golden_id, observations in _observations(session, sorted(changes.refreshed)).items()}
     touched.update(code for stints in fresh.values() for s in stints
                    for code in (s.point_of_sale, s.from_point_of_sale) if code)

@@ -41,6 +41,7 @@ from mdm.events import (
 )
 from mdm.golden_history import LINK_PROBABILITY
 from mdm.golden_search import rebuild_search_index
+from mdm.match_settings import configured_match_settings
 from mdm.models import (
     AuditEvent,
     BlockingKey,
@@ -152,7 +153,7 @@ def rebuild_derived_state(sessions: sessionmaker[Session], workers: int = 1) -> 
         _write_past_attributes(session, replay, party_types)
         # Moves found here were announced when they happened: no client.moved event is emitted again.
         refresh_movements(session, GoldenChanges("rebuild", None, utc_now(), frozenset(), {}, frozenset(),
-                                                 frozenset(), (), frozenset(active)))
+                                                 frozenset(), (), frozenset(active)), configured_match_settings())
         keys, terms = _rebuild_indexes(session, sorted(replay.open), workers)
         refresh_statistics(session, [cast(Table, model.__table__) for model in DERIVED_MODELS])
         statuses = [golden.status for golden in replay.golden.values()]

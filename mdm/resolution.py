@@ -27,6 +27,7 @@ from matching.blocking import BlockingRule, key_texts
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
+from matching.settings import MatchSettings
 from mdm.audit import SYSTEM_ACTOR
 from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
@@ -277,7 +278,7 @@ def _apply_clusters(
                             frozenset(retired), frozenset(split), relinked, refreshed,
                             frozenset(record_ids if content_changed is None else content_changed), probabilities,
                             actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
-    _publish(session, changes, phases)
+    _publish(session, changes, resolution.model.settings, phases)
     golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
     tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
                                            None if cause == "resolution" else content_changed, retracted,
@@ -300,8 +301,9 @@ class Phases(dict[str, float]):
         self._mark = now
 
 
-def _publish(session: Session, changes: GoldenChanges, phases: Phases | None = None) -> None:
-    """Bring what derives from golden records up to date with these changes, in the same transaction."""
+def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, phases: Phases | None = None) -> None:
+    """Bring what derives from golden records up to date with these changes, in the same transaction; ``settings``:
+    the match settings the changes were resolved with."""
     phases = phases if phases is not None else Phases()
     ordered = sorted(changes.refreshed - changes.created)
     for start in range(0, len(ordered), 5000):
@@ -311,7 +313,7 @@ def _publish(session: Session, changes: GoldenChanges, phases: Phases | None = N
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
     forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
     phases.lap("survivorship")
-    moves = refresh_movements(session, changes)
+    moves = refresh_movements(session, changes, settings)
     phases.lap("movements")
     record_golden_changes(session, changes, changes.actor)
     announce_moves(session, moves, changes.now)
@@ -693,7 +695,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         _publish(session, GoldenChanges(
             "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
             tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset(),
-            frozenset(retracted), actor=actor))
+            frozenset(retracted), actor=actor), model.settings)
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]

@@ -213,6 +213,27 @@ def test_the_online_index_reads_the_extra_fields_of_its_model(tmp_path: Path) ->
     assert scored.features.value("occupation", 1) == "BOULANGER"
 
 
+def _person_address(change: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], object]:
+    return lambda d: change(next(c for c in d["comparisons"]["person"] if c["name"] == "address"))
+
+
+@pytest.mark.parametrize(("change", "threshold"), [
+    (lambda d: None, 65),
+    (_person_address(lambda c: c.update(thresholds=[95, 90])), 90),
+    (_person_address(lambda c: c.update(levels=["same", "close", "alike", "different"])), None),
+    (lambda d: d["comparisons"]["person"].remove(next(c for c in d["comparisons"]["person"] if c["name"] == "address")),
+     None),
+])
+def test_the_similarity_a_text_level_starts_from_is_read_from_the_settings(
+        change: Callable[[dict[str, Any]], object], threshold: float | None) -> None:
+    assert read_settings(_changed(change)).similarity_threshold("person", "address", "similar") == threshold
+
+
+def test_a_level_without_a_threshold_has_no_similarity() -> None:
+    # The name comparison has a "similar" level of its own, decided by its kind, not by a threshold.
+    assert read_settings(SHIPPED).similarity_threshold("person", "name", "similar") is None
+
+
 def test_a_stored_document_is_checked_like_a_file() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         read_settings(_changed(lambda d: d["comparisons"]["person"][0].update(kind="soundex")))

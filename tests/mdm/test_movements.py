@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import DEFAULT_SOURCE_SYSTEMS
+from config import DEFAULT_SOURCE_SYSTEMS, Config
+from matching.settings import SHIPPED_SETTINGS, shipped_settings
 from mdm import movements
 from mdm.clock import utc_now
 from mdm.db import transaction
@@ -24,6 +27,7 @@ from mdm.movements import (
     derive_stints,
     movement_history,
     observe,
+    one_home_similarity,
     portfolio_transfers,
     refresh_movements,
 )
@@ -33,6 +37,7 @@ from mdm.source_records import ingest_records
 from tests.movement_clients import TRANSFERRED, TWO_NETWORKS, load_moving_clients, person
 
 NETWORKS = {"AGT": "AGENT", "BQ": "BANCASSURANCE", "CRT": "COURTIER", "WEB": "WEB"}
+SHIPPED_SIMILARITY = one_home_similarity(shipped_settings())
 
 
 def seen(day: str, point: str, version: int, line: str | None = None, city: str | None = "RABAT",
@@ -196,15 +201,27 @@ CASES = {
 
 @pytest.mark.parametrize(("observations", "expected"), CASES.values(), ids=CASES.keys())
 def test_stints_of_one_client(observations: list[Observation], expected: list[tuple[object, ...]]) -> None:
-    stints = derive_stints(observations)
+    stints = derive_stints(observations, SHIPPED_SIMILARITY)
     assert [(s.point_of_sale, s.from_point_of_sale, s.start_date, s.end_date, s.history_reason,
              s.evidence_version_id) for s in stints] == expected
 
 
 def test_a_stint_remembers_its_last_observation() -> None:
     first, second = derive_stints([seen("2020-01-01", "AGT1", 1), seen("2020-07-01", "AGT1", 2),
-                                   seen("2021-01-01", "BQ1", 3)])
+                                   seen("2021-01-01", "BQ1", 3)], SHIPPED_SIMILARITY)
     assert (first.last_seen_date, second.last_seen_date) == (d("2020-07-01"), d("2021-01-01"))
+
+
+# One street typed two ways at two agents of one town: 86 alike by token-set ratio.
+RETYPED_STREET = [seen("2020-03-01", "AGT1", 1, address="8 RUE DES ERABLES"),
+                  seen("2021-05-01", "AGT2", 2, address="8 RUE DES ERABLIERES")]
+
+
+@pytest.mark.parametrize(("similarity", "reason"), [
+    (SHIPPED_SIMILARITY, "agent_change"), (90, "relocation"), (None, "agent_change")],
+    ids=["alike enough to be one home", "too little alike", "address lines not compared"])
+def test_how_alike_two_address_lines_of_one_home_are_is_given(similarity: float | None, reason: str) -> None:
+    assert [s.history_reason for s in derive_stints(RETYPED_STREET, similarity)] == ["initial", reason]
 
 
 CLOSED_ON = d("2022-03-10")
@@ -302,11 +319,11 @@ def test_a_refresh_answers_the_moves_it_found_once(sessions: sessionmaker[Sessio
                             frozenset({client}), frozenset())
     with transaction(sessions) as session:
         ingest_records(session, [moved], DEFAULT_SOURCE_SYSTEMS)  # a new version of the bank's record
-        found = refresh_movements(session, changes)
+        found = refresh_movements(session, changes, shipped_settings())
     assert [(m.golden_id, m.network, m.from_point_of_sale, m.to_point_of_sale, m.date, m.reason) for m in found] == [
         (client, "BANCASSURANCE", "ZBQ1", "ZBQ2", d("2021-09-01"), "agent_change")]
     with transaction(sessions) as session:
-        assert refresh_movements(session, changes) == []
+        assert refresh_movements(session, changes, shipped_settings()) == []
     with sessions() as session:
         assert movement_history(session, client).current_points_of_sale == ("ZAGT3", "ZBQ2")
 
@@ -316,7 +333,8 @@ def test_merged_and_retired_golden_records_lose_their_stints(sessions: sessionma
     absorbed, emptied = golden[TWO_NETWORKS], golden[TRANSFERRED[0]]
     with transaction(sessions) as session:
         refresh_movements(session, GoldenChanges("resolution", None, utc_now(), frozenset(), {absorbed: "GC-X"},
-                                                 frozenset({emptied}), frozenset(), (), frozenset(), frozenset()))
+                                                 frozenset({emptied}), frozenset(), (), frozenset(), frozenset()),
+                          shipped_settings())
     with sessions() as session:
         left = set(session.scalars(select(PointOfSaleStint.golden_id).distinct()))
     assert absorbed not in left and emptied not in left and golden[TRANSFERRED[1]] in left
@@ -363,3 +381,30 @@ def test_declaring_a_closure_relabels_the_moves_it_explains(sessions: sessionmak
     with transaction(sessions) as session:  # the closure withdrawn: the move is the client's own again
         update_point_of_sale(session, "ZAGT3", {"closed_on": None, "successor": None}, utc_now())
     assert _history(sessions, client)[-1][4] == "agent_change"
+
+
+@pytest.mark.parametrize(("similar_from", "reason"), [(None, "agent_change"), (90, "relocation")],
+                         ids=["shipped settings", "settings asking more of the similar level"])
+def test_a_move_within_the_town_is_told_by_the_configured_address_similarity(
+    sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, similar_from: int | None,
+    reason: str,
+) -> None:
+    if similar_from is not None:
+        document = json.loads(SHIPPED_SETTINGS.read_text())
+        address = next(c for c in document["comparisons"]["person"] if c["name"] == "address")
+        address["thresholds"] = [95, similar_from]
+        edited = tmp_path / "settings.json"
+        edited.write_text(json.dumps(document))
+        monkeypatch.setattr(Config, "MATCH_SETTINGS", str(edited))
+    load_moving_clients(sessions)
+    # The client's second agent in Rabat types its street 86 % like the first did: the shipped "similar" level
+    # (65) calls that one home, settings asking 90 a new one.
+    first = person(8, "VIRTANEN", "AGENT", "ZA-V-1", "ZAGT2", "2020-02-01")
+    second = {**person(8, "VIRTANEN", "AGENT", "ZA-V-2", "ZAGT1", "2020-09-01"),
+              "address_line": "8 RUE DES ERABLIERES"}
+    assert first["address_line"] == "8 RUE DES ERABLES"
+    with transaction(sessions) as session:
+        answers = take_in(session, [first, second], DEFAULT_SOURCE_SYSTEMS)
+    (client,) = {answer.golden_id for answer in answers}
+    assert [(point, origin, why) for point, origin, _, _, why, _ in _history(sessions, client)] == [
+        ("ZAGT2", None, "initial"), ("ZAGT1", "ZAGT2", reason)]
