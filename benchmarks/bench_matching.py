@@ -12,8 +12,9 @@ No label is used for training: the model is estimated by EM on each data set its
 time of each step, pairwise and B-cubed precision / recall / F1 per party type, pairs completeness (the share of
 true pairs that blocking made candidates), per blocking rule the share of true pairs it finds and how many only
 it finds, the transitive-recall ceiling (pairwise recall of the connected components of the true candidate
-pairs: what a perfect scorer could reach with this blocking) and the share of records touched by a `possible`
-pair; then one summary table for before/after comparisons.
+pairs: what a perfect scorer could reach with this blocking), the share of records touched by a `possible`
+pair, and the share in one asked of stewards (across two clusters their other records did not settle apart); then
+one summary table for before/after comparisons.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class SummaryRow:
     completeness: float
     ceiling: float
     possible_share: float
+    asked_share: float
 
 
 def febrl_records(frame: pd.DataFrame, source: str) -> tuple[list[dict[str, object]], list[str]]:
@@ -137,6 +139,8 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
     possible = resolution.scored.pairs[resolution.scored.bands == POSSIBLE]
     touched = np.zeros(size, dtype=bool)
     touched[np.unique(possible)] = True
+    asked = np.zeros(size, dtype=bool)
+    asked[np.unique(asked_pairs(resolution))] = True
     rows = []
     for party, name in PARTY_NAMES.items():
         positions = np.flatnonzero(resolution.features.party == party)
@@ -151,9 +155,11 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
               f"F1 {result.pairwise.f1:.4f}   B-cubed F1 {result.bcubed.f1:.4f}   "
               f"({result.true_pairs:,} true pairs, {result.predicted_pairs:,} predicted)")
         print(f"  {'':<14} pairs completeness {completeness:.4f}   transitive-recall ceiling "
-              f"{ceiling.pairwise.recall:.4f}   records in a possible pair {touched[positions].mean():.2%}")
+              f"{ceiling.pairwise.recall:.4f}   records in a possible pair {touched[positions].mean():.2%}, "
+              f"in one asked of stewards {asked[positions].mean():.2%}")
         rows.append(SummaryRow(title, name, result.pairwise.precision, result.pairwise.recall, result.pairwise.f1,
-                               float(completeness), ceiling.pairwise.recall, float(touched[positions].mean())))
+                               float(completeness), ceiling.pairwise.recall, float(touched[positions].mean()),
+                               float(asked[positions].mean())))
     print(f"  pairs completeness: {len(found) / max(len(truth), 1):.4f} of {len(truth):,} true pairs are candidates; "
           f"placeholders found by frequency: {len(resolution.features.overused):,} values "
           f"({', '.join(f'{f} {n}' for f, n in Counter(f for f, _ in resolution.features.overused).most_common(5))})")
@@ -162,7 +168,35 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
         print(f"  {rule:<24} {pairs:>11,} {share:>17.4f} {only:>17,}")
     print(f"  records touched by a possible pair: {int(touched.sum()):,} ({touched.mean():.2%}); "
           f"refused merges (constraint conflicts): {len(resolution.clustering.refused):,}")
+    settled = sorted(resolution.settled_apart)
+    wrongly = sum(majority(entities, resolution.cluster, a) == majority(entities, resolution.cluster, b)
+                  for a, b in settled)
+    print(f"  possible pairs across clusters: {len(cluster_pairs(resolution)):,} pairs of clusters, "
+          f"{len(settled):,} settled apart by their other records ({wrongly:,} of them one client by the truth); "
+          f"records in a possible pair asked of stewards: {int(asked.sum()):,} ({asked.mean():.2%})")
     return rows
+
+
+def cluster_pairs(resolution: BatchResolution) -> set[tuple[int, int]]:
+    """The pairs of clusters a possible pair links."""
+    possible = resolution.scored.pairs[resolution.scored.bands == POSSIBLE]
+    a, b = resolution.cluster[possible[:, 0]], resolution.cluster[possible[:, 1]]
+    return {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True) if x != y}
+
+
+def asked_pairs(resolution: BatchResolution) -> Codes:
+    """The possible pairs a steward is asked about: across two clusters their other records did not settle apart."""
+    possible = resolution.scored.pairs[resolution.scored.bands == POSSIBLE]
+    a, b = resolution.cluster[possible[:, 0]], resolution.cluster[possible[:, 1]]
+    keep = [x != y and (min(x, y), max(x, y)) not in resolution.settled_apart
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    return possible[np.array(keep, dtype=bool)] if len(possible) else possible
+
+
+def majority(entities: Sequence[str], cluster: Codes, representative: int) -> str:
+    """The true entity most of a cluster's records belong to."""
+    members = np.flatnonzero(cluster == representative)
+    return Counter(entities[int(i)] for i in members).most_common(1)[0][0]
 
 
 def run(labelled: LabelledSet, workers: int) -> list[SummaryRow]:
@@ -216,10 +250,10 @@ def feed_file(path: Path, truth_path: Path) -> LabelledSet:
 
 def print_summary(rows: Sequence[SummaryRow]) -> None:
     print(f"\n{'dataset':<22} {'party':<14} {'P':>7} {'R':>7} {'F1':>7} {'pairs compl.':>13} {'ceiling':>8} "
-          f"{'possible':>9}")
+          f"{'possible':>9} {'asked':>7}")
     for row in rows:
         print(f"{row.dataset:<22} {row.party:<14} {row.precision:>7.4f} {row.recall:>7.4f} {row.f1:>7.4f} "
-              f"{row.completeness:>13.4f} {row.ceiling:>8.4f} {row.possible_share:>9.2%}")
+              f"{row.completeness:>13.4f} {row.ceiling:>8.4f} {row.possible_share:>9.2%} {row.asked_share:>7.2%}")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
 from matching.settings import MatchSettings, shipped_settings
+from matching.settled_apart import ClusterPair, clusters_settled_apart
 from matching.standardise import standardise_record
 
 RawInput = Mapping[str, object] | bytes | str  # a record, or its JSON text
@@ -32,6 +33,8 @@ class BatchResolution:
     clustering: Clustering
     pairs_per_rule: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    # Pairs of clusters a possible pair links but whose other records say two clients: not asked of stewards.
+    settled_apart: frozenset[ClusterPair] = frozenset()
 
     @property
     def cluster(self) -> npt.NDArray[np.int64]:
@@ -127,4 +130,6 @@ def resolve_batch(
     must_link, cannot_link = constraints() if constraints is not None else ([], [])
     clustering = cluster_records(features, candidates[matches], scored.weights[matches], must_link, cannot_link)
     lap("cluster")
-    return BatchResolution(features, model, scored, clustering, pairs_per_rule, seconds)
+    settled_apart = clusters_settled_apart(model, features, scored, clustering.cluster)
+    lap("settle")
+    return BatchResolution(features, model, scored, clustering, pairs_per_rule, seconds, settled_apart)

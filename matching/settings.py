@@ -1,5 +1,6 @@
 """Match settings: the comparisons and their levels, the blocking rules and their caps, the match and possible
-thresholds, the vetoes and the placeholder sharing caps, as a JSON file a user can read and change.
+thresholds, the vetoes, the placeholder sharing caps and when clusters settle a possible pair apart, as a JSON file
+a user can read and change.
 
 The shipped file (``match_settings.json``) is the hub's own matching. A settings file is checked whole when it is
 read: anything it names must exist (a kind of comparison, a party type, a level, a feature), so a typo stops the
@@ -35,7 +36,7 @@ from matching.features import CODED_FEATURES, ORGANIZATION, PERSON, TEXT_FEATURE
 SHIPPED_SETTINGS = Path(__file__).with_name("match_settings.json")
 PARTIES: dict[str, int] = {"person": PERSON, "organization": ORGANIZATION}
 _REQUIRED = ("thresholds", "comparisons", "blocking_rules")
-_OPTIONAL = ("extra_fields", "placeholder_sharing_caps")
+_OPTIONAL = ("extra_fields", "placeholder_sharing_caps", "clusters_apart")
 _COMPARISON_KEYS = frozenset({"name", "kind", "levels", "vetoes", "term_frequency", "shared_by_households",
                               "silent_where_same_address", "note"})
 _RULE_KEYS = frozenset({"name", "on", "cap", "note"})
@@ -48,6 +49,15 @@ class SettingsError(ValueError):
     """The match settings cannot be used; the message names the file (when there is one) and the problem."""
 
 
+@dataclass(frozen=True, slots=True)
+class ClustersApart:
+    """Two clusters a possible pair links are two clients when at least ``share`` of the pairs of records across
+    them weigh ``weight`` bits or less: the records the pair leaves out disagree (two birth dates, two ids)."""
+
+    weight: float
+    share: float
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class MatchSettings:
     """Checked match settings, ready to run; two settings are the same when their documents are."""
@@ -58,6 +68,8 @@ class MatchSettings:
     possible_probability: float
     sharing_caps: dict[str, int]
     extra_fields: tuple[str, ...]
+    # When the records around a possible pair settle it apart (None: every possible pair across clusters is asked).
+    clusters_apart: ClustersApart | None
     # The settings as written (notes included): what a model version stores and an explanation shows.
     document: dict[str, Any]
 
@@ -142,7 +154,8 @@ def read_settings(document: Any) -> MatchSettings:
                   for party, items in _by_party("blocking_rules", document["blocking_rules"]).items() for item in items)
     _distinct("blocking rule", [rule.name for rule in rules])
     caps = _sharing_caps(document.get("placeholder_sharing_caps", {}), features)
-    return MatchSettings(comparisons, rules, match_probability, possible_probability, caps, extra, document)
+    apart = _clusters_apart(document["clusters_apart"]) if "clusters_apart" in document else None
+    return MatchSettings(comparisons, rules, match_probability, possible_probability, caps, extra, apart, document)
 
 
 def _party_name(party: int) -> str:
@@ -197,6 +210,20 @@ def _thresholds(value: Any) -> tuple[float, float]:
         raise ValueError(f"the possible threshold ({found['possible']}) is above the match threshold "
                          f"({found['match']})")
     return found["match"], found["possible"]
+
+
+def _clusters_apart(value: Any) -> ClustersApart:
+    if not isinstance(value, dict):
+        raise ValueError("clusters_apart must be an object with a weight and a share")
+    _only_keys("clusters_apart", value, frozenset({"weight", "share", "note"}))
+    weight: Any = value.get("weight")
+    share: Any = value.get("share")
+    if not _is_number(weight) or weight >= 0:
+        raise ValueError(f"the clusters_apart weight must be a negative number (evidence against one client, in "
+                         f"bits), not {json.dumps(weight)}")
+    if not _is_number(share) or not 0 < share <= 1:
+        raise ValueError(f"the clusters_apart share must be above 0 and at most 1, not {json.dumps(share)}")
+    return ClustersApart(float(weight), float(share))
 
 
 def _is_number(value: Any) -> bool:

@@ -6,7 +6,8 @@ represented by its strongest pair of records:
   two clusters: either one client was cut in two or one of them carries a wrong id;
 - ``constraint_split``: a match the constraints refused (two well-formed ids of one kind, or a steward's
   cannot-link that another record bridged), so where the cut falls is the clustering's guess;
-- ``possible_match``: a pair the model scored in the ``possible`` band across two clusters.
+- ``possible_match``: a pair the model scored in the ``possible`` band across two clusters, unless the other records
+  of the two clusters settled them apart (``matching.settled_apart``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy.typing as npt
 from matching.clustering import Clustering
 from matching.features import CODED_FEATURES, MISSING, FeatureTable
 from matching.model import POSSIBLE, ScoredPairs
+from matching.settled_apart import ClusterPair
 from matching.standardise import StandardisedRecord
 
 IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH = "identifier_conflict", "constraint_split", "possible_match"
@@ -43,8 +45,10 @@ class UncertainPair:
     detail: str | None  # the refused rule, or the shared identifier's feature
 
 
-def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering: Clustering) -> list[UncertainPair]:
-    """One uncertain pair per pair of clusters: the most telling kind, then the strongest weight."""
+def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering: Clustering,
+                         settled_apart: frozenset[ClusterPair] = frozenset()) -> list[UncertainPair]:
+    """One uncertain pair per pair of clusters: the most telling kind, then the strongest weight. A possible pair
+    between two clusters ``settled_apart`` is not asked; an identifier they share or a refused match still is."""
     cluster = clustering.cluster
     best: dict[tuple[int, int], UncertainPair] = {}
 
@@ -62,6 +66,9 @@ def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering
     across = possible[cluster[scored.pairs[possible, 0]] != cluster[scored.pairs[possible, 1]]]
     for index in across.tolist():
         left, right = int(scored.pairs[index, 0]), int(scored.pairs[index, 1])
+        a, b = int(cluster[left]), int(cluster[right])
+        if ((a, b) if a < b else (b, a)) in settled_apart:
+            continue
         offer(UncertainPair(POSSIBLE_MATCH, left, right, float(scored.weights[index]),
                             float(scored.probabilities[index]), None))
     for edge in clustering.refused:

@@ -88,7 +88,8 @@ def refresh_tasks(
     judged = {cluster_pair(position_of[a], position_of[b]) for a, b in judged_pairs
               if a in position_of and b in position_of}
     desired: dict[tuple[int, int], _Desired] = {}
-    for pair in find_uncertain_pairs(resolution.features, resolution.scored, resolution.clustering):
+    for pair in find_uncertain_pairs(resolution.features, resolution.scored, resolution.clustering,
+                                     resolution.settled_apart):
         key = cluster_pair(pair.left, pair.right)
         record_a, record_b = sorted((record_ids[pair.left], record_ids[pair.right]))
         # Two clusters a steward already compared stay out of the queue, except where a record bridged the

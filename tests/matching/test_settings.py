@@ -65,6 +65,8 @@ def test_the_shipped_settings_are_the_hubs_own_matching() -> None:
     caps = {rule.name: rule.cap for rule in settings.blocking_rules}
     assert caps["national_id"] == 60 and caps["name_city"] == 20 and settings.extra_fields == ()
     assert settings.sharing_caps["birth_date"] == 400
+    assert settings.clusters_apart is not None
+    assert (settings.clusters_apart.weight, settings.clusters_apart.share) == (-3, 0.25)
 
 
 BAD_DOCUMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
@@ -95,6 +97,11 @@ BAD_DOCUMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (lambda d: d["placeholder_sharing_caps"].update(passport=3), "names \"passport\", which is not a feature"),
     (lambda d: d["comparisons"]["person"][4].update(shared_by_households="yes"),
      "shared_by_households is true or false"),
+    (lambda d: d["clusters_apart"].update(weight=2), "clusters_apart weight must be a negative number"),
+    (lambda d: d["clusters_apart"].update(share=0), "clusters_apart share must be above 0 and at most 1"),
+    (lambda d: d["clusters_apart"].update(share="half"), "clusters_apart share must be above 0 and at most 1"),
+    (lambda d: d["clusters_apart"].update(weigth=-3), "clusters_apart has an unknown key 'weigth'"),
+    (lambda d: d.update(clusters_apart=[-3, 0.25]), "clusters_apart must be an object with a weight and a share"),
 ]
 
 
