@@ -79,6 +79,19 @@ def _phones(record: StandardisedRecord) -> tuple[str, ...]:
     return record.mobile_phones + record.fixed_phones
 
 
+# A French mobile given as 06 12 34 56 78 reads as Moroccan (+212612345678); given as +33 6 12 34 56 78 by another
+# channel it is the same phone. Nine digits (a Moroccan, French or Spanish number without its country code) tell
+# phones apart as well: two clients' numbers hardly ever differ by the country code alone.
+NATIONAL_DIGITS = 9
+
+
+def _national(extract: Extractor) -> Extractor:
+    def national(record: StandardisedRecord) -> str | None:
+        number = extract(record)
+        return number[-NATIONAL_DIGITS:] if number else None
+    return national
+
+
 def _company_words(record: StandardisedRecord) -> str | None:
     keys = name_word_keys(record.company_name_tokens) + name_word_keys(record.trade_name_tokens)
     return " ".join(dict.fromkeys(keys)) or None
@@ -113,6 +126,12 @@ CODED_FEATURES: dict[str, Extractor] = {
     "fixed_2": _nth(lambda r: r.fixed_phones, 1),
     "phone_1": _nth(_phones, 0),
     "phone_2": _nth(_phones, 1),
+    # The same phones without their country code: what the matcher compares and blocks on.
+    **{f"{name}_national": _national(_nth(values, index))
+       for name, values, index in (("mobile_1", lambda r: r.mobile_phones, 0),
+                                   ("mobile_2", lambda r: r.mobile_phones, 1),
+                                   ("fixed_1", lambda r: r.fixed_phones, 0), ("fixed_2", lambda r: r.fixed_phones, 1),
+                                   ("phone_1", _phones, 0), ("phone_2", _phones, 1))},
     "email": lambda r: r.email,
     "address": lambda r: r.address,
     "city": lambda r: r.city,
@@ -136,11 +155,14 @@ TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_i
                  "address", "birth_date", "ice", "ice_establishment", "city")
 
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
-SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),)
+SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),
+                       ("mobile_1_national", "mobile_2_national", "fixed_1_national", "fixed_2_national",
+                        "phone_1_national", "phone_2_national"))
 # Features whose codes are compared with each other share one code space.
 _JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"),
           ("first_name_sound", "family_name_sound"), ("mobile_1", "mobile_2"),
-          ("fixed_1", "fixed_2"), ("phone_1", "phone_2"))
+          ("fixed_1", "fixed_2"), ("phone_1", "phone_2"), ("mobile_1_national", "mobile_2_national"),
+          ("fixed_1_national", "fixed_2_national"), ("phone_1_national", "phone_2_national"))
 CODE_SPACES = _JOINT + tuple((name,) for name in CODED_FEATURES if all(name not in group for group in _JOINT))
 
 

@@ -147,6 +147,12 @@ def parse_rc_number(raw: str) -> tuple[str | None, str | None]:
 # ---------------------------------------------------------------- phones
 
 _MOROCCO_COUNTRY_CODE = "212"
+# Where clients abroad live, most first: a number they give in their host country's own notation (UK 07…, Belgian
+# 04…) is read there, and one written with the country code but without its + (33612345678) too.
+HOST_COUNTRIES = ("FR", "ES", "BE", "NL", "IT", "DE", "GB")
+_HOST_COUNTRY_CODES = tuple(str(phonenumbers.country_code_for_region(region)) for region in HOST_COUNTRIES)
+# A part of a phone field with fewer digits is a piece of one number (Belgian 0473/01 84 97), not a number.
+_FEWEST_DIGITS_OF_A_NUMBER = 6
 
 
 def _load_moroccan_metadata() -> phonenumbers.PhoneMetadata:
@@ -208,10 +214,14 @@ _NOT_DIGIT = re.compile(r"\D+")
 
 
 def split_phone_numbers(raw: str) -> list[str]:
-    """Return the numbers of a phone field, which sources sometimes fill with several (06… / 05…)."""
+    """Return the numbers of a phone field, which sources sometimes fill with several (06… / 05…); a separator
+    with too few digits on a side is inside one number (0473/018497)."""
     if not _PHONE_LIST_SEPARATORS.search(raw):
         return [raw]
-    return [part for part in _PHONE_LIST_SEPARATORS.split(raw) if part.strip()]
+    parts = [part for part in _PHONE_LIST_SEPARATORS.split(raw) if part.strip()]
+    if len(parts) > 1 and any(len(_NOT_DIGIT.sub("", part)) < _FEWEST_DIGITS_OF_A_NUMBER for part in parts):
+        return [raw]
+    return parts
 
 
 def _read_moroccan_national_number(raw: str) -> str | None:
@@ -234,16 +244,40 @@ def _classify_moroccan_number(national: str) -> PhoneKind | None:
     return _KIND_OF_GROUP[line.lastgroup] if line and line.lastgroup else None
 
 
-@lru_cache(maxsize=4096)  # the slow path: foreign and unusual numbers
-def _parse_with_phonenumbers(raw: str) -> Phone | None:
+def _valid_number(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        parsed = phonenumbers.parse(raw, "MA")
+        parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
+    return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def _as_phone(parsed: phonenumbers.PhoneNumber) -> Phone:
     number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return Phone(number=number, kind=_KIND_OF_NUMBER_TYPE.get(phonenumbers.number_type(parsed), "other"))
+
+
+def _host_country_number(raw: str) -> phonenumbers.PhoneNumber | None:
+    """A number a Moroccan reading cannot explain, read as a host country writes it: its country code without the +,
+    or its own notation for a mobile (a client abroad gives their own mobile; a junk number read as some country's
+    landline or VoIP line would be evidence of nothing)."""
+    digits = _NOT_DIGIT.sub("", raw)
+    if raw.lstrip().startswith("+") or digits.startswith("00"):
+        return None
+    if digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13:
+        return _valid_number(f"+{digits}", "ZZ")
+    if digits.startswith("0") and not digits.startswith("00"):
+        for region in HOST_COUNTRIES:
+            parsed = _valid_number(digits, region)
+            if parsed is not None and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE:
+                return parsed
+    return None
+
+
+@lru_cache(maxsize=4096)  # the slow path: foreign and unusual numbers
+def _parse_with_phonenumbers(raw: str) -> Phone | None:
+    parsed = _valid_number(raw, "MA") or _host_country_number(raw)
+    return _as_phone(parsed) if parsed is not None else None
 
 
 def parse_phone(raw: str) -> Phone | None:
@@ -261,7 +295,7 @@ def parse_phone(raw: str) -> Phone | None:
         return Phone(number=number, kind=kind)
     if _MOROCCAN_NUMBER_SHAPE.fullmatch(national):
         return Phone(number=number, kind=_KIND_OF_LEADING_DIGIT[national[0]], allocated=False)
-    return None
+    return _parse_with_phonenumbers(raw)
 
 
 # ---------------------------------------------------------------- e-mails

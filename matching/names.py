@@ -246,10 +246,25 @@ LEGAL_FORMS: dict[str, tuple[str, ...]] = {
     "AE": ("AUTO ENTREPRENEUR", "AUTOENTREPRENEUR"),
     "ASSOC": ("ASSOCIATION", "ASSOC"),
     "SUCC": ("SUCCURSALE",),
+    # Forms of the countries where clients abroad run their companies: the host country's form ends the name in
+    # one capture and is left out in another (JANSEN TRADING BV, JANSEN TRADING).
+    "EURL": ("EURL", "ENTREPRISE UNIPERSONNELLE A RESPONSABILITE LIMITEE"),
+    "SLU": ("SLU", "SL UNIPERSONAL", "SOCIEDAD LIMITADA UNIPERSONAL"),
+    "SL": ("SL", "SOCIEDAD LIMITADA", "SOCIEDAD DE RESPONSABILIDAD LIMITADA"),
+    "SPRL": ("SPRL", "SOCIETE PRIVEE A RESPONSABILITE LIMITEE"),
+    "SRL": ("SRL",),  # Belgian; spelled out, it is the French SARL's name
+    "BVBA": ("BVBA", "BESLOTEN VENNOOTSCHAP MET BEPERKTE AANSPRAKELIJKHEID"),
+    "BV": ("BV", "BESLOTEN VENNOOTSCHAP"),
+    "NV": ("NV", "NAAMLOZE VENNOOTSCHAP"),
+    "VOF": ("VOF", "VENNOOTSCHAP ONDER FIRMA"),
+    "LTD": ("LTD", "LIMITED", "PRIVATE LIMITED COMPANY"),
+    "PLC": ("PLC", "PUBLIC LIMITED COMPANY"),
+    "LLP": ("LLP", "LIMITED LIABILITY PARTNERSHIP"),
+    "GMBH": ("GMBH", "GESELLSCHAFT MIT BESCHRANKTER HAFTUNG"),
 }  # fmt: skip
 """Canonical legal form code to its spellings (folded, dots removed, apostrophes as spaces)."""
 
-LEGAL_FORM_REFINES: dict[str, str] = {"SARLAU": "SARL", "SASU": "SAS", "SCI": "SC"}
+LEGAL_FORM_REFINES: dict[str, str] = {"SARLAU": "SARL", "SASU": "SAS", "SCI": "SC", "EURL": "SARL", "SLU": "SL"}
 """A legal form that is a special case of another: the name may say more than the declared form."""
 
 COMPANY_STOP_WORDS: frozenset[str] = frozenset(

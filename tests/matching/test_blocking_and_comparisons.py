@@ -61,6 +61,9 @@ def _levels(left: dict[str, Any], right: dict[str, Any], party: str) -> dict[str
     ({"national_id": "K4192833", "id_type": "PASSEPORT"}, "national_id", 5),
     ({"national_id": None}, "national_id", 0),
     ({"phone": "+212 6 61 23 45 67"}, "mobile", 1),
+    # A client in France gives 06 61 23 45 67 to one channel (read as Moroccan) and +33 to another: one phone.
+    ({"phone": "+33 6 61 23 45 67"}, "mobile", 1),
+    ({"phone": "+33 6 61 23 45 68"}, "mobile", 2),
     ({"phone": "0600000000"}, "mobile", 0),
     ({"email": "nc@nc.com"}, "email", 0),
 ])
@@ -235,3 +238,16 @@ def test_the_persisted_keys_are_the_keys_a_record_arriving_online_looks_up() -> 
         assert sorted(record_keys(PERSON_PARTY, values, RULES)) == sorted(
             text for at, text in zip(positions, texts, strict=True) if at == position)
     assert {text for text in texts if text.startswith("given_root_family:")} == {"given_root_family:TUMAS|SMIT"}
+
+
+@pytest.mark.parametrize(("left", "right", "paired"), [
+    # A client in France: their mobile in French notation (read as Moroccan) in one channel, with +33 in another.
+    ("06 61 23 45 67", "+33 6 61 23 45 67", True),
+    ("0033661234567", "+212661234567", True),
+    ("06 61 23 45 67", "06 61 23 45 76", False),
+])
+def test_the_mobile_rule_pairs_one_phone_written_with_another_country_code(left: str, right: str,
+                                                                            paired: bool) -> None:
+    records = [{"party_type": "person", "first_name": first, "last_name": "Alami", "phone": phone}
+               for first, phone in (("Samir", left), ("Karim", right))]
+    assert (_rule_pairs("mobile", *records) == [[0, 1]]) is paired

@@ -190,8 +190,13 @@ def test_rc_number_and_the_court_written_beside_it(raw: str, number: str | None,
         ("+33 1 42 68 53 00", Phone("+33142685300", "fixed")),
         ("0749325097", Phone("+212749325097", "mobile", allocated=False)),
         ("0539102879", Phone("+212539102879", "fixed", allocated=False)),
+        # Clients abroad give their number as their host country writes it.
+        ("07964 663 697", Phone("+447964663697", "mobile")),  # a UK mobile
+        ("0473/01 84 97", Phone("+32473018497", "mobile")),  # a Belgian mobile, zone and number split by a slash
+        ("33612345678", Phone("+33612345678", "mobile")),  # the country code without its +
+        ("34686503309", Phone("+34686503309", "mobile")),
         ("052212345", None),
-        ("0912345678", None),
+        ("0912345678", None),  # a French VoIP line read into a junk number would be evidence of nothing
         ("12", None),
         ("pas de tel", None),
     ],
@@ -224,6 +229,7 @@ def test_moroccan_fast_path_agrees_with_phonenumbers() -> None:
         ("0612345678 / 0522123456", ["0612345678 ", " 0522123456"]),
         ("0612345678;0522123456", ["0612345678", "0522123456"]),
         ("0612345678, ", ["0612345678"]),
+        ("0473/018497", ["0473/018497"]),  # a slash inside a Belgian number
     ],
 )
 def test_phone_field_may_hold_several_numbers(raw: str, parts: list[str]) -> None:

@@ -251,6 +251,15 @@ def test_civility_field_is_canonical(raw: str, code: str | None) -> None:
         ("HOLDING ALAMI SA", "HOLDING ALAMI", "SA"),
         ("CABINET MEKNASSI E.I", "CABINET MEKNASSI", "EI"),
         ("STE", "STE", None),  # nothing but stop words: they are kept rather than leave no name
+        # Companies of clients abroad carry their host country's form, which another capture leaves out.
+        ("JANSEN TRADING B.V.", "JANSEN TRADING", "BV"),
+        ("Santiago Boucherie S.L.", "SANTIAGO BOUCHERIE", "SL"),
+        ("BELHACH RESTAURATION SL UNIPERSONAL", "BELHACH RESTAURATION", "SLU"),
+        ("Alawi Trading Ltd", "ALAWI TRADING", "LTD"),
+        ("ALAWI TRADING LIMITED", "ALAWI TRADING", "LTD"),
+        ("ZIANI RESTAURATION SPRL", "ZIANI RESTAURATION", "SPRL"),
+        ("De Vries Bouw BVBA", "VRIES BOUW", "BVBA"),
+        ("Yilmaz Import GmbH", "YILMAZ IMPORT", "GMBH"),
     ],
 )
 def test_company_name_loses_legal_form_and_stop_words(raw: str, name: str, legal_form: str | None) -> None:
@@ -289,6 +298,11 @@ def test_groupe_is_kept_apart_from_the_company_without_it() -> None:
         ("PERSONNE PHYSIQUE", "EI"),
         ("Entreprise individuelle", "EI"),
         ("FONDATION", None),
+        ("S.L.", "SL"),
+        ("Sociedad Limitada", "SL"),
+        ("B.V.", "BV"),
+        ("Ltd.", "LTD"),
+        ("E.U.R.L.", "EURL"),
     ],
 )
 def test_legal_form_field_is_canonical(raw: str, code: str | None) -> None:
@@ -297,6 +311,13 @@ def test_legal_form_field_is_canonical(raw: str, code: str | None) -> None:
 
 def test_sarl_and_sarlau_differ() -> None:
     assert standardise_legal_form("SARL") != standardise_legal_form("SARL AU")
+
+
+def test_a_host_countrys_form_is_left_out_of_the_blocking_key() -> None:
+    # The real-feed fact: one channel writes the Dutch form, another leaves it out; both name one company.
+    assert parse_company_name("JANSEN TRADING BV").key == parse_company_name("Jansen Trading").key
+    # A word of the name that only looks like a form stays: SPA is a trade (ZEN SPA), not a form here.
+    assert parse_company_name("ZEN SPA").key == "ZENSPA"
 
 
 @pytest.mark.parametrize(
