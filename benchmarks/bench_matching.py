@@ -13,8 +13,8 @@ time of each step, pairwise and B-cubed precision / recall / F1 per party type, 
 true pairs that blocking made candidates), per blocking rule the share of true pairs it finds and how many only
 it finds, the transitive-recall ceiling (pairwise recall of the connected components of the true candidate
 pairs: what a perfect scorer could reach with this blocking), the share of records touched by a `possible`
-pair, and the share in one asked of stewards (across two clusters their other records did not settle apart); then
-one summary table for before/after comparisons.
+pair, and the share in a pair the stewardship queue asks about (one `possible_match` task per pair of clusters
+their other records did not settle apart); then one summary table for before/after comparisons.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from matching.evaluate import evaluate_clusters
 from matching.features import ORGANIZATION, PERSON
 from matching.model import POSSIBLE
 from matching.pipeline import BatchResolution, RawInput, resolve_batch
+from matching.uncertain import POSSIBLE_MATCH, find_uncertain_pairs
 
 PARTY_NAMES = {PERSON: "persons", ORGANIZATION: "organisations"}
 DATASETS = ("febrl3", "febrl4", "synthetic", "register", "abroad")
@@ -66,7 +67,7 @@ class SummaryRow:
     completeness: float
     ceiling: float
     possible_share: float
-    asked_share: float
+    queue_share: float
 
 
 def febrl_records(frame: pd.DataFrame, source: str) -> tuple[list[dict[str, object]], list[str]]:
@@ -140,7 +141,7 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
     touched = np.zeros(size, dtype=bool)
     touched[np.unique(possible)] = True
     asked = np.zeros(size, dtype=bool)
-    asked[np.unique(asked_pairs(resolution))] = True
+    asked[np.unique(queued_pairs(resolution))] = True
     rows = []
     for party, name in PARTY_NAMES.items():
         positions = np.flatnonzero(resolution.features.party == party)
@@ -156,7 +157,7 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
               f"({result.true_pairs:,} true pairs, {result.predicted_pairs:,} predicted)")
         print(f"  {'':<14} pairs completeness {completeness:.4f}   transitive-recall ceiling "
               f"{ceiling.pairwise.recall:.4f}   records in a possible pair {touched[positions].mean():.2%}, "
-              f"in one asked of stewards {asked[positions].mean():.2%}")
+              f"in one the queue asks about {asked[positions].mean():.2%}")
         rows.append(SummaryRow(title, name, result.pairwise.precision, result.pairwise.recall, result.pairwise.f1,
                                float(completeness), ceiling.pairwise.recall, float(touched[positions].mean()),
                                float(asked[positions].mean())))
@@ -173,7 +174,7 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
                   for a, b in settled)
     print(f"  possible pairs across clusters: {len(cluster_pairs(resolution)):,} pairs of clusters, "
           f"{len(settled):,} settled apart by their other records ({wrongly:,} of them one client by the truth); "
-          f"records in a possible pair asked of stewards: {int(asked.sum()):,} ({asked.mean():.2%})")
+          f"records in a possible pair the queue asks about: {int(asked.sum()):,} ({asked.mean():.2%})")
     return rows
 
 
@@ -184,13 +185,12 @@ def cluster_pairs(resolution: BatchResolution) -> set[tuple[int, int]]:
     return {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True) if x != y}
 
 
-def asked_pairs(resolution: BatchResolution) -> Codes:
-    """The possible pairs a steward is asked about: across two clusters their other records did not settle apart."""
-    possible = resolution.scored.pairs[resolution.scored.bands == POSSIBLE]
-    a, b = resolution.cluster[possible[:, 0]], resolution.cluster[possible[:, 1]]
-    keep = [x != y and (min(x, y), max(x, y)) not in resolution.settled_apart
-            for x, y in zip(a.tolist(), b.tolist(), strict=True)]
-    return possible[np.array(keep, dtype=bool)] if len(possible) else possible
+def queued_pairs(resolution: BatchResolution) -> Codes:
+    """The possible pairs the stewardship queue asks about: one per pair of clusters not settled apart."""
+    queued = [(pair.left, pair.right) for pair in find_uncertain_pairs(
+        resolution.features, resolution.scored, resolution.clustering, resolution.settled_apart)
+        if pair.kind == POSSIBLE_MATCH]
+    return np.array(queued, dtype=np.int64).reshape(-1, 2)
 
 
 def majority(entities: Sequence[str], cluster: Codes, representative: int) -> str:
@@ -250,10 +250,10 @@ def feed_file(path: Path, truth_path: Path) -> LabelledSet:
 
 def print_summary(rows: Sequence[SummaryRow]) -> None:
     print(f"\n{'dataset':<22} {'party':<14} {'P':>7} {'R':>7} {'F1':>7} {'pairs compl.':>13} {'ceiling':>8} "
-          f"{'possible':>9} {'asked':>7}")
+          f"{'possible':>9} {'queue':>7}")
     for row in rows:
         print(f"{row.dataset:<22} {row.party:<14} {row.precision:>7.4f} {row.recall:>7.4f} {row.f1:>7.4f} "
-              f"{row.completeness:>13.4f} {row.ceiling:>8.4f} {row.possible_share:>9.2%} {row.asked_share:>7.2%}")
+              f"{row.completeness:>13.4f} {row.ceiling:>8.4f} {row.possible_share:>9.2%} {row.queue_share:>7.2%}")
 
 
 def main() -> None:

@@ -34,5 +34,8 @@ def test_report_on_a_resolved_register(capsys: pytest.CaptureFixture[str]) -> No
     coverage = rule_coverage(resolution, true_pair_codes(entities))
     assert [name for name, *_ in coverage] == [rule.name for rule in resolution.model.settings.blocking_rules]
     assert max(share for _, _, share, _ in coverage) <= row.completeness + 1e-9
+    # The queue asks about one pair per pair of clusters, possible pairs only: never more than the band touches.
+    assert row.queue_share <= row.possible_share
     printed = capsys.readouterr().out
     assert "transitive-recall ceiling" in printed and "found only by it" in printed
+    assert "settled apart by their other records" in printed
