@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from collections.abc import Iterator
@@ -136,12 +137,25 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
 
 
-@pytest.fixture
-def app(database_url: str, engine: Engine) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def database_app(database_url: str) -> Iterator[Flask]:
+    """The hub's app on the database of that backend, built once: building it (routes, the OpenAPI document) costs
+    more than most tests. It keeps no state of its own between requests but its configuration, which ``app``
+    puts back after each test."""
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "MIGRATE_ON_START": False,
                       "SECRET_KEY": "test-session-key"})
     yield app
     app.extensions["mdm.engine"].dispose()
+
+
+@pytest.fixture
+def app(database_app: Flask, engine: Engine) -> Iterator[Flask]:
+    """The hub's app; the tables are emptied after the test (``engine``) and any configuration it changed is put
+    back."""
+    config = copy.deepcopy(dict(database_app.config))
+    yield database_app
+    database_app.config.clear()
+    database_app.config.update(config)
 
 
 def issue_test_token(app: Flask, role: str, source_system: str | None = None) -> str:
