@@ -65,11 +65,20 @@ def _similarity(
     features: FeatureTable, feature: str, left: Positions, right: Positions, mask: npt.NDArray[np.bool_],
     scorer: Callable[[str, str], float],
 ) -> npt.NDArray[np.float64]:
-    """Scorer result where ``mask`` is set (0 elsewhere): the expensive call only runs where needed."""
+    """Scorer result where ``mask`` is set (0 elsewhere): the expensive call only runs where needed, and once per
+    distinct pair of values (names and towns repeat: many pairs, above all a training sample's random ones, share
+    both their values)."""
     scores = np.zeros(len(left), dtype=np.float64)
-    texts = features.texts[feature]
     where = np.flatnonzero(mask)
-    scores[where] = [scorer(texts[i], texts[j]) for i, j in zip(left[where], right[where], strict=True)]
+    if not len(where):
+        return scores
+    codes = features.codes[feature]
+    a, b = codes[left[where]] + 1, codes[right[where]] + 1  # from 0: a missing value's code is -1
+    _, first, inverse = np.unique(a * (int(codes.max()) + 2) + b, return_index=True, return_inverse=True)
+    texts = features.texts[feature]
+    distinct = [scorer(texts[i], texts[j])
+                for i, j in zip(left[where][first].tolist(), right[where][first].tolist(), strict=True)]
+    scores[where] = np.asarray(distinct, dtype=np.float64)[inverse]
     return scores
 
 
