@@ -36,8 +36,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# One pytest worker per core (two on our machines). Each worker has its own databases; --dist loadscope keeps a
+# module's tests on one worker, so the hub a module builds once for its tests is built once.
+PYTEST_WORKERS ?= 2
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

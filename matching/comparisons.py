@@ -61,15 +61,32 @@ def _exact(features: FeatureTable, feature: str, left: Positions, right: Positio
     return present, present & (a == b)
 
 
+def _once_per_distinct_pair(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], left: Positions, right: Positions,
+    score: Callable[[int, int], float],
+) -> npt.NDArray[np.float64]:
+    """``score(i, j)`` of each pair (left[k], right[k]), called once per distinct pair of codes (a[i], b[j]): for a
+    score of the two values behind those codes. Names and towns repeat, so many pairs share both their values,
+    above all a training sample's random pairs among a few thousand records."""
+    if not len(left):
+        return np.zeros(0, dtype=np.float64)
+    keys = (a[left] + 1) * (int(b.max()) + 2) + (b[right] + 1)  # codes from 0 up: a missing value's is -1
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    distinct = [score(i, j) for i, j in zip(left[first].tolist(), right[first].tolist(), strict=True)]
+    scores: npt.NDArray[np.float64] = np.asarray(distinct, dtype=np.float64)[inverse]
+    return scores
+
+
 def _similarity(
     features: FeatureTable, feature: str, left: Positions, right: Positions, mask: npt.NDArray[np.bool_],
     scorer: Callable[[str, str], float],
 ) -> npt.NDArray[np.float64]:
     """Scorer result where ``mask`` is set (0 elsewhere): the expensive call only runs where needed."""
     scores = np.zeros(len(left), dtype=np.float64)
-    texts = features.texts[feature]
+    codes, texts = features.codes[feature], features.texts[feature]
     where = np.flatnonzero(mask)
-    scores[where] = [scorer(texts[i], texts[j]) for i, j in zip(left[where], right[where], strict=True)]
+    scores[where] = _once_per_distinct_pair(codes, codes, left[where], right[where],
+                                            lambda i, j: scorer(texts[i], texts[j]))
     return scores
 
 
@@ -122,16 +139,20 @@ def _closest_single_name(features: FeatureTable, left: Positions, right: Positio
     """Best Jaro-Winkler similarity between a first/family name key of one side and one of the other
     (swaps included): a changed family name (marriage, a typo beyond repair) still leaves the first name."""
     best = np.zeros(len(left), dtype=np.float64)
+    where = np.flatnonzero(mask)
     for a_name in ("first_name", "family_name"):
         for b_name in ("first_name", "family_name"):
-            a_texts, b_texts = features.texts[a_name], features.texts[b_name]
-            where = np.flatnonzero(mask)
-            scores = [
-                JaroWinkler.similarity(a_texts[i], b_texts[j]) if a_texts[i] and b_texts[j] else 0.0
-                for i, j in zip(left[where], right[where], strict=True)
-            ]
+            scores = _once_per_distinct_pair(features.codes[a_name], features.codes[b_name], left[where],
+                                             right[where], _name_similarity(features.texts[a_name],
+                                                                            features.texts[b_name]))
             best[where] = np.maximum(best[where], scores)
     return best
+
+
+def _name_similarity(a_texts: npt.NDArray[np.object_], b_texts: npt.NDArray[np.object_]) -> Callable[[int, int], float]:
+    def similarity(i: int, j: int) -> float:
+        return float(JaroWinkler.similarity(a_texts[i], b_texts[j])) if a_texts[i] and b_texts[j] else 0.0
+    return similarity
 
 
 def _sound_alike(features: FeatureTable, left: Positions, right: Positions) -> npt.NDArray[np.bool_]:
