@@ -39,7 +39,7 @@ PARTIES: dict[str, int] = {"person": PERSON, "organization": ORGANIZATION}
 _REQUIRED = ("thresholds", "comparisons", "blocking_rules")
 _OPTIONAL = ("extra_fields", "placeholder_sharing_caps", "clusters_apart")
 _COMPARISON_KEYS = frozenset({"name", "kind", "levels", "vetoes", "term_frequency", "shared_by_households",
-                              "silent_where_same_address", "note"})
+                              "silent_where_same_address", "shown", "note"})
 _RULE_KEYS = frozenset({"name", "on", "cap", "note"})
 # Names of extra fields and blocking rules: a rule's name prefixes its keys ("name:value"), a colon would not do.
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -263,9 +263,12 @@ def _comparison(party: str, item: dict[str, Any], features: frozenset[str], text
         raise ValueError(f"{where}: a note is text")
     shared_by_households, silent = (_flag(where, item, key) for key in ("shared_by_households",
                                                                           "silent_where_same_address"))
+    # What an explanation shows beside the level, when not what is compared (a phone as written, not its digits).
+    shown = tuple(_feature(where, f, features) for f in _names(f"{where} shown", item["shown"])) if "shown" in item \
+        else kind.shown(parameters)
     compute = kind.build(parameters)
     return Comparison(name, PARTIES[party], levels, where_address_is_not_the_same(compute) if silent else compute,
-                      term_frequency, vetoes, kind.shown(parameters), shared_by_households)
+                      term_frequency, vetoes, shown, shared_by_households)
 
 
 def _flag(where: str, item: dict[str, Any], key: str) -> bool:

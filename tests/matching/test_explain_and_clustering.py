@@ -35,8 +35,8 @@ def test_explanation_lists_each_comparison_with_values_and_weight() -> None:
     by_name = {item.comparison: item for item in explanation.evidence}
     assert explanation.model_version == "fs-test" and explanation.band == MATCH
     assert by_name["name"].level == "exact" and by_name["name"].weight > 0
-    # Phones are compared, and shown, without their country code.
-    assert by_name["mobile"].left == by_name["mobile"].right == ("661785432",)
+    # Phones are compared without their country code, and shown as written in full.
+    assert by_name["mobile"].left == by_name["mobile"].right == ("+212661785432",)
     assert by_name["email"].level == "missing" and by_name["email"].weight == 0
     assert explanation.weight == pytest.approx(sum(item.weight for item in explanation.evidence), abs=0.01)
 

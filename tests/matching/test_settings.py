@@ -102,6 +102,7 @@ BAD_DOCUMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (lambda d: d["clusters_apart"].update(share="half"), "clusters_apart share must be above 0 and at most 1"),
     (lambda d: d["clusters_apart"].update(weigth=-3), "clusters_apart has an unknown key 'weigth'"),
     (lambda d: d.update(clusters_apart=[-3, 0.25]), "clusters_apart must be an object with a weight and a share"),
+    (lambda d: d["comparisons"]["person"][3].update(shown=["mobile_3"]), "names \"mobile_3\", which is not a feature"),
 ]
 
 
