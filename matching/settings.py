@@ -32,7 +32,7 @@ from matching.comparisons import (
     where_address_is_not_the_same,
 )
 from matching.features import CODED_FEATURES, ORGANIZATION, PERSON, TEXT_FEATURES
-from matching.strict_json import JSONRuleError, parse_strict_json
+from matching.strict_json import load_strict_json_file
 
 SHIPPED_SETTINGS = Path(__file__).with_name("match_settings.json")
 PARTIES: dict[str, int] = {"person": PERSON, "organization": ORGANIZATION}
@@ -98,18 +98,7 @@ class MatchSettings:
 
 def load_match_settings(path: str | Path) -> MatchSettings:
     """Read and check a settings file."""
-    try:
-        body = Path(path).read_bytes()
-    except OSError as error:
-        raise SettingsError(f"match settings {path}: cannot be read ({error})") from error
-    try:
-        document = parse_strict_json(body)
-    except JSONRuleError as error:
-        raise SettingsError(f"match settings {path}: not valid JSON ({error})") from error
-    try:
-        return read_settings(document)
-    except ValueError as error:
-        raise SettingsError(f"match settings {path}: {error}") from error
+    return load_strict_json_file(path, "match settings", read_settings, SettingsError)
 
 
 @lru_cache(maxsize=1)

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import orjson
+
+Checked = TypeVar("Checked")
 
 # orjson refuses anything nested deeper by itself.
 PARSER_MAX_DEPTH = 1024
@@ -128,3 +132,22 @@ def _first_duplicate(node: Any, path: str) -> tuple[str, str] | None:
 
 def _key_step(key: str) -> str:
     return f".{key}" if key.isidentifier() else f"[{json.dumps(key)}]"
+
+
+def load_strict_json_file(path: str | Path, what: str, check: Callable[[Any], Checked],
+                          error: Callable[[str], Exception]) -> Checked:
+    """Read a file of strict JSON and ``check`` its document (a ValueError names the problem). Whatever goes wrong
+    (unreadable, not strict JSON, refused by the check) raises ``error`` with ``what`` the file is, its path and the
+    problem, so a bad file stops the hub with a message that says which."""
+    try:
+        body = Path(path).read_bytes()
+    except OSError as unreadable:
+        raise error(f"{what} {path}: cannot be read ({unreadable})") from unreadable
+    try:
+        document = parse_strict_json(body)
+    except JSONRuleError as broken:
+        raise error(f"{what} {path}: not valid JSON ({broken})") from broken
+    try:
+        return check(document)
+    except ValueError as refused:
+        raise error(f"{what} {path}: {refused}") from refused

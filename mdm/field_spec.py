@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from config import Config
-from matching.strict_json import JSONRuleError, parse_strict_json
+from matching.strict_json import load_strict_json_file
 from mdm.reports import PARTY_TYPES
 from mdm.validation import RECORD_FORMAT_FIELDS
 
@@ -35,20 +35,9 @@ class FieldSpec:
 
 
 def load_field_spec(path: str | Path) -> FieldSpec:
-    """Read and check a specification file: {party type: {"mandatory": [field, ...], "optional": [...]}}."""
-    try:
-        body = Path(path).read_bytes()
-    except OSError as error:
-        raise FieldSpecError(f"field specification {path}: cannot be read ({error})") from error
-    try:
-        # Strict: a party type or requirement written twice has no single meaning.
-        document = parse_strict_json(body)
-    except JSONRuleError as error:
-        raise FieldSpecError(f"field specification {path}: not valid JSON ({error})") from error
-    try:
-        return _checked(document)
-    except ValueError as error:
-        raise FieldSpecError(f"field specification {path}: {error}") from error
+    """Read and check a specification file: {party type: {"mandatory": [field, ...], "optional": [...]}}. Strict
+    JSON: a party type or requirement written twice has no single meaning."""
+    return load_strict_json_file(path, "field specification", _checked, FieldSpecError)
 
 
 def _checked(document: object) -> FieldSpec:
