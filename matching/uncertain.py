@@ -57,6 +57,8 @@ def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering
         if a == b:
             return
         key = (a, b) if a < b else (b, a)
+        if candidate.kind == POSSIBLE_MATCH and key in settled_apart:
+            return
         held = best.get(key)
         if held is None or _stronger(candidate, held):
             best[key] = candidate
@@ -66,9 +68,6 @@ def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering
     across = possible[cluster[scored.pairs[possible, 0]] != cluster[scored.pairs[possible, 1]]]
     for index in across.tolist():
         left, right = int(scored.pairs[index, 0]), int(scored.pairs[index, 1])
-        a, b = int(cluster[left]), int(cluster[right])
-        if ((a, b) if a < b else (b, a)) in settled_apart:
-            continue
         offer(UncertainPair(POSSIBLE_MATCH, left, right, float(scored.weights[index]),
                             float(scored.probabilities[index]), None))
     for edge in clustering.refused:
