@@ -266,7 +266,7 @@ def _host_country_number(raw: str) -> phonenumbers.PhoneNumber | None:
         return None
     if digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13:
         return _valid_number(f"+{digits}", "ZZ")
-    if digits.startswith("0") and not digits.startswith("00"):
+    if digits.startswith("0"):  # a single trunk 0: 00 is an international prefix, refused above
         for region in HOST_COUNTRIES:
             parsed = _valid_number(digits, region)
             if parsed is not None and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE:
