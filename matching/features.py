@@ -126,12 +126,6 @@ CODED_FEATURES: dict[str, Extractor] = {
     "fixed_2": _nth(lambda r: r.fixed_phones, 1),
     "phone_1": _nth(_phones, 0),
     "phone_2": _nth(_phones, 1),
-    # The same phones without their country code: what the matcher compares and blocks on.
-    **{f"{name}_national": _national(_nth(values, index))
-       for name, values, index in (("mobile_1", lambda r: r.mobile_phones, 0),
-                                   ("mobile_2", lambda r: r.mobile_phones, 1),
-                                   ("fixed_1", lambda r: r.fixed_phones, 0), ("fixed_2", lambda r: r.fixed_phones, 1),
-                                   ("phone_1", _phones, 0), ("phone_2", _phones, 1))},
     "email": lambda r: r.email,
     "address": lambda r: r.address,
     "city": lambda r: r.city,
@@ -150,14 +144,15 @@ CODED_FEATURES: dict[str, Extractor] = {
     "company_words": _company_words,
     "company_word_pairs": _company_word_pairs,
 }
+PHONE_FEATURES = ("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2")
+# The same phones without their country code: what the matcher compares and blocks on.
+CODED_FEATURES.update({f"{name}_national": _national(CODED_FEATURES[name]) for name in PHONE_FEATURES})
 # Features also kept as text, for the comparisons that measure how close two values are.
 TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
                  "address", "birth_date", "ice", "ice_establishment", "city")
 
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
-SHARED_VALUE_GROUPS = (("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2"),
-                       ("mobile_1_national", "mobile_2_national", "fixed_1_national", "fixed_2_national",
-                        "phone_1_national", "phone_2_national"))
+SHARED_VALUE_GROUPS = (PHONE_FEATURES, tuple(f"{name}_national" for name in PHONE_FEATURES))
 # Features whose codes are compared with each other share one code space.
 _JOINT = (("birth_date", "birth_date_swapped"), ("first_name", "family_name"),
           ("first_name_sound", "family_name_sound"), ("mobile_1", "mobile_2"),
