@@ -274,10 +274,32 @@ def _host_country_number(raw: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
+def _dialled_abroad(raw: str) -> phonenumbers.PhoneNumber | None:
+    """A number written with its country code (after + or 00, or a host country's without the +) and a possible length
+    for that country, but outside
+    the ranges the library knows: what the client wrote (a newer range, an overseas number under its country's
+    code), still comparable as typed."""
+    digits = _NOT_DIGIT.sub("", raw)
+    international = raw.lstrip().startswith("+") or digits.startswith("00")
+    if not international and not (digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13):
+        return None
+    try:
+        parsed = phonenumbers.parse(f"+{digits.removeprefix('00')}", "ZZ")
+    except phonenumbers.NumberParseException:
+        return None
+    return parsed if phonenumbers.is_possible_number(parsed) else None
+
+
 @lru_cache(maxsize=4096)  # the slow path: foreign and unusual numbers
 def _parse_with_phonenumbers(raw: str) -> Phone | None:
     parsed = _valid_number(raw, "MA") or _host_country_number(raw)
-    return _as_phone(parsed) if parsed is not None else None
+    if parsed is not None:
+        return _as_phone(parsed)
+    dialled = _dialled_abroad(raw)
+    if dialled is None:
+        return None
+    return Phone(number=phonenumbers.format_number(dialled, phonenumbers.PhoneNumberFormat.E164), kind="other",
+                 allocated=False)
 
 
 def parse_phone(raw: str) -> Phone | None:

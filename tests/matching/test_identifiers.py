@@ -195,6 +195,13 @@ def test_rc_number_and_the_court_written_beside_it(raw: str, number: str | None,
         ("0473/01 84 97", Phone("+32473018497", "mobile")),  # a Belgian mobile, zone and number split by a slash
         ("33612345678", Phone("+33612345678", "mobile")),  # the country code without its +
         ("34686503309", Phone("+34686503309", "mobile")),
+        # Written with its country code and of a possible length for that country, outside the ranges the library
+        # knows (a Reunion mobile under France's code, a range opened later): what the client wrote, kept.
+        ("+33 6 93 22 69 01", Phone("+33693226901", "other", allocated=False)),
+        ("0031690503375", Phone("+31690503375", "other", allocated=False)),
+        ("33702554881", Phone("+33702554881", "other", allocated=False)),
+        ("+33 6 12 34", None),  # too short for France
+        ("+212 2 091318462", None),  # too long for Morocco
         ("052212345", None),
         ("0912345678", None),  # a French VoIP line read into a junk number would be evidence of nothing
         ("12", None),
