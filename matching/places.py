@@ -1,4 +1,5 @@
-"""Places in canonical form: Moroccan cities and courts as codes, postal codes, address tokens."""
+"""Places in canonical form: Moroccan cities and courts as codes, cities abroad under one name, postal codes,
+address tokens."""
 
 import re
 from functools import lru_cache
@@ -84,10 +85,62 @@ CITY_ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """Canonical city code to the spellings sources use (folded); variants of spelling are absorbed by the key."""
 
+HOST_CITY_NAMES: dict[str, tuple[str, ...]] = {
+    # Belgium is bilingual: a French-speaking agent writes Malines, a Dutch-speaking one Mechelen.
+    "BRUXELLES": ("BRUXELLES", "BRUSSEL", "BRUSSELS", "BRUSELAS", "BRUXELLES VILLE"),
+    "ANTWERPEN": ("ANTWERPEN", "ANVERS", "ANTWERP", "AMBERES"),
+    "GENT": ("GENT", "GAND", "GHENT"),
+    "LIEGE": ("LIEGE", "LUIK", "LUTTICH", "LIEJA"),
+    "MECHELEN": ("MECHELEN", "MALINES"),
+    "LEUVEN": ("LEUVEN", "LOUVAIN"),
+    "BRUGGE": ("BRUGGE", "BRUGES", "BRUJAS"),
+    "KORTRIJK": ("KORTRIJK", "COURTRAI"),
+    "OOSTENDE": ("OOSTENDE", "OSTENDE"),
+    "TOURNAI": ("TOURNAI", "DOORNIK"),
+    "MOLENBEEK": ("MOLENBEEK SAINT JEAN", "SINT JANS MOLENBEEK", "MOLENBEEK"),
+    "SCHAERBEEK": ("SCHAERBEEK", "SCHAARBEEK"),
+    "SAINT_JOSSE": ("SAINT JOSSE TEN NOODE", "SINT JOOST TEN NODE", "SAINT JOSSE"),
+    "IXELLES": ("IXELLES", "ELSENE"),
+    "SAINT_GILLES": ("SAINT GILLES", "SINT GILLIS"),
+    "UCCLE": ("UCCLE", "UKKEL"),
+    "DEN_HAAG": ("DEN HAAG", "S GRAVENHAGE", "LA HAYE", "THE HAGUE", "LA HAYA"),
+    "LEIDEN": ("LEIDEN", "LEYDE"),
+    # Spain: Catalan, Galician and Basque names beside the Castilian ones, and what French speakers write.
+    "LLEIDA": ("LLEIDA", "LERIDA"),
+    "GIRONA": ("GIRONA", "GERONA"),
+    "A_CORUNA": ("A CORUNA", "LA CORUNA"),
+    "OURENSE": ("OURENSE", "ORENSE"),
+    "ALICANTE": ("ALICANTE", "ALACANT"),
+    "SAN_SEBASTIAN": ("DONOSTIA", "SAN SEBASTIAN", "DONOSTIA SAN SEBASTIAN"),
+    "BILBAO": ("BILBAO", "BILBO"),
+    "BARCELONA": ("BARCELONA", "BARCELONE"),
+    "SEVILLA": ("SEVILLA", "SEVILLE"),
+    "ZARAGOZA": ("ZARAGOZA", "SARAGOSSE"),
+    "CORDOBA": ("CORDOBA", "CORDOUE"),
+    "TARRAGONA": ("TARRAGONA", "TARRAGONE"),
+    "MURCIA": ("MURCIA", "MURCIE"),
+    # Elsewhere in Europe, the local name and the French, English or Spanish one.
+    "LONDON": ("LONDON", "LONDRES"),
+    "MILANO": ("MILANO", "MILAN"),
+    "ROMA": ("ROMA", "ROME"),
+    "TORINO": ("TORINO", "TURIN"),
+    "NAPOLI": ("NAPOLI", "NAPLES"),
+    "GENOVA": ("GENOVA", "GENES", "GENOA"),
+    "VENEZIA": ("VENEZIA", "VENISE", "VENICE"),
+    "MUNCHEN": ("MUNCHEN", "MUENCHEN", "MUNICH"),
+    "KOLN": ("KOLN", "KOELN", "COLOGNE"),
+    "GENEVE": ("GENEVE", "GENF", "GENEVA", "GINEBRA"),
+}  # fmt: skip
+"""Cities of the countries where clients live abroad, each under the names its records use: the local language,
+the other official language, and the French, English or Spanish exonym. A name that is also another town (Valence
+is Valencia in French and a town of the Drôme; Bergen is Mons in Dutch and a Dutch town) is left out."""
+
 _CITY_OF_KEY: dict[str, str] = {
-    transliteration_key(alias.replace(" ", "")): code for code, aliases in CITY_ALIASES.items() for alias in aliases
+    transliteration_key(alias.replace(" ", "")): code
+    for table in (CITY_ALIASES, HOST_CITY_NAMES) for code, aliases in table.items() for alias in aliases
 }
-_LONGEST_ALIAS = max(len(alias.split()) for aliases in CITY_ALIASES.values() for alias in aliases)
+_LONGEST_ALIAS = max(len(alias.split()) for table in (CITY_ALIASES, HOST_CITY_NAMES)
+                     for aliases in table.values() for alias in aliases)
 _LETTER_WORD = re.compile(r"[A-Z]+")
 
 COURT_WORDS: frozenset[str] = frozenset(
@@ -177,8 +230,11 @@ def find_postal_code(raw: str) -> str | None:
 
 ADDRESS_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "BOULEVARD": ("BD", "BLD", "BLVD", "BVD", "BOUL", "BOULEVARD"),
-    "AVENUE": ("AV", "AVE", "AVN", "AVENUE"),
+    "AVENUE": ("AV", "AVE", "AVN", "AVENUE", "AVDA", "AVENIDA"),
     "RUE": ("R", "RUE"),
+    "CALLE": ("CALLE", "CL", "CLL"),
+    "CHAUSSEE": ("CHAUSSEE", "CHEE", "CHAUSS"),
+    "ROAD": ("RD", "ROAD"),
     "ROUTE": ("RTE", "ROUTE"),
     "APPT": ("APP", "APPT", "APT", "APPART", "APPARTEMENT"),
     "IMM": ("IMM", "IMMB", "IMMEUBLE"),
@@ -188,7 +244,7 @@ ADDRESS_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "LOT": ("LOT", "LOTS", "LOTISSEMENT"),
     "ETAGE": ("ETG", "ETAGE"),
     "BLOC": ("BLOC", "BLC", "BLOCK"),
-    "PLACE": ("PL", "PLACE"),
+    "PLACE": ("PL", "PLACE", "PLAZA", "PZA"),
     "ANGLE": ("ANG", "ANGLE"),
     "MAGASIN": ("MAG", "MAGASIN"),
     "BP": ("BP",),
@@ -204,14 +260,20 @@ _ADDRESS_WORD_OF_SPELLING: dict[str, str] = {
     spelling: word for word, spellings in ADDRESS_ABBREVIATIONS.items() for spelling in spellings
 }
 _ORDINAL_SUFFIX = re.compile(r"(?<=\d)\s?(?:I?EME|ERE?|E)\b")  # 2EME ETAGE -> 2 ETAGE
+_SPANISH_STREET = re.compile(r"\bC\s*/")  # C/ Mayor: calle, written with its slash
+# Dutch and German street names are one word ending in straat or strasse, which clerks shorten to str.
+_STREET_SUFFIX = re.compile(r"(?<=[A-Z]{3})(?:STRAAT|STRASSE)$")
 _ADDRESS_WORD = re.compile(r"[A-Z]+|[0-9]+")
 
 
+def _address_word(word: str) -> str:
+    if word[0] == "0":
+        return word.lstrip("0") or "0"
+    return _STREET_SUFFIX.sub("STR", _ADDRESS_WORD_OF_SPELLING.get(word, word))
+
+
 def parse_address(raw: str) -> tuple[str, ...]:
-    """Return the canonical words of an address line: abbreviations spelled out, numbers without zeros."""
-    text = _ORDINAL_SUFFIX.sub("", fold_text(raw))
-    return tuple(
-        (word.lstrip("0") or "0") if word[0] == "0" else _ADDRESS_WORD_OF_SPELLING.get(word, word)
-        for word in _ADDRESS_WORD.findall(text)
-        if word not in ADDRESS_DROPPED_WORDS
-    )
+    """Return the canonical words of an address line: abbreviations spelled out (a Dutch or German street's suffix
+    shortened, as it is most often written), numbers without zeros."""
+    text = _SPANISH_STREET.sub("CALLE ", _ORDINAL_SUFFIX.sub("", fold_text(raw)))
+    return tuple(_address_word(word) for word in _ADDRESS_WORD.findall(text) if word not in ADDRESS_DROPPED_WORDS)

@@ -4,6 +4,7 @@ import pytest
 
 from matching.places import (
     CITY_ALIASES,
+    HOST_CITY_NAMES,
     find_postal_code,
     is_moroccan_postal_code,
     parse_address,
@@ -73,6 +74,33 @@ def test_every_alias_reads_as_its_own_city() -> None:
         if standardise_city(alias) != code
     }
     assert misread == {}
+
+
+@pytest.mark.parametrize(
+    ("names", "code"),
+    [
+        (("Malines", "Mechelen"), "MECHELEN"),  # Belgium writes its cities in French or Dutch
+        (("Liège", "Luik", "LIEGE"), "LIEGE"),
+        (("Bruxelles", "Brussel", "Bruxelles-Ville"), "BRUXELLES"),
+        (("Molenbeek-Saint-Jean", "Sint-Jans-Molenbeek"), "MOLENBEEK"),
+        (("Den Haag", "'s-Gravenhage", "La Haye"), "DEN_HAAG"),
+        (("Lleida", "Lérida"), "LLEIDA"),  # Catalan and Castilian
+        (("London", "Londres"), "LONDON"),
+    ],
+)
+def test_a_city_abroad_is_one_code_under_its_names(names: tuple[str, ...], code: str) -> None:
+    assert {standardise_city(name) for name in names} == {code}
+
+
+def test_every_name_of_a_city_abroad_reads_as_that_city() -> None:
+    misread = {name: standardise_city(name) for code, names in HOST_CITY_NAMES.items() for name in names
+               if standardise_city(name) != code}
+    assert misread == {}
+
+
+def test_a_town_sharing_an_exonym_keeps_its_own_name() -> None:
+    assert standardise_city("Valence") == "VALENCE"  # a town of the Drôme, not Valencia
+    assert standardise_city("Bergen") == "BERGEN"  # a Dutch town, not Mons
 
 
 def test_nearby_cities_stay_apart() -> None:
@@ -149,6 +177,16 @@ def test_postal_code_inside_other_text(raw: str, postal_code: str | None) -> Non
         ("Rue d'Agadir", ("RUE", "AGADIR")),
         ("Lot. Al Wahda", ("LOT", "AL", "WAHDA")),
         ("Bloc E 12", ("BLOC", "E", "12")),
+        # Clerks abroad shorten street words their own way.
+        ("Molenstraat 104", ("MOLENSTR", "104")),
+        ("Molenstr. 104", ("MOLENSTR", "104")),
+        ("Hauptstraße 5", ("HAUPTSTR", "5")),
+        ("C/ Mayor 12, 3º B", ("CALLE", "MAYOR", "12", "3", "B")),
+        ("Calle Mayor 12", ("CALLE", "MAYOR", "12")),
+        ("Avda. de la Constitución 5", ("AVENUE", "CONSTITUCION", "5")),
+        ("Pza. de España 26", ("PLACE", "ESPANA", "26")),
+        ("Chée de Gand 12", ("CHAUSSEE", "GAND", "12")),
+        ("12 Church Rd", ("12", "CHURCH", "ROAD")),
     ],
 )
 def test_address_words_are_canonical(raw: str, words: tuple[str, ...]) -> None:
