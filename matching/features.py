@@ -147,9 +147,9 @@ CODED_FEATURES: dict[str, Extractor] = {
 PHONE_FEATURES = ("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2")
 # The same phones without their country code: what the matcher compares and blocks on.
 CODED_FEATURES.update({f"{name}_national": _national(CODED_FEATURES[name]) for name in PHONE_FEATURES})
-# Features also kept as text, for the comparisons that measure how close two values are.
+# Features also kept as text, for the comparisons that measure how close two values are and for term frequencies.
 TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
-                 "address", "birth_date", "ice", "ice_establishment", "city")
+                 "address", "birth_date", "ice", "ice_establishment", "city", "legal_form")
 
 # Feature groups that hold the same kind of value: a value overused in one is junk in all of them.
 SHARED_VALUE_GROUPS = (PHONE_FEATURES, tuple(f"{name}_national" for name in PHONE_FEATURES))

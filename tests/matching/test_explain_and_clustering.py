@@ -11,6 +11,7 @@ from matching.clustering import TWINS, cluster_records
 from matching.explain import explain_pair
 from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
+from matching.pipeline import resolve_batch
 from matching.settings import read_settings, shipped_settings
 from matching.standardise import standardise_record
 from tests.matching.person_parameters import PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U
@@ -116,3 +117,18 @@ def test_a_model_trained_with_other_comparison_levels_does_not_fit() -> None:
     other = {**document, "comparisons": {**document["comparisons"], "person": [
         city if comparison["name"] == "city" else comparison for comparison in document["comparisons"]["person"]]}}
     assert not model.trained_with(read_settings(other))
+
+
+def test_a_rare_legal_form_agreed_on_says_more_than_the_usual_one() -> None:
+    # Most companies of a portfolio are SARL; an SNC is rare, so two records agreeing on it are more telling.
+    companies = [{"party_type": "organization", "company_name": f"Societe {word} Transports", "legal_form": form,
+                  "city": "Rabat", "received_at": "2024-01-01T00:00:00Z"}
+                 for word, form in [(f"Atlas{i:02d}", "SARL") for i in range(40)]
+                 + [(f"Rif{i:02d}", "SNC") for i in range(4)]]
+    records = companies + [{**company, "city": "Sale"} for company in companies]
+    resolution = resolve_batch(records)
+    sarl = explain_pair(resolution.model, resolution.features, 0, len(companies))
+    snc = explain_pair(resolution.model, resolution.features, 40, 40 + len(companies))
+    weight = {name: {item.comparison: item.weight for item in explanation.evidence}["legal_form"]
+              for name, explanation in (("SARL", sarl), ("SNC", snc))}
+    assert weight["SNC"] - weight["SARL"] == pytest.approx(np.log2(40 / 4), abs=0.01)
