@@ -190,9 +190,24 @@ def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> L
     unlike = present & ~equal & (score < 80)
     sounds = unlike & _sound_alike(features, left, right)
     given = _given_name_agreement(features, left, right, unlike & ~sounds)
-    single = _closest_single_name(features, left, right, unlike & ~sounds & (given == None))  # noqa: E711
+    single = _closest_single_name(features, left, right, unlike & ~sounds & (given == None)) >= 0.9  # noqa: E711
+    # A record that gives one name only agrees with every member of that family: weaker evidence than two full
+    # names of which one agrees, and not the same (siblings, a father and his son, disagree that way).
+    partial = _one_name_only(features, left) | _one_name_only(features, right)
     return _levels(present, [equal, score >= 92, score >= 80, sounds, given == VARIANT, given == INITIALS,
-                             single >= 0.9])
+                             single & partial, single])
+
+
+def _one_name_only(features: FeatureTable, positions: Positions) -> npt.NDArray[np.bool_]:
+    """Records that give a first name or a family name but not both (a one-word name when it is all in one field)."""
+    first_missing = features.codes["first_name"][positions] == MISSING
+    family_missing = features.codes["family_name"][positions] == MISSING
+    names = features.vocabulary["name"]
+    codes = features.codes["name"][positions]
+    one_word = np.array([" " not in name for name in names] or [False], dtype=bool)
+    single_word = (codes != MISSING) & one_word[np.maximum(codes, 0)]
+    result: npt.NDArray[np.bool_] = (first_missing != family_missing) | (first_missing & family_missing & single_word)
+    return result
 
 
 def _date_parts(features: FeatureTable, feature: str, positions: Positions) -> npt.NDArray[np.int64]:
@@ -376,7 +391,7 @@ KINDS: dict[str, ComparisonKind] = {
         lambda p: ("exact", *SIMILARITY_LEVELS[:len(p.thresholds)], "different"),
         lambda p: exact_or_similar(_field(p), _scorer(p), p.thresholds), lambda p: (_field(p),), renamable=True),
     "person_name": _fixed(("exact", "close", "similar", "sounds_alike", "given_name_variant", "given_name_initials",
-                           "one_name_close", "different"), _name_levels, ("name",)),
+                           "one_name_only", "one_name_close", "different"), _name_levels, ("name",)),
     "birth_date": _fixed(("exact", "swapped_or_typo", "year_off_by_one_or_two", "day_or_month_wrong", "same_year",
                           "different"), _birth_date_levels, ("birth_date",)),
     "national_id": _fixed(("exact", "one_edit", "one_edit_other_given_name", "conflicting_documents", "different"),

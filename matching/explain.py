@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from matching.features import FeatureTable
-from matching.model import MatchModel, compare_by_party, score_pairs, term_frequency_adjustment
+from matching.model import MatchModel, compare_by_party, evidence_by_comparison, score_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,26 +36,21 @@ def _values(features: FeatureTable, position: int, names: tuple[str, ...]) -> tu
 
 
 def explain_pair(model: MatchModel, features: FeatureTable, left: int, right: int) -> Explanation:
-    """Each comparison's level, its weight (term frequency included) and the values compared, under the model's
-    settings (``features`` carry the extra fields those compare)."""
+    """Each comparison's level, its weight (term frequency included, a group's evidence counted once) and the values
+    compared, under the model's settings (``features`` carry the extra fields those compare)."""
     pairs = np.array([[left, right]], dtype=np.int64)
     compared = compare_by_party(features, pairs, model.settings)
     scored = score_pairs(model, features, pairs, compared)
     evidence: list[FieldEvidence] = []
     party = int(features.party[left])
     if party in model.parties and int(features.party[right]) == party and len(compared[party].rows):
-        party_model = model.parties[party]
-        row = compared[party].levels[0]
+        levels = compared[party].levels
+        weights = evidence_by_comparison(model, party, features, pairs[:1, 0], levels)[0]
         for column, comparison in enumerate(model.settings.comparisons[party]):
-            level = int(row[column])
-            weight = 0.0
-            if level:
-                weight = float(np.log2(party_model.m[column][level] / party_model.u[column][level]))
-            if level == 1 and comparison.term_frequency:
-                weight += term_frequency_adjustment(
-                    party_model, column, str(features.texts[comparison.term_frequency][left]))
+            level = int(levels[0, column])
             evidence.append(FieldEvidence(
-                comparison.name, "missing" if level == 0 else comparison.levels[level - 1], round(weight, 3),
+                comparison.name, "missing" if level == 0 else comparison.levels[level - 1],
+                round(float(weights[column]), 3),
                 _values(features, left, comparison.shown), _values(features, right, comparison.shown),
             ))
     return Explanation(model.version, float(scored.weights[0]), float(scored.probabilities[0]),

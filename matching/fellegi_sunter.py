@@ -85,6 +85,30 @@ def match_weights(levels: Levels, m: list[Floats], u: list[Floats]) -> Floats:
     return total
 
 
+def column_weights(levels: Levels, m: list[Floats], u: list[Floats]) -> Floats:
+    """log2(m/u) of each row's level, one column per comparison (null levels add nothing)."""
+    tables = _log_ratio_table(m, u)
+    weights = np.zeros(levels.shape, dtype=np.float64)
+    for column, table in enumerate(tables):
+        weights[:, column] = table[levels[:, column]]
+    return weights
+
+
+def count_once(weights: Floats, groups: tuple[tuple[int, ...], ...]) -> Floats:
+    """The weights with the evidence for a match of each group of columns counted once: within a group, only the
+    strongest positive weight stays (evidence against still adds up). A household agrees on its postcode and on
+    the town its members were born in at once: one fact, not two. Returns a new array."""
+    counted = weights.copy()
+    for group in groups:
+        columns = list(group)
+        positive = np.clip(counted[:, columns], 0.0, None)
+        strongest = np.argmax(positive, axis=1)
+        kept = positive[np.arange(len(positive)), strongest]
+        counted[:, columns] -= positive
+        counted[np.arange(len(positive)), np.asarray(columns)[strongest]] += kept
+    return counted
+
+
 def weight_to_probability(weight: Floats, proportion_matched: float) -> Floats:
     """Posterior match probability from a total weight and the prior share of matches among candidates."""
     prior = float(np.log2(proportion_matched / (1.0 - proportion_matched)))

@@ -22,9 +22,10 @@ from matching.features import MISSING, FeatureTable
 from matching.fellegi_sunter import (
     NULL_LEVEL,
     Floats,
+    column_weights,
+    count_once,
     estimate_m,
     level_frequencies,
-    match_weights,
     u_without_matches,
     weight_to_probability,
 )
@@ -83,7 +84,7 @@ class MatchModel:
     @classmethod
     def from_json(cls, data: bytes) -> MatchModel:
         """The model as stored; a ValueError when its settings no longer make sense to this hub (a kind of
-        comparison removed since): such a model is retrained."""
+        comparison removed since, or given another level): such a model is retrained."""
         raw: dict[str, Any] = orjson.loads(data)
         parties = {
             int(party): PartyModel(**{**values, "comparisons": tuple(values["comparisons"]),
@@ -91,7 +92,12 @@ class MatchModel:
             for party, values in raw["parties"].items()
         }
         overused = frozenset((feature, value) for feature, value in raw["overused"])
-        return cls(raw["version"], parties, read_settings(raw["settings"]), overused)
+        settings = read_settings(raw["settings"])
+        for party, party_model in parties.items():
+            comparisons = settings.comparisons.get(party, ())
+            if [len(m_k) for m_k in party_model.m] != [comparison.level_count for comparison in comparisons]:
+                raise ValueError(f"model {raw['version']} was trained with other levels than its comparisons have now")
+        return cls(raw["version"], parties, settings, overused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,19 +208,21 @@ def term_frequency_adjustment(party_model: PartyModel, column: int, value: str) 
     return float(np.log2(party_model.u[column][1] / frequency))
 
 
-def _term_frequency_adjustment(
-    party_model: PartyModel, comparisons: tuple[Comparison, ...], features: FeatureTable,
-    left: npt.NDArray[np.int64], levels: Levels,
-) -> Floats:
-    """log2(u / tf(value)) for pairs agreeing exactly on the term-frequency feature."""
-    adjustment = np.zeros(len(left), dtype=np.float64)
+def evidence_by_comparison(model: MatchModel, party: int, features: FeatureTable, left: npt.NDArray[np.int64],
+                           levels: Levels) -> Floats:
+    """What each comparison adds to each pair's weight, one column per comparison: log2(m/u) of its level, with
+    the term frequency of the value two records agree on exactly, and the settings' groups counted once."""
+    party_model = model.parties[party]
+    comparisons = model.settings.comparisons[party]
+    weights = column_weights(levels, [np.asarray(values) for values in party_model.m],
+                             [np.asarray(values) for values in party_model.u])
     for column, comparison in enumerate(comparisons):
         if comparison.term_frequency is None:
             continue
         texts = features.texts[comparison.term_frequency]
         exact = np.flatnonzero(levels[:, column] == 1)
-        adjustment[exact] = [term_frequency_adjustment(party_model, column, texts[i]) for i in left[exact]]
-    return adjustment
+        weights[exact, column] += [term_frequency_adjustment(party_model, column, texts[i]) for i in left[exact]]
+    return count_once(weights, model.settings.counted_once.get(party, ()))
 
 
 def score_pairs(
@@ -230,11 +238,7 @@ def score_pairs(
             continue
         comparisons = model.settings.comparisons[party]
         rows, levels = compared[party].rows, compared[party].levels
-        left = pairs[rows, 0]
-        m = [np.asarray(values) for values in party_model.m]
-        u = [np.asarray(values) for values in party_model.u]
-        weight = match_weights(levels, m, u)
-        weight += _term_frequency_adjustment(party_model, comparisons, features, left, levels)
+        weight = evidence_by_comparison(model, party, features, pairs[rows, 0], levels).sum(axis=1)
         probability = weight_to_probability(weight, party_model.proportion_matched)
         for column, comparison in enumerate(comparisons):
             if comparison.vetoes:

@@ -1,6 +1,6 @@
 """Match settings: the comparisons and their levels, the blocking rules and their caps, the match and possible
-thresholds, the vetoes, the placeholder sharing caps and when clusters settle a possible pair apart, as a JSON file
-a user can read and change.
+thresholds, the vetoes, the placeholder sharing caps, when clusters settle a possible pair apart and which
+comparisons' evidence counts once, as a JSON file a user can read and change.
 
 The shipped file (``match_settings.json``) is the hub's own matching. A settings file is checked whole when it is
 read: anything it names must exist (a kind of comparison, a party type, a level, a feature), so a typo stops the
@@ -37,7 +37,7 @@ from matching.strict_json import load_strict_json_file
 SHIPPED_SETTINGS = Path(__file__).with_name("match_settings.json")
 PARTIES: dict[str, int] = {"person": PERSON, "organization": ORGANIZATION}
 _REQUIRED = ("thresholds", "comparisons", "blocking_rules")
-_OPTIONAL = ("extra_fields", "placeholder_sharing_caps", "clusters_apart")
+_OPTIONAL = ("extra_fields", "placeholder_sharing_caps", "clusters_apart", "counted_once")
 _COMPARISON_KEYS = frozenset({"name", "kind", "levels", "vetoes", "term_frequency", "shared_by_households",
                               "silent_where_same_address", "shown", "note"})
 _RULE_KEYS = frozenset({"name", "on", "cap", "note"})
@@ -71,6 +71,8 @@ class MatchSettings:
     extra_fields: tuple[str, ...]
     # When the records around a possible pair settle it apart (None: every possible pair across clusters is asked).
     clusters_apart: ClustersApart | None
+    # Per party type, groups of comparisons (their positions) whose evidence for a match counts once.
+    counted_once: dict[int, tuple[tuple[int, ...], ...]]
     # The settings as written (notes included): what a model version stores and an explanation shows.
     document: dict[str, Any]
 
@@ -130,7 +132,9 @@ def read_settings(document: Any) -> MatchSettings:
     _distinct("blocking rule", [rule.name for rule in rules])
     caps = _sharing_caps(document.get("placeholder_sharing_caps", {}), features)
     apart = _clusters_apart(document["clusters_apart"]) if "clusters_apart" in document else None
-    return MatchSettings(comparisons, rules, match_probability, possible_probability, caps, extra, apart, document)
+    once = _counted_once(document.get("counted_once", {}), comparisons)
+    return MatchSettings(comparisons, rules, match_probability, possible_probability, caps, extra, apart, once,
+                         document)
 
 
 def _party_name(party: int) -> str:
@@ -199,6 +203,32 @@ def _clusters_apart(value: Any) -> ClustersApart:
     if not _is_number(share) or not 0 < share <= 1:
         raise ValueError(f"the clusters_apart share must be above 0 and at most 1, not {json.dumps(share)}")
     return ClustersApart(float(weight), float(share))
+
+
+def _counted_once(value: Any, comparisons: dict[int, tuple[Comparison, ...]]) -> dict[int, tuple[tuple[int, ...], ...]]:
+    """Groups of comparisons that say one thing about a household (its home, the town its members were born in):
+    their evidence for a match counts once, the strongest."""
+    groups: dict[int, tuple[tuple[int, ...], ...]] = {}
+    for party, items in _by_party("counted_once", value).items():
+        names = [comparison.name for comparison in comparisons.get(PARTIES[party], ())]
+        grouped: set[str] = set()
+        built = []
+        for item in items:
+            _only_keys(f"a counted_once group of {party}", item, frozenset({"comparisons", "note"}))
+            members = _names(f"counted_once of {party}: comparisons", item.get("comparisons"))
+            if len(members) < 2:
+                raise ValueError(f"a counted_once group of {party} needs two comparisons or more, not {members}")
+            for member in members:
+                if member not in names:
+                    raise ValueError(f"counted_once names {member!r}, which is not a {party} comparison")
+                if member in grouped:
+                    raise ValueError(f"counted_once puts the {party} comparison {member!r} in two groups")
+                grouped.add(member)
+            if not isinstance(item.get("note", ""), str):
+                raise ValueError(f"a counted_once group of {party}: a note is text")
+            built.append(tuple(names.index(member) for member in members))
+        groups[PARTIES[party]] = tuple(built)
+    return groups
 
 
 def _is_number(value: Any) -> bool:

@@ -129,7 +129,10 @@ def latest_model(session: Session) -> MatchModel | None:
         parameters = session.scalar(select(MatchModelVersion.parameters).where(MatchModelVersion.version == version))
         if (parameters or {}).get("settings") != settings.document:  # unparsed: it may name what the hub lost
             return None
-        _MODELS[version] = MatchModel.from_json(orjson.dumps(parameters))
+        try:
+            _MODELS[version] = MatchModel.from_json(orjson.dumps(parameters))
+        except ValueError:  # trained before a comparison of these settings gained a level
+            return None
     model = _MODELS[version]
     return model if model.trained_with(settings) else None
 

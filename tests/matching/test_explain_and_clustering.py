@@ -9,12 +9,11 @@ import pytest
 
 from matching.clustering import TWINS, cluster_records
 from matching.explain import explain_pair
-from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, MatchModel, PartyModel
 from matching.pipeline import resolve_batch
 from matching.settings import read_settings, shipped_settings
-from matching.standardise import standardise_record
 from tests.matching.person_parameters import PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U
+from tests.matching.shipped_features import shipped_features
 
 BASE = {"party_type": "person", "first_name": "Khadija", "last_name": "Bennani", "birth_date": "1980-05-17",
         "id_type": "CIN", "national_id": "BH418273", "phone": "0661785432", "city": "Rabat",
@@ -22,7 +21,7 @@ BASE = {"party_type": "person", "first_name": "Khadija", "last_name": "Bennani",
 
 
 def _features(*records: dict[str, Any]) -> Any:
-    return build_features([standardise_record(record) for record in records], overused=frozenset())
+    return shipped_features(records, overused=frozenset())
 
 
 def _persons_model() -> MatchModel:
@@ -132,3 +131,21 @@ def test_a_rare_legal_form_agreed_on_says_more_than_the_usual_one() -> None:
     weight = {name: {item.comparison: item.weight for item in explanation.evidence}["legal_form"]
               for name, explanation in (("SARL", sarl), ("SNC", snc))}
     assert weight["SNC"] - weight["SARL"] == pytest.approx(np.log2(40 / 4), abs=0.01)
+
+
+def test_a_household_postcode_and_town_of_birth_count_once() -> None:
+    # An old register: a father and his son share the family name, the postcode of the family home and the town
+    # they were born in. Agreeing on both is one fact about the household: the stronger counts, not the sum.
+    father = {"party_type": "person", "first_name": "Louis", "last_name": "Moreau", "postal_code": "44000",
+              "birth_place": "Nantes"}
+    features = _features(father, {**father, "first_name": None}, {**father, "first_name": None, "birth_place": "Lille"},
+                         {**father, "first_name": None, "birth_place": None})
+    model = _persons_model()
+    both, elsewhere, postcode_only = (explain_pair(model, features, 0, other) for other in (1, 2, 3))
+    weight = {name: {item.comparison: item.weight for item in explanation.evidence}
+              for name, explanation in (("both", both), ("elsewhere", elsewhere), ("postcode", postcode_only))}
+    assert weight["both"]["postal_code"] > 0 and weight["both"]["birth_place"] == 0
+    assert both.weight == pytest.approx(postcode_only.weight, abs=0.01)
+    # A town of birth that differs still counts against.
+    assert weight["elsewhere"]["birth_place"] < 0 and elsewhere.weight < postcode_only.weight
+    assert both.weight == pytest.approx(sum(item.weight for item in both.evidence), abs=0.01)

@@ -27,7 +27,7 @@ def test_online_scores_agree_with_batch(batch: tuple[list[dict[str, object]], Ba
     records, resolution = batch
     known = 2500
     index = RecordIndex(resolution.model)
-    index.add(standardise_columns(records[:known]))
+    index.add(standardise_columns(records[:known], extra_fields=resolution.model.settings.extra_fields))
     batch_scores = {
         (int(a), int(b)): float(p)
         for (a, b), p in zip(resolution.scored.pairs, resolution.scored.probabilities, strict=True)

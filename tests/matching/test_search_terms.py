@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from matching.features import build_features
 from matching.search_terms import (
     close_spelling,
     identifier_terms,
@@ -14,11 +13,11 @@ from matching.search_terms import (
     record_terms,
     spelling_variants,
 )
-from matching.standardise import standardise_record
+from tests.matching.shipped_features import shipped_features
 
 
 def _terms_of(*records: dict[str, str]) -> list[set[str]]:
-    features = build_features([standardise_record(record) for record in records], overused=frozenset())
+    features = shipped_features(records, overused=frozenset())
     found: list[set[str]] = [set() for _ in records]
     for positions, terms in record_terms(features):
         for position, term in zip(positions.tolist(), terms, strict=True):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
 from matching.blocking import candidate_pairs
@@ -18,13 +19,20 @@ from matching.features import ORGANIZATION, PERSON, build_features, extract_colu
 from matching.model import MATCH, POSSIBLE, MatchModel, PartyModel, score_pairs
 from matching.online import RecordIndex
 from matching.pipeline import resolve_batch, standardise_columns
-from matching.settings import SHIPPED_SETTINGS, MatchSettings, SettingsError, load_match_settings, read_settings
+from matching.settings import (
+    SHIPPED_SETTINGS,
+    MatchSettings,
+    SettingsError,
+    load_match_settings,
+    read_settings,
+    shipped_settings,
+)
 from matching.standardise import standardise_record
 from tests.matching.person_parameters import PERSON_M, PERSON_U
 
 SHIPPED = json.loads(SHIPPED_SETTINGS.read_text())
-OCCUPATION = {"name": "occupation", "kind": "similar_text", "field": "occupation", "scorer": "token_set_ratio",
-              "thresholds": [85]}
+EMPLOYER = {"name": "employer", "kind": "similar_text", "field": "employer", "scorer": "token_set_ratio",
+            "thresholds": [85]}
 
 
 def _changed(change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
@@ -33,9 +41,9 @@ def _changed(change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
     return document
 
 
-def _with_occupation(document: dict[str, Any]) -> None:
-    document["extra_fields"] = ["occupation", "birth_place"]
-    document["comparisons"]["person"].append(OCCUPATION)
+def _with_employer(document: dict[str, Any]) -> None:
+    document["extra_fields"] = [*document["extra_fields"], "employer"]
+    document["comparisons"]["person"].append(EMPLOYER)
     document["blocking_rules"]["person"].append({"name": "birth_place_family", "on": ["birth_place", "family_name"],
                                                  "cap": 20})
 
@@ -51,7 +59,7 @@ def test_the_shipped_settings_are_the_hubs_own_matching() -> None:
     assert (settings.match_probability, settings.possible_probability) == (0.95, 0.5)
     persons = {c.name: c for c in settings.comparisons[PERSON]}
     assert list(persons) == ["name", "birth_date", "national_id", "mobile", "landline", "email", "address", "city",
-                             "postal_code"]
+                             "postal_code", "birth_place", "occupation"]
     national_id = persons["national_id"]
     assert {national_id.levels[level - 1] for level in national_id.vetoes} == {"one_edit_other_given_name",
                                                                                "conflicting_documents"}
@@ -63,7 +71,12 @@ def test_the_shipped_settings_are_the_hubs_own_matching() -> None:
     assert {companies["ice"].levels[level - 1] for level in companies["ice"].vetoes} == {"other_establishment",
                                                                                         "different"}
     caps = {rule.name: rule.cap for rule in settings.blocking_rules}
-    assert caps["national_id"] == 60 and caps["name_city"] == 20 and settings.extra_fields == ()
+    assert caps["national_id"] == 60 and caps["name_city"] == 20
+    assert settings.extra_fields == ("birth_place", "occupation")
+    # A household's postcode and its members' town of birth are one fact about it: their evidence counts once.
+    assert [list(group) for group in settings.counted_once[PERSON]] == [
+        [list(persons).index("postal_code"), list(persons).index("birth_place")]]
+    assert ORGANIZATION not in settings.counted_once
     assert settings.sharing_caps["birth_date"] == 400
     assert settings.clusters_apart is not None
     assert (settings.clusters_apart.weight, settings.clusters_apart.share) == (-3, 0.25)
@@ -75,9 +88,16 @@ BAD_DOCUMENTS: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (lambda d: d["blocking_rules"].update(company=[]), "unknown party type 'company'"),
     (lambda d: d["comparisons"]["person"][2].update(vetoes=["conflicting"]),
      "vetoes 'conflicting', which is not one of its levels"),
-    (lambda d: d["blocking_rules"]["person"].append({"name": "job", "on": ["occupation"], "cap": 20}),
-     "names \"occupation\", which is not a feature"),
-    (lambda d: d["comparisons"]["person"].append(OCCUPATION), "names \"occupation\", which is not a text feature"),
+    (lambda d: d["blocking_rules"]["person"].append({"name": "job", "on": ["employer"], "cap": 20}),
+     "names \"employer\", which is not a feature"),
+    (lambda d: d["comparisons"]["person"].append(EMPLOYER), "names \"employer\", which is not a text feature"),
+    (lambda d: d["counted_once"]["person"][0].update(comparisons=["postal_code", "birthplace"]),
+     "counted_once names 'birthplace', which is not a person comparison"),
+    (lambda d: d["counted_once"]["person"][0].update(comparisons=["postal_code"]), "needs two comparisons or more"),
+    (lambda d: d["counted_once"]["person"].append({"comparisons": ["city", "birth_place"]}),
+     "counted_once puts the person comparison 'birth_place' in two groups"),
+    (lambda d: d["counted_once"]["person"][0].update(comparison=["city"]), "has an unknown key 'comparison'"),
+    (lambda d: d["counted_once"].update(company=[]), "counted_once names an unknown party type 'company'"),
     (lambda d: d["thresholds"].update(possible=0.97), "possible threshold (0.97) is above the match threshold"),
     (lambda d: d["thresholds"].update(match=1), "match threshold must be a probability between 0 and 1"),
     (lambda d: d["thresholds"].update(possible=0), "possible threshold must be a probability between 0 and 1"),
@@ -144,7 +164,7 @@ def test_extra_fields_are_kept_folded_only_when_the_settings_ask_for_them() -> N
 
 def test_a_blocking_rule_on_an_extra_field_pairs_records_that_share_it(tmp_path: Path) -> None:
     # A register known by name and birth place only: two records of one person, a namesake born elsewhere.
-    settings = load_match_settings(_write(tmp_path, _changed(_with_occupation)))
+    settings = load_match_settings(_write(tmp_path, _changed(_with_employer)))
     records = [{"party_type": "person", "first_name": first, "last_name": "Moreau", "birth_place": place}
                for first, place in (("Louis", "Nantes"), ("Lucien", "nantes"), ("Louis", "Lille"))]
     columns = standardise_columns(records, extra_fields=settings.extra_fields)
@@ -154,64 +174,73 @@ def test_a_blocking_rule_on_an_extra_field_pairs_records_that_share_it(tmp_path:
 
 
 def _model(settings: MatchSettings) -> MatchModel:
-    # Parameters by hand, so that only the settings differ: the occupation comparison where the settings have it.
+    # Parameters by hand, so that only the settings differ: the employer comparison where the settings have it.
     names = tuple(c.name for c in settings.comparisons[PERSON])
-    occupation = len(names) > len(PERSON_M)
-    m = (*PERSON_M, (0, .8, .1, .1)) if occupation else PERSON_M
-    u = (*PERSON_U, (0, .02, .03, .95)) if occupation else PERSON_U
+    employer = len(names) > len(PERSON_M)
+    m = (*PERSON_M, (0, .8, .1, .1)) if employer else PERSON_M
+    u = (*PERSON_U, (0, .02, .03, .95)) if employer else PERSON_U
     # A prior such that name, birth date and city agreeing leave a pair possible, no more.
     return MatchModel("fs-hand", {PERSON: PartyModel(PERSON, names, m, u, 4e-8, 1_000, {"name": {}}, 1)}, settings)
 
 
-def test_a_comparison_on_occupation_changes_scores_and_is_explained(tmp_path: Path) -> None:
+def test_a_comparison_on_an_extra_field_changes_scores_and_is_explained(tmp_path: Path) -> None:
     shipped = load_match_settings(SHIPPED_SETTINGS)
-    settings = load_match_settings(_write(tmp_path, _changed(_with_occupation)))
-    # Old registers: a name and a birth date, and what the person did for a living.
+    settings = load_match_settings(_write(tmp_path, _changed(_with_employer)))
+    # A form that asks for the employer: a name and a birth date, and where the person works.
     person = {"party_type": "person", "first_name": "Pierre", "last_name": "Lefebvre", "birth_date": "1952-04-02",
               "city": "Lille"}
-    records = [person, {**person, "occupation": "Boulanger"}, {**person, "occupation": "boulanger"},
-               {**person, "occupation": "Notaire"}]
+    records = [person, {**person, "employer": "Boulangerie Paul"}, {**person, "employer": "boulangerie  Paul"},
+               {**person, "employer": "Etude notariale Roux"}]
     extra = settings.extra_fields
     features = build_features(extract_columns([standardise_record(r, extra_fields=extra) for r in records], extra),
                               overused=frozenset())
     pairs = np.array([[1, 2], [1, 3], [0, 1]], dtype=np.int64)
     before = score_pairs(_model(shipped), features, pairs)
     after = score_pairs(_model(settings), features, pairs)
-    # The same baker twice is now a match; a baker and a notary are pushed apart; a missing occupation says nothing.
+    # The same employer twice is now a match; two employers push apart; a missing employer says nothing.
     assert list(before.bands) == [POSSIBLE, POSSIBLE, POSSIBLE]
     assert list(after.bands) == [MATCH, "non_match", POSSIBLE]
     assert after.weights[0] > before.weights[0] and after.weights[1] < before.weights[1]
     assert after.weights[2] == pytest.approx(before.weights[2])
     explanation = explain_pair(_model(settings), features, 1, 3)
-    occupation = next(item for item in explanation.evidence if item.comparison == "occupation")
-    assert (occupation.level, occupation.left, occupation.right) == ("different", ("BOULANGER",), ("NOTAIRE",))
-    assert OCCUPATION in explanation.settings["comparisons"]["person"]
+    employer = next(item for item in explanation.evidence if item.comparison == "employer")
+    assert (employer.level, employer.left, employer.right) == ("different", ("BOULANGERIE PAUL",),
+                                                               ("ETUDE NOTARIALE ROUX",))
+    assert EMPLOYER in explanation.settings["comparisons"]["person"]
 
 
 def test_a_model_keeps_its_settings_and_its_version_tells_them_apart(tmp_path: Path) -> None:
     shipped = load_match_settings(SHIPPED_SETTINGS)
-    settings = load_match_settings(_write(tmp_path, _changed(_with_occupation)))
+    settings = load_match_settings(_write(tmp_path, _changed(_with_employer)))
     stored = MatchModel.from_json(_model(settings).to_json())
     assert stored.settings == settings and stored.trained_with(settings) and not stored.trained_with(shipped)
     records = [{"party_type": "person", "first_name": "Anne", "last_name": f"Martin{i % 7}", "birth_date":
-                f"19{50 + i % 9}-0{1 + i % 9}-1{i % 10}", "occupation": ("Notaire", "Boulanger")[i % 2],
+                f"19{50 + i % 9}-0{1 + i % 9}-1{i % 10}", "employer": ("Etude Roux", "Boulangerie Paul")[i % 2],
                 "birth_place": ("Nantes", "Lille", "Brest")[i % 3]} for i in range(60)]
-    with_occupation = resolve_batch(records, settings=settings).model
-    assert with_occupation.parties[PERSON].comparisons[-1] == "occupation"
-    assert with_occupation.version != resolve_batch(records).model.version
+    with_employer = resolve_batch(records, settings=settings).model
+    assert with_employer.parties[PERSON].comparisons[-1] == "employer"
+    assert with_employer.version != resolve_batch(records).model.version
     with pytest.raises(ValueError, match="other match settings"):
-        resolve_batch(records, with_occupation, settings=shipped)
+        resolve_batch(records, with_employer, settings=shipped)
+
+
+def test_a_stored_model_whose_comparison_has_gained_a_level_is_refused() -> None:
+    # A model stored before a kind of comparison gained a level cannot score with it: it is trained again.
+    stored = orjson.loads(_model(shipped_settings()).to_json())
+    stored["parties"][str(PERSON)]["m"][0] = stored["parties"][str(PERSON)]["m"][0][:-1]
+    with pytest.raises(ValueError, match="other levels than its comparisons have now"):
+        MatchModel.from_json(orjson.dumps(stored))
 
 
 def test_the_online_index_reads_the_extra_fields_of_its_model(tmp_path: Path) -> None:
-    settings = load_match_settings(_write(tmp_path, _changed(_with_occupation)))
+    settings = load_match_settings(_write(tmp_path, _changed(_with_employer)))
     person = {"party_type": "person", "first_name": "Pierre", "last_name": "Lefebvre", "birth_date": "1952-04-02",
-              "occupation": "Boulanger", "birth_place": "Lille"}
+              "employer": "Boulangerie Paul", "birth_place": "Lille"}
     index = RecordIndex(_model(settings))
     index.add(standardise_columns([person], extra_fields=settings.extra_fields))
     scored = index.score({**person, "birth_date": None, "first_name": "Pierrot"})
     assert scored.candidates == [0]  # found by birth place and family name alone
-    assert scored.features.value("occupation", 1) == "BOULANGER"
+    assert scored.features.value("employer", 1) == "BOULANGERIE PAUL"
 
 
 def _person_address(change: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], object]:
@@ -243,16 +272,16 @@ def test_a_stored_document_is_checked_like_a_file() -> None:
 # A trade written with its feminine ending is the same trade, whichever way closeness is scored; another is not.
 @pytest.mark.parametrize("scorer", ["jaro_winkler", "ratio", "token_set_ratio", "token_sort_ratio"])
 def test_each_scorer_a_settings_file_names_measures_closeness(tmp_path: Path, scorer: str) -> None:
-    comparison = {**OCCUPATION, "scorer": scorer, "thresholds": [88]}
+    comparison = {"name": "trade", "kind": "similar_text", "field": "trade", "scorer": scorer, "thresholds": [88]}
 
     def change(document: dict[str, Any]) -> None:
-        document["extra_fields"] = ["occupation"]
+        document["extra_fields"] = [*document["extra_fields"], "trade"]
         document["comparisons"]["person"].append(comparison)
 
     settings = load_match_settings(_write(tmp_path, _changed(change)))
-    occupation = settings.comparisons[PERSON][-1]
-    records = [standardise_record({"party_type": "person", "occupation": text}, extra_fields=settings.extra_fields)
+    trade = settings.comparisons[PERSON][-1]
+    records = [standardise_record({"party_type": "person", "trade": text}, extra_fields=settings.extra_fields)
                for text in ("Boulanger", "Boulangère", "Notaire")]
     features = build_features(extract_columns(records, settings.extra_fields), overused=frozenset())
-    levels = occupation.compute(features, np.array([0, 0]), np.array([1, 2]))
-    assert [occupation.levels[value - 1] for value in levels] == ["close", "different"]
+    levels = trade.compute(features, np.array([0, 0]), np.array([1, 2]))
+    assert [trade.levels[value - 1] for value in levels] == ["close", "different"]

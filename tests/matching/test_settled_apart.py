@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 
 from matching.clustering import Clustering
-from matching.features import FeatureTable, build_features
+from matching.features import FeatureTable
 from matching.model import MATCH, POSSIBLE, MatchModel, PartyModel, ScoredPairs
 from matching.settings import read_settings, shipped_settings
 from matching.settled_apart import clusters_settled_apart
-from matching.standardise import standardise_record
 from matching.uncertain import POSSIBLE_MATCH, find_uncertain_pairs
 from tests.matching.person_parameters import PERSON_COMPARISON_NAMES, PERSON_M, PERSON_U
+from tests.matching.shipped_features import shipped_features
 
 FATHER = {"party_type": "person", "first_name": "Ahmed", "last_name": "Tazi", "birth_date": "1950-03-02",
           "phone": "0661785432"}
@@ -32,7 +32,7 @@ def _model(document: dict[str, Any] | None = None) -> MatchModel:
 
 
 def _features(*records: dict[str, Any]) -> FeatureTable:
-    return build_features([standardise_record(record) for record in records], overused=frozenset())
+    return shipped_features(records, overused=frozenset())
 
 
 def _possible_between_clusters() -> ScoredPairs:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from matching.clustering import CANNOT_LINK, Clustering, RefusedEdge
-from matching.features import build_features
 from matching.model import MATCH, NON_MATCH, POSSIBLE, ScoredPairs
 from matching.standardise import standardise_record
 from matching.uncertain import (
@@ -17,6 +16,7 @@ from matching.uncertain import (
     find_uncertain_pairs,
     strong_identifiers,
 )
+from tests.matching.shipped_features import shipped_features
 
 
 def _person(first: str, last: str, cin: str | None) -> dict[str, str]:
@@ -26,7 +26,7 @@ def _person(first: str, last: str, cin: str | None) -> dict[str, str]:
 
 def _find(records: list[dict[str, str]], pairs: list[tuple[int, int, str, float]], cluster: list[int],
           refused: tuple[RefusedEdge, ...] = ()) -> list[UncertainPair]:
-    features = build_features([standardise_record(r) for r in records], overused=frozenset())
+    features = shipped_features(records, overused=frozenset())
     scored = ScoredPairs(np.array([[a, b] for a, b, _, _ in pairs], dtype=np.int64).reshape(-1, 2),
                          np.array([w for *_, w in pairs], dtype=np.float64),
                          np.array([1 / (1 + 2 ** -w) for *_, w in pairs], dtype=np.float64),

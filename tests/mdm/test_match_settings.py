@@ -1,4 +1,4 @@
-"""The hub's match settings: a broken file stops it at start; settings a user changes (a comparison on the occupation
+"""The hub's match settings: a broken file stops it at start; settings a user changes (a comparison on the employer
 kept in the payload) retrain the model, reach the blocking index and are shown by the explanation."""
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ def test_the_command_line_does_not_start_with_broken_match_settings(broken_setti
     assert str(broken_settings) in result.output and "unknown kind" in result.output
 
 
-def _with_occupation(tmp_path: Path) -> Path:
+def _with_employer(tmp_path: Path) -> Path:
     document: dict[str, Any] = json.loads(SHIPPED_SETTINGS.read_text())
-    document["extra_fields"] = ["occupation"]
-    document["comparisons"]["person"].append({"name": "occupation", "kind": "similar_text", "field": "occupation",
+    document["extra_fields"] = [*document["extra_fields"], "employer"]
+    document["comparisons"]["person"].append({"name": "employer", "kind": "similar_text", "field": "employer",
                                               "scorer": "token_set_ratio", "thresholds": [85]})
-    document["blocking_rules"]["person"].append({"name": "family_occupation", "on": ["family_name", "occupation"],
+    document["blocking_rules"]["person"].append({"name": "family_employer", "on": ["family_name", "employer"],
                                                  "cap": 20})
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(document))
@@ -61,14 +61,14 @@ def test_changed_settings_retrain_the_model_and_are_explained(
     client: FlaskClient, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     generated = list(generate(400, seed=4))
-    occupations = ("Boulanger", "Notaire", "Infirmière", "Comptable")
-    records = [{**g.record, "occupation": occupations[i % 4]} if g.record["party_type"] == "person" else g.record
+    employers = ("Boulangerie Paul", "Etude Roux", "Clinique Atlas", "Cabinet Alami")
+    records = [{**g.record, "employer": employers[i % 4]} if g.record["party_type"] == "person" else g.record
                for i, g in enumerate(generated)]
     assert client.post("/api/v1/records/batch", json=records).status_code == 200
     first = resolve_all(sessions)
     with sessions() as session:
         assert latest_model(session) is not None
-    monkeypatch.setattr(Config, "MATCH_SETTINGS", str(_with_occupation(tmp_path)))
+    monkeypatch.setattr(Config, "MATCH_SETTINGS", str(_with_employer(tmp_path)))
     with sessions() as session:
         assert latest_model(session) is None  # trained with other settings: not used, online writes wait
     second = resolve_all(sessions)
@@ -76,14 +76,14 @@ def test_changed_settings_retrain_the_model_and_are_explained(
     with sessions() as session:
         stored = session.scalar(select(MatchModelVersion.parameters)
                                 .where(MatchModelVersion.version == second.model_version))
-        assert stored["settings"]["extra_fields"] == ["occupation"]
-        assert session.scalar(select(BlockingKey.key).where(BlockingKey.key.like("family_occupation:%")).limit(1))
-    person = next(r for r in records if r.get("occupation") == "Boulanger")
+        assert stored["settings"]["extra_fields"] == ["birth_place", "occupation", "employer"]
+        assert session.scalar(select(BlockingKey.key).where(BlockingKey.key.like("family_employer:%")).limit(1))
+    person = next(r for r in records if r.get("employer") == "Boulangerie Paul")
     a = f"{person['source_system']}:{person['source_record_id']}"
-    twin = {**person, "source_system": "WEB", "source_record_id": "W-OCCUPATION", "occupation": "boulanger "}
+    twin = {**person, "source_system": "WEB", "source_record_id": "W-EMPLOYER", "employer": "boulangerie  paul "}
     assert client.post("/api/v1/records", json=twin).get_json()["decision"] == "linked"
-    body = client.get(f"/api/v1/match/explain?a={a}&b=WEB:W-OCCUPATION").get_json()
-    occupation = next(item for item in body["evidence"] if item["comparison"] == "occupation")
-    assert occupation["level"] == "exact" and occupation["left"] == occupation["right"] == ["BOULANGER"]
-    assert body["settings"]["comparisons"]["person"][-1]["name"] == "occupation"
+    body = client.get(f"/api/v1/match/explain?a={a}&b=WEB:W-EMPLOYER").get_json()
+    employer = next(item for item in body["evidence"] if item["comparison"] == "employer")
+    assert employer["level"] == "exact" and employer["left"] == employer["right"] == ["BOULANGERIE PAUL"]
+    assert body["settings"]["comparisons"]["person"][-1]["name"] == "employer"
     assert body["model_version"] == second.model_version
