@@ -131,6 +131,9 @@ def test_a_rare_legal_form_agreed_on_says_more_than_the_usual_one() -> None:
     weight = {name: {item.comparison: item.weight for item in explanation.evidence}["legal_form"]
               for name, explanation in (("SARL", sarl), ("SNC", snc))}
     assert weight["SNC"] - weight["SARL"] == pytest.approx(np.log2(40 / 4), abs=0.01)
+    # Both the company name and the legal form carry a term frequency: the pair's weight holds both adjustments.
+    for explanation in (sarl, snc):
+        assert explanation.weight == pytest.approx(sum(item.weight for item in explanation.evidence), abs=0.01)
 
 
 def test_a_household_postcode_and_town_of_birth_count_once() -> None:
