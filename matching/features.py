@@ -18,8 +18,9 @@ import pandas as pd
 
 from matching.findings import Finding, rule_findings
 from matching.given_names import given_name_root, given_name_units
+from matching.identifiers import host_country_of_phone
 from matching.names import adjacent_word_keys, name_word_keys, phonetic_key
-from matching.places import postal_area
+from matching.places import country_of_city, postal_area
 from matching.standardise import StandardisedRecord
 
 Codes = npt.NDArray[np.int64]
@@ -92,6 +93,14 @@ def _national(extract: Extractor) -> Extractor:
     return national
 
 
+def _country(record: StandardisedRecord) -> str | None:
+    """The country a record places its client in: its city's when the hub knows the city, else the host country
+    of its first phone that has one (a Moroccan number says nothing: clients abroad keep theirs)."""
+    if record.city and (country := country_of_city(record.city)):
+        return country
+    return next((country for number in _phones(record) if (country := host_country_of_phone(number))), None)
+
+
 def _company_words(record: StandardisedRecord) -> str | None:
     keys = name_word_keys(record.company_name_tokens) + name_word_keys(record.trade_name_tokens)
     return " ".join(dict.fromkeys(keys)) or None
@@ -129,6 +138,7 @@ CODED_FEATURES: dict[str, Extractor] = {
     "email": lambda r: r.email,
     "address": lambda r: r.address,
     "city": lambda r: r.city,
+    "country": _country,
     "postal_code": lambda r: r.postal_code,
     "postal_area": lambda r: postal_area(r.postal_code) if r.postal_code else None,
     "legal_form": lambda r: r.legal_form,

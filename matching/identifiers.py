@@ -151,6 +151,7 @@ _MOROCCO_COUNTRY_CODE = "212"
 # 04…) is read there, and one written with the country code but without its + (33612345678) too.
 HOST_COUNTRIES = ("FR", "ES", "BE", "NL", "IT", "DE", "GB")
 _HOST_COUNTRY_CODES = tuple(str(phonenumbers.country_code_for_region(region)) for region in HOST_COUNTRIES)
+_HOST_COUNTRY_OF_PREFIX = {f"+{code}": region for code, region in zip(_HOST_COUNTRY_CODES, HOST_COUNTRIES, strict=True)}
 # A part of a phone field with fewer digits is a piece of one number (Belgian 0473/01 84 97), not a number.
 _FEWEST_DIGITS_OF_A_NUMBER = 6
 
@@ -211,6 +212,12 @@ _KIND_OF_NUMBER_TYPE: dict[int, PhoneKind] = {
 }
 _PHONE_LIST_SEPARATORS = re.compile(r"[/;,|]")
 _NOT_DIGIT = re.compile(r"\D+")
+
+
+def host_country_of_phone(number: str) -> str | None:
+    """The host country of a phone in E.164 form, by its country code (+32 -> BE); None for another country's,
+    Morocco's included, which clients abroad keep."""
+    return _HOST_COUNTRY_OF_PREFIX.get(number[:3])
 
 
 def split_phone_numbers(raw: str) -> list[str]:

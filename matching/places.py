@@ -85,52 +85,65 @@ CITY_ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """Canonical city code to the spellings sources use (folded); variants of spelling are absorbed by the key."""
 
-HOST_CITY_NAMES: dict[str, tuple[str, ...]] = {
+_HOST_CITY_NAMES_BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
     # Belgium is bilingual: a French-speaking agent writes Malines, a Dutch-speaking one Mechelen.
-    "BRUXELLES": ("BRUXELLES", "BRUSSEL", "BRUSSELS", "BRUSELAS", "BRUXELLES VILLE"),
-    "ANTWERPEN": ("ANTWERPEN", "ANVERS", "ANTWERP", "AMBERES"),
-    "GENT": ("GENT", "GAND", "GHENT"),
-    "LIEGE": ("LIEGE", "LUIK", "LUTTICH", "LIEJA"),
-    "MECHELEN": ("MECHELEN", "MALINES"),
-    "LEUVEN": ("LEUVEN", "LOUVAIN"),
-    "BRUGGE": ("BRUGGE", "BRUGES", "BRUJAS"),
-    "KORTRIJK": ("KORTRIJK", "COURTRAI"),
-    "OOSTENDE": ("OOSTENDE", "OSTENDE"),
-    "TOURNAI": ("TOURNAI", "DOORNIK"),
-    "MOLENBEEK": ("MOLENBEEK SAINT JEAN", "SINT JANS MOLENBEEK", "MOLENBEEK"),
-    "SCHAERBEEK": ("SCHAERBEEK", "SCHAARBEEK"),
-    "SAINT_JOSSE": ("SAINT JOSSE TEN NOODE", "SINT JOOST TEN NODE", "SAINT JOSSE"),
-    "IXELLES": ("IXELLES", "ELSENE"),
-    "SAINT_GILLES": ("SAINT GILLES", "SINT GILLIS"),
-    "UCCLE": ("UCCLE", "UKKEL"),
-    "DEN_HAAG": ("DEN HAAG", "S GRAVENHAGE", "LA HAYE", "THE HAGUE", "LA HAYA"),
-    "LEIDEN": ("LEIDEN", "LEYDE"),
+    "BE": {
+        "BRUXELLES": ("BRUXELLES", "BRUSSEL", "BRUSSELS", "BRUSELAS", "BRUXELLES VILLE"),
+        "ANTWERPEN": ("ANTWERPEN", "ANVERS", "ANTWERP", "AMBERES"),
+        "GENT": ("GENT", "GAND", "GHENT"),
+        "LIEGE": ("LIEGE", "LUIK", "LUTTICH", "LIEJA"),
+        "MECHELEN": ("MECHELEN", "MALINES"),
+        "LEUVEN": ("LEUVEN", "LOUVAIN"),
+        "BRUGGE": ("BRUGGE", "BRUGES", "BRUJAS"),
+        "KORTRIJK": ("KORTRIJK", "COURTRAI"),
+        "OOSTENDE": ("OOSTENDE", "OSTENDE"),
+        "TOURNAI": ("TOURNAI", "DOORNIK"),
+        "MOLENBEEK": ("MOLENBEEK SAINT JEAN", "SINT JANS MOLENBEEK", "MOLENBEEK"),
+        "SCHAERBEEK": ("SCHAERBEEK", "SCHAARBEEK"),
+        "SAINT_JOSSE": ("SAINT JOSSE TEN NOODE", "SINT JOOST TEN NODE", "SAINT JOSSE"),
+        "IXELLES": ("IXELLES", "ELSENE"),
+        "SAINT_GILLES": ("SAINT GILLES", "SINT GILLIS"),
+        "UCCLE": ("UCCLE", "UKKEL"),
+    },
+    "NL": {
+        "DEN_HAAG": ("DEN HAAG", "S GRAVENHAGE", "LA HAYE", "THE HAGUE", "LA HAYA"),
+        "LEIDEN": ("LEIDEN", "LEYDE"),
+    },
     # Spain: Catalan, Galician and Basque names beside the Castilian ones, and what French speakers write.
-    "LLEIDA": ("LLEIDA", "LERIDA"),
-    "GIRONA": ("GIRONA", "GERONA"),
-    "A_CORUNA": ("A CORUNA", "LA CORUNA"),
-    "OURENSE": ("OURENSE", "ORENSE"),
-    "ALICANTE": ("ALICANTE", "ALACANT"),
-    "SAN_SEBASTIAN": ("DONOSTIA", "SAN SEBASTIAN", "DONOSTIA SAN SEBASTIAN"),
-    "BILBAO": ("BILBAO", "BILBO"),
-    "BARCELONA": ("BARCELONA", "BARCELONE"),
-    "SEVILLA": ("SEVILLA", "SEVILLE"),
-    "ZARAGOZA": ("ZARAGOZA", "SARAGOSSE"),
-    "CORDOBA": ("CORDOBA", "CORDOUE"),
-    "TARRAGONA": ("TARRAGONA", "TARRAGONE"),
-    "MURCIA": ("MURCIA", "MURCIE"),
+    "ES": {
+        "LLEIDA": ("LLEIDA", "LERIDA"),
+        "GIRONA": ("GIRONA", "GERONA"),
+        "A_CORUNA": ("A CORUNA", "LA CORUNA"),
+        "OURENSE": ("OURENSE", "ORENSE"),
+        "ALICANTE": ("ALICANTE", "ALACANT"),
+        "SAN_SEBASTIAN": ("DONOSTIA", "SAN SEBASTIAN", "DONOSTIA SAN SEBASTIAN"),
+        "BILBAO": ("BILBAO", "BILBO"),
+        "BARCELONA": ("BARCELONA", "BARCELONE"),
+        "SEVILLA": ("SEVILLA", "SEVILLE"),
+        "ZARAGOZA": ("ZARAGOZA", "SARAGOSSE"),
+        "CORDOBA": ("CORDOBA", "CORDOUE"),
+        "TARRAGONA": ("TARRAGONA", "TARRAGONE"),
+        "MURCIA": ("MURCIA", "MURCIE"),
+    },
     # Elsewhere in Europe, the local name and the French, English or Spanish one.
-    "LONDON": ("LONDON", "LONDRES"),
-    "MILANO": ("MILANO", "MILAN"),
-    "ROMA": ("ROMA", "ROME"),
-    "TORINO": ("TORINO", "TURIN"),
-    "NAPOLI": ("NAPOLI", "NAPLES"),
-    "GENOVA": ("GENOVA", "GENES", "GENOA"),
-    "VENEZIA": ("VENEZIA", "VENISE", "VENICE"),
-    "MUNCHEN": ("MUNCHEN", "MUENCHEN", "MUNICH"),
-    "KOLN": ("KOLN", "KOELN", "COLOGNE"),
-    "GENEVE": ("GENEVE", "GENF", "GENEVA", "GINEBRA"),
+    "GB": {"LONDON": ("LONDON", "LONDRES")},
+    "IT": {
+        "MILANO": ("MILANO", "MILAN"),
+        "ROMA": ("ROMA", "ROME"),
+        "TORINO": ("TORINO", "TURIN"),
+        "NAPOLI": ("NAPOLI", "NAPLES"),
+        "GENOVA": ("GENOVA", "GENES", "GENOA"),
+        "VENEZIA": ("VENEZIA", "VENISE", "VENICE"),
+    },
+    "DE": {
+        "MUNCHEN": ("MUNCHEN", "MUENCHEN", "MUNICH"),
+        "KOLN": ("KOLN", "KOELN", "COLOGNE"),
+    },
+    "CH": {"GENEVE": ("GENEVE", "GENF", "GENEVA", "GINEBRA")},
 }  # fmt: skip
+HOST_CITY_NAMES: dict[str, tuple[str, ...]] = {
+    code: names for cities in _HOST_CITY_NAMES_BY_COUNTRY.values() for code, names in cities.items()
+}
 """Cities of the countries where clients live abroad, each under the names its records use: the local language,
 the other official language, and the French, English or Spanish exonym. A name that is also another town (Valence
 is Valencia in French and a town of the Drôme; Bergen is Mons in Dutch and a Dutch town) is left out."""
@@ -167,6 +180,17 @@ def standardise_city(raw: str) -> str | None:
     if not words:
         return None
     return _find_city(words) or "_".join(words)
+
+
+_COUNTRY_OF_CITY: dict[str, str] = {
+    **{code: "MA" for code in CITY_ALIASES},
+    **{code: country for country, cities in _HOST_CITY_NAMES_BY_COUNTRY.items() for code in cities},
+}
+
+
+def country_of_city(code: str) -> str | None:
+    """The country (ISO 3166 code) of a canonical city code, when the hub knows the city."""
+    return _COUNTRY_OF_CITY.get(code)
 
 
 @lru_cache(maxsize=4096)

@@ -91,6 +91,26 @@ def test_organization_levels(change: dict[str, Any], comparison: str, level: int
     assert _levels(COMPANY, {**COMPANY, **change}, "organization")[comparison] == level
 
 
+BRUSSELS_SHOP = {"party_type": "organization", "company_name": "BOUZID BOUCHERIE SRL", "city": "Bruxelles"}
+
+
+@pytest.mark.parametrize(("left", "right", "level"), [
+    # A company in Belgium: one record gives its city in French, another only its Belgian phone.
+    (BRUSSELS_SHOP, {**BRUSSELS_SHOP, "city": None, "phone": "0032 481 72 32 91"}, "same"),
+    (BRUSSELS_SHOP, {**BRUSSELS_SHOP, "city": "Luik"}, "same"),
+    (BRUSSELS_SHOP, {**BRUSSELS_SHOP, "city": "Lleida"}, "different"),
+    (BRUSSELS_SHOP, COMPANY, "different"),  # a Moroccan city
+    # A Moroccan mobile says nothing of the country: clients abroad keep theirs. A city the hub does not know neither.
+    (BRUSSELS_SHOP, {**BRUSSELS_SHOP, "city": None, "phone": "0661500657"}, "missing"),
+    (BRUSSELS_SHOP, {**BRUSSELS_SHOP, "city": "Bordeaux"}, "missing"),
+])
+def test_a_company_is_placed_in_its_country_by_its_city_or_its_phone(
+        left: dict[str, Any], right: dict[str, Any], level: str) -> None:
+    country = next(c for c in ORGANIZATION_COMPARISONS if c.name == "country")
+    found = _levels(left, right, "organization")["country"]
+    assert ("missing", *country.levels)[found] == level
+
+
 @pytest.mark.parametrize(("left", "right", "level", "fact"), [
     ("07/03/1984", "07/03/1948", 2, "two adjacent digits of the year typed in the wrong order"),
     ("12/05/1984", "21/05/1984", 2, "the two digits of the day typed in the wrong order"),

@@ -8,6 +8,7 @@ from stdnum.ma import ice as stdnum_ice
 
 from matching.identifiers import (
     OTHER_ID_TYPE,
+    host_country_of_phone,
     parse_ice,
     parse_identity_document,
     parse_phone,
@@ -210,6 +211,11 @@ def test_rc_number_and_the_court_written_beside_it(raw: str, number: str | None,
 )
 def test_phone_is_e164_with_its_kind(raw: str, phone: Phone | None) -> None:
     assert parse_phone(raw) == phone
+
+
+def test_a_phone_of_a_host_country_names_it() -> None:
+    assert [host_country_of_phone(number) for number in ("+32481723291", "+33612345678", "+212661500657",
+                                                         "+351912345678")] == ["BE", "FR", None, None]
 
 
 def test_moroccan_fast_path_agrees_with_phonenumbers() -> None:

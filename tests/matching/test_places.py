@@ -5,6 +5,7 @@ import pytest
 from matching.places import (
     CITY_ALIASES,
     HOST_CITY_NAMES,
+    country_of_city,
     find_postal_code,
     is_moroccan_postal_code,
     parse_address,
@@ -96,6 +97,11 @@ def test_every_name_of_a_city_abroad_reads_as_that_city() -> None:
     misread = {name: standardise_city(name) for code, names in HOST_CITY_NAMES.items() for name in names
                if standardise_city(name) != code}
     assert misread == {}
+
+
+def test_a_known_city_names_its_country() -> None:
+    assert [country_of_city(code) for code in ("MECHELEN", "LLEIDA", "CASABLANCA", "BORDEAUX")] == [
+        "BE", "ES", "MA", None]
 
 
 def test_a_town_sharing_an_exonym_keeps_its_own_name() -> None:
