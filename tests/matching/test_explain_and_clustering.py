@@ -152,3 +152,15 @@ def test_a_household_postcode_and_town_of_birth_count_once() -> None:
     # A town of birth that differs still counts against.
     assert weight["elsewhere"]["birth_place"] < 0 and elsewhere.weight < postcode_only.weight
     assert both.weight == pytest.approx(sum(item.weight for item in both.evidence), abs=0.01)
+
+
+def test_the_occupation_and_the_town_of_birth_of_a_thin_record_are_evidence() -> None:
+    # A record with neither id nor phone nor birth date: what the person does and where they were born still count.
+    known = {"party_type": "person", "first_name": "Louis", "last_name": "Moreau", "postal_code": "44000",
+             "birth_place": "Nantes", "occupation": "Boulanger"}
+    features = _features(known, {**known, "postal_code": None}, {**known, "postal_code": None, "occupation": "Notaire"},
+                         {**known, "postal_code": None, "birth_place": "Brest"})
+    model = _persons_model()
+    same, other_trade, other_town = (explain_pair(model, features, 0, other) for other in (1, 2, 3))
+    assert {item.comparison: item.level for item in same.evidence}["occupation"] == "exact"
+    assert same.weight > other_trade.weight and same.weight > other_town.weight
