@@ -22,8 +22,9 @@ at the hub's match threshold. Splink reads the hub's standardised values (`stand
 names, E.164 phones split into mobiles and landlines, ISO birth dates, compact ids, ICE, court-qualified RC number,
 company names without legal form) with rule-detected placeholders already blanked; it does not get the hub's
 phonetic name keys nor its frequency-based placeholder detection, which are part of the hub's matching itself.
-Splink's time includes that standardisation, as the hub's does; DuckDB uses every core, the hub two processes
-where it standardises. Both are scored over the same records: those the hub stored (it rejects invalid lines).
+Splink's time includes that standardisation, as the hub's does; DuckDB uses every core, the hub worker processes
+where it standardises and in survivorship. Both are scored over the same records: those the hub stored (it rejects
+invalid lines).
 """
 
 from __future__ import annotations
