@@ -20,11 +20,11 @@ from pathlib import Path
 from benchmarks.bench_ingest import PYTHON, ROOT, fresh_database, run_measured
 
 
-def synthetic_feed(records: int, folder: Path) -> tuple[Path, Path]:
+def synthetic_feed(records: int, folder: Path, seed: int = 1) -> tuple[Path, Path]:
     """The seeded feed of that size and its truth (generated once, then reused from the folder)."""
-    feed, truth = folder / f"feed_{records}.jsonl.gz", folder / f"truth_{records}.csv"
+    feed, truth = folder / f"feed_{records}_seed{seed}.jsonl.gz", folder / f"truth_{records}_seed{seed}.csv"
     if not feed.exists() or not truth.exists():
-        subprocess.run([PYTHON, "-m", "benchmarks.synthetic", "--records", str(records), "--seed", "1",
+        subprocess.run([PYTHON, "-m", "benchmarks.synthetic", "--records", str(records), "--seed", str(seed),
                         "--out", str(feed), "--truth", str(truth)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return feed, truth
 

@@ -1,41 +1,57 @@
-"""The hub's batch pipeline next to Splink 5 (DuckDB backend) on the same synthetic Moroccan feed, in one run.
+"""The hub's whole batch pipeline next to Splink 5 (DuckDB backend) on the same synthetic Moroccan feed, in one run.
 
     python3 -m venv /tmp/peers-venv && /tmp/peers-venv/bin/pip install -r requirements-bench.txt
-    /tmp/peers-venv/bin/python -m benchmarks.compare_peers --records 50000 [--seed 11]
+    /tmp/peers-venv/bin/python -m benchmarks.compare_peers --records 50000 [--seed 11] [--folder DIR]
 
 Splink is a benchmark-only dependency (requirements-bench.txt): the hub never imports it.
 
-Both tools see the same records and neither uses a label: the hub trains its model by EM as in production;
-Splink follows its documented recipe, one linker per party type: the prior from deterministic rules, u by
-random sampling, m by EM over two blocking rules, then predict and connected components at the hub's match
-threshold. Splink reads the hub's standardised values (`standardise_record`: upper-case ASCII names, E.164
-phones split into mobiles and landlines, ISO birth dates, compact ids, ICE, court-qualified RC number, company
-names without legal form) with rule-detected placeholders already blanked; it does not get the hub's phonetic
-name keys nor its frequency-based placeholder detection, which are part of the hub's matching itself.
-Splink's time includes that standardisation, as the hub's does; DuckDB uses every core, the hub one process.
+The feed is written once as .jsonl.gz (`benchmarks.synthetic`, kept in --folder for the next run) and both tools
+start from that file, each in processes of its own, one after the other, so that every peak RSS is the kernel's
+accounting of one tool's process (wait4) and the two never share the machine:
+
+- the hub: `load --no-resolve` then `resolve --full` (trains the model by EM, writes golden records and links,
+  survivorship, movements, audit trail, events, blocking and search indexes) in a fresh PostgreSQL database
+  (MDM_BENCH_POSTGRES_URL), migrated beforehand; its seconds are those two commands', its peak RSS the larger of
+  theirs, its scores those of the links it stored (as `evaluate --truth` computes them);
+- Splink: one process reads the file, standardises the records and clusters them, then writes the clusters; its
+  seconds are that process's, from the file to the clusters.
+
+Neither uses a label. Splink follows its documented recipe, one linker per party type: the prior from
+deterministic rules, u by random sampling, m by EM over two blocking rules, then predict and connected components
+at the hub's match threshold. Splink reads the hub's standardised values (`standardise_record`: upper-case ASCII
+names, E.164 phones split into mobiles and landlines, ISO birth dates, compact ids, ICE, court-qualified RC number,
+company names without legal form) with rule-detected placeholders already blanked; it does not get the hub's
+phonetic name keys nor its frequency-based placeholder detection, which are part of the hub's matching itself.
+Splink's time includes that standardisation, as the hub's does; DuckDB uses every core, the hub worker processes
+where it standardises and in survivorship. Both are scored over the same records: those the hub stored (it rejects
+invalid lines).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import logging
+import os
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+import orjson
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from benchmarks.bench_matching import PARTY_NAMES, report
-from benchmarks.synthetic import generate
+from benchmarks.bench_ingest import PYTHON, fresh_database, run_measured
+from benchmarks.bench_resolve import synthetic_feed
 from matching.evaluate import Evaluation, evaluate_clusters
-from matching.features import ORGANIZATION, PERSON
-from matching.pipeline import resolve_batch
 from matching.settings import shipped_settings
 from matching.standardise import StandardisedRecord, standardise_record
+from mdm.db import make_engine, make_session_factory
+from mdm.link_quality import RecordKey, evaluate_links, read_truth
+from mdm.resolution import current_links
 
 MATCH_PROBABILITY = shipped_settings().match_probability
 
@@ -47,6 +63,7 @@ BIRTH_YEAR = "substr(birth_date, 1, 4)"
 # Random pairs for u: Splink's documentation calls 1e7 "often adequate"; 1e8 moves F1 by under 0.001 here
 # and makes Splink's run several times longer.
 U_MAX_PAIRS = 1e7
+STEP = "step: "  # how the Splink side's process marks its timings among Splink's own messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,65 +190,135 @@ def cluster_with_splink(rows: list[Row], setup: PartySetup, seed: int) -> dict[i
     return {int(row["unique_id"]): str(row["cluster_id"]) for row in clusters.as_record_list()}
 
 
-def run_splink(records: Sequence[Mapping[str, object]], seed: int) -> tuple[dict[int, str], npt.NDArray[np.int8]]:
-    """Splink's clusters (record position -> cluster id) and the party type of each record."""
-    standardised = [standardise_record(record) for record in records]
-    party = np.array([ORGANIZATION if r.party_type == "organization" else PERSON for r in standardised],
-                     dtype=np.int8)
-    persons = [person_row(i, r) for i, r in enumerate(standardised) if party[i] == PERSON]
-    organisations = [organisation_row(i, r) for i, r in enumerate(standardised) if party[i] == ORGANIZATION]
-    cluster = cluster_with_splink(persons, PERSONS, seed)
-    cluster.update(cluster_with_splink(organisations, ORGANISATIONS, seed))
-    return cluster, party
+def splink_side(feed: Path, clusters_path: Path, seed: int) -> None:
+    """Splink from the feed file to clusters, in this process: writes source_system,source_record_id,party_type,
+    cluster_id and prints the seconds of each step."""
+    started = time.perf_counter()
+    keys: list[tuple[str, str, str]] = []
+    persons: list[Row] = []
+    organisations: list[Row] = []
+    with gzip.open(feed, "rb") as lines:
+        for position, line in enumerate(lines):
+            record = orjson.loads(line)
+            standardised = standardise_record(record)
+            party = "organization" if standardised.party_type == "organization" else "person"
+            keys.append((str(record["source_system"]).upper(), str(record["source_record_id"]), party))
+            if party == "organization":
+                organisations.append(organisation_row(position, standardised))
+            else:
+                persons.append(person_row(position, standardised))
+    print(f"{STEP}read and standardise {len(keys):,} records {time.perf_counter() - started:.1f}s", flush=True)
+    cluster: dict[int, str] = {}
+    for name, rows, setup in (("persons", persons, PERSONS), ("organisations", organisations, ORGANISATIONS)):
+        step = time.perf_counter()
+        cluster.update(cluster_with_splink(rows, setup, seed))
+        print(f"{STEP}{name} {len(rows):,} records {time.perf_counter() - step:.1f}s", flush=True)
+    with clusters_path.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(("source_system", "source_record_id", "party_type", "cluster_id"))
+        writer.writerows((*key, cluster[position]) for position, key in enumerate(keys))
 
 
-def evaluate_parties(cluster: Mapping[int, object], party: npt.NDArray[np.int8],
-                     entities: Sequence[str]) -> dict[int, Evaluation]:
-    return {
-        code: evaluate_clusters({i: cluster[i] for i in positions}, {i: entities[i] for i in positions})
-        for code in PARTY_NAMES
-        if (positions := np.flatnonzero(party == code).tolist())
-    }
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One tool's run: seconds per step, the peak RSS of its processes (MB) and its scores per party type."""
+
+    seconds: dict[str, float]
+    peak_rss: float
+    scores: dict[str, Evaluation]
+    notes: list[str]
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
 
 
-def print_table(count: int, seed: int, results: Sequence[tuple[str, dict[int, Evaluation], float]]) -> None:
-    print(f"\n{count:,} synthetic records (seed {seed}); clusters at match probability {MATCH_PROBABILITY};"
-          " pairwise precision / recall / F1")
-    header = "".join(f"  {PARTY_NAMES[code] + ' P / R / F1':<26}" for code in PARTY_NAMES)
-    print(f"{'tool':<8}{header}  {'seconds':>8}")
-    for tool, scores, seconds in results:
-        cells = "".join(
-            f"  {f'{s.pairwise.precision:.4f} / {s.pairwise.recall:.4f} / {s.pairwise.f1:.4f}':<26}"
-            for s in (scores[code] for code in PARTY_NAMES)
-        )
-        print(f"{tool:<8}{cells}  {seconds:>8.1f}")
+def run_hub(feed: Path, truth: dict[RecordKey, str], folder: Path) -> tuple[Measured, set[RecordKey]]:
+    """`load --no-resolve` and `resolve --full` in a fresh PostgreSQL database; also answers the records stored."""
+    with fresh_database("postgresql", folder) as url:
+        env = {**os.environ, "MDM_DATABASE_URL": url}
+        run_measured([PYTHON, "-m", "mdm", "migrate"], env)
+        load_seconds, load_rss, load_output = run_measured(
+            [PYTHON, "-m", "mdm", "load", str(feed), "--no-resolve", "--rejects", str(folder / "rejects.jsonl")],
+            env)
+        resolve_seconds, resolve_rss, resolve_output = run_measured([PYTHON, "-m", "mdm", "resolve", "--full"], env)
+        engine = make_engine(url)
+        try:
+            with make_session_factory(engine)() as session:
+                scores = evaluate_links(session, truth)
+                stored = {(system, record_id) for system, record_id, _ in current_links(session)}
+        finally:
+            engine.dispose()
+    notes = [line.strip() for line in load_output.splitlines() if line.startswith("read ")]
+    notes += [line.strip() for line in resolve_output.strip().splitlines()[-2:]]
+    return Measured({"load": load_seconds, "resolve": resolve_seconds}, max(load_rss, resolve_rss), scores,
+                    notes), stored
+
+
+def run_splink(feed: Path, truth: dict[RecordKey, str], stored: set[RecordKey], folder: Path,
+               seed: int) -> Measured:
+    """The Splink side in a process of its own, scored over the records the hub stored."""
+    clusters_path = folder / "splink_clusters.csv"
+    seconds, rss, output = run_measured(
+        [PYTHON, "-m", "benchmarks.compare_peers", "--splink-side", str(feed), "--clusters", str(clusters_path),
+         "--seed", str(seed)], dict(os.environ))
+    by_party: dict[str, dict[RecordKey, str]] = {"person": {}, "organization": {}}
+    with clusters_path.open(newline="", encoding="utf-8") as source:
+        for row in csv.DictReader(source):
+            key = (row["source_system"], row["source_record_id"])
+            if key in stored:
+                by_party[row["party_type"]][key] = row["cluster_id"]
+    scores = {"all": evaluate_clusters({**by_party["person"], **by_party["organization"]}, truth)}
+    scores.update({label: evaluate_clusters(predicted, truth) for label, predicted in
+                   (("persons", by_party["person"]), ("organisations", by_party["organization"])) if predicted})
+    steps = [line.removeprefix(STEP) for line in output.splitlines() if line.startswith(STEP)]
+    return Measured({"splink": seconds}, rss, scores, steps)
+
+
+def _scores(result: Measured, label: str) -> str:
+    score = result.scores.get(label)
+    if score is None:
+        return f"{'-':<26}"
+    return f"{score.pairwise.precision:.4f} / {score.pairwise.recall:.4f} / {score.pairwise.f1:.4f}"
+
+
+def print_table(records: int, seed: int, hub: Measured, splink: Measured) -> None:
+    persons, organisations = (hub.scores.get(label) for label in ("persons", "organisations"))
+    stored = hub.scores["all"].records
+    print(f"\n{records:,} synthetic records (seed {seed}), one file for both; the hub stored {stored:,} "
+          f"({persons.records if persons else 0:,} persons, {organisations.records if organisations else 0:,} "
+          f"organisations), both scored over those; clusters at match probability {MATCH_PROBABILITY}")
+    print(f"{'':<16}{'seconds':>9}  {'peak RSS':>10}  {'persons P / R / F1':<26}  organisations P / R / F1")
+    for step in ("load", "resolve"):
+        print(f"{'hub ' + step:<16}{hub.seconds[step]:>9.1f}")
+    for label, result in (("hub total", hub), ("splink", splink)):
+        print(f"{label:<16}{result.total:>9.1f}  {result.peak_rss:>7,.0f} MB  {_scores(result, 'persons'):<26}  "
+              f"{_scores(result, 'organisations')}")
+    print(f"{'hub / splink':<16}{hub.total / splink.total:>8.2f}×  {hub.peak_rss / splink.peak_rss:>9.2f}×")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=50_000, help="records of the synthetic feed")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "mdm-bench",
+                        help="where the feed, its truth and the clusters are kept")
+    parser.add_argument("--splink-side", type=Path, metavar="FEED", help=argparse.SUPPRESS)
+    parser.add_argument("--clusters", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.splink_side:  # the Splink side's own process, started by the run below
+        splink_side(args.splink_side, args.clusters, args.seed)
+        return
 
-    records, entities = [], []
-    for generated in generate(args.records, args.seed):
-        records.append(generated.record)
-        entities.append(generated.entity_id)
-
-    started = time.perf_counter()
-    resolution = resolve_batch(records)
-    hub_seconds = time.perf_counter() - started
-    report(f"Hub (seed {args.seed})", resolution, entities, hub_seconds)
-    hub_cluster = dict(enumerate(resolution.cluster.tolist()))
-
-    started = time.perf_counter()
-    splink_cluster, party = run_splink(records, args.seed)
-    splink_seconds = time.perf_counter() - started
-
-    print_table(args.records, args.seed, [
-        ("hub", evaluate_parties(hub_cluster, resolution.features.party, entities), hub_seconds),
-        ("splink", evaluate_parties(splink_cluster, party, entities), splink_seconds),
-    ])
+    args.folder.mkdir(parents=True, exist_ok=True)
+    feed, truth_path = synthetic_feed(args.records, args.folder, args.seed)
+    truth = read_truth(truth_path)
+    print(f"{args.records:,} records (seed {args.seed}): {feed}", flush=True)
+    hub, stored = run_hub(feed, truth, args.folder)
+    print("hub:\n    " + "\n    ".join(hub.notes), flush=True)
+    splink = run_splink(feed, truth, stored, args.folder, args.seed)
+    print("splink:\n    " + "\n    ".join(splink.notes), flush=True)
+    print_table(args.records, args.seed, hub, splink)
 
 
 if __name__ == "__main__":
