@@ -283,9 +283,8 @@ def _host_country_number(raw: str) -> phonenumbers.PhoneNumber | None:
 
 def _dialled_abroad(raw: str) -> phonenumbers.PhoneNumber | None:
     """A number written with its country code (after + or 00, or a host country's without the +) and a possible length
-    for that country, but outside
-    the ranges the library knows: what the client wrote (a newer range, an overseas number under its country's
-    code), still comparable as typed."""
+    for that country, but outside the ranges the library knows: what the client wrote (a newer range, an overseas
+    number under its country's code), still comparable as typed."""
     digits = _NOT_DIGIT.sub("", raw)
     international = raw.lstrip().startswith("+") or digits.startswith("00")
     if not international and not (digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13):
