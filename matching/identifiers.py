@@ -151,7 +151,8 @@ _MOROCCO_COUNTRY_CODE = "212"
 # 04…) is read there, and one written with the country code but without its + (33612345678) too.
 HOST_COUNTRIES = ("FR", "ES", "BE", "NL", "IT", "DE", "GB")
 _HOST_COUNTRY_CODES = tuple(str(phonenumbers.country_code_for_region(region)) for region in HOST_COUNTRIES)
-_HOST_COUNTRY_OF_PREFIX = {f"+{code}": region for code, region in zip(_HOST_COUNTRY_CODES, HOST_COUNTRIES, strict=True)}
+_HOST_COUNTRY_PREFIXES = tuple((f"+{code}", region) for code, region in zip(_HOST_COUNTRY_CODES, HOST_COUNTRIES,
+                                                                           strict=True))
 # A part of a phone field with fewer digits is a piece of one number (Belgian 0473/01 84 97), not a number.
 _FEWEST_DIGITS_OF_A_NUMBER = 6
 
@@ -217,7 +218,7 @@ _NOT_DIGIT = re.compile(r"\D+")
 def host_country_of_phone(number: str) -> str | None:
     """The host country of a phone in E.164 form, by its country code (+32 -> BE); None for another country's,
     Morocco's included, which clients abroad keep."""
-    return _HOST_COUNTRY_OF_PREFIX.get(number[:3])
+    return next((region for prefix, region in _HOST_COUNTRY_PREFIXES if number.startswith(prefix)), None)
 
 
 def split_phone_numbers(raw: str) -> list[str]:
@@ -231,10 +232,20 @@ def split_phone_numbers(raw: str) -> list[str]:
     return parts
 
 
+def _dialled_internationally(raw: str, digits: str) -> bool:
+    """Whether a number (its raw text and its digits) is written with an international prefix: + or 00."""
+    return raw.lstrip().startswith("+") or digits.startswith("00")
+
+
+def _host_code_without_plus(digits: str) -> bool:
+    """Whether the digits read as a host country's code and a number, its + left out (33612345678)."""
+    return digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13
+
+
 def _read_moroccan_national_number(raw: str) -> str | None:
     """Return the 9-digit Moroccan national number of a raw phone, or None when not a Moroccan form."""
     digits = _NOT_DIGIT.sub("", raw)
-    if raw.lstrip().startswith("+") or digits.startswith("00"):
+    if _dialled_internationally(raw, digits):
         digits = digits.removeprefix("00")
         if not digits.startswith(_MOROCCO_COUNTRY_CODE):
             return None
@@ -269,9 +280,9 @@ def _host_country_number(raw: str) -> phonenumbers.PhoneNumber | None:
     or its own notation for a mobile (a client abroad gives their own mobile; a junk number read as some country's
     landline or VoIP line would be evidence of nothing)."""
     digits = _NOT_DIGIT.sub("", raw)
-    if raw.lstrip().startswith("+") or digits.startswith("00"):
+    if _dialled_internationally(raw, digits):
         return None
-    if digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13:
+    if _host_code_without_plus(digits):
         return _valid_number(f"+{digits}", "ZZ")
     if digits.startswith("0"):  # a single trunk 0: 00 is an international prefix, refused above
         for region in HOST_COUNTRIES:
@@ -286,8 +297,7 @@ def _dialled_abroad(raw: str) -> phonenumbers.PhoneNumber | None:
     for that country, but outside the ranges the library knows: what the client wrote (a newer range, an overseas
     number under its country's code), still comparable as typed."""
     digits = _NOT_DIGIT.sub("", raw)
-    international = raw.lstrip().startswith("+") or digits.startswith("00")
-    if not international and not (digits.startswith(_HOST_COUNTRY_CODES) and 11 <= len(digits) <= 13):
+    if not (_dialled_internationally(raw, digits) or _host_code_without_plus(digits)):
         return None
     try:
         parsed = phonenumbers.parse(f"+{digits.removeprefix('00')}", "ZZ")
@@ -312,7 +322,8 @@ def parse_phone(raw: str) -> Phone | None:
     """Return the phone in E.164 form with its kind (mobile, fixed, other), or None when not a number.
 
     A Moroccan number outside the allocated ranges keeps the kind its first digit gives, marked as
-    not allocated; a foreign number must be valid for the library.
+    not allocated; a foreign number must be valid for the library, or written with its country code and of a
+    possible length for that country (kept as ``other``, not allocated).
     """
     national = _read_moroccan_national_number(raw)
     if national is None:
