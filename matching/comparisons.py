@@ -193,21 +193,24 @@ def _name_levels(features: FeatureTable, left: Positions, right: Positions) -> L
     single = _closest_single_name(features, left, right, unlike & ~sounds & (given == None)) >= 0.9  # noqa: E711
     # A record that gives one name only agrees with every member of that family: weaker evidence than two full
     # names of which one agrees, and not the same (siblings, a father and his son, disagree that way).
-    partial = _one_name_only(features, left) | _one_name_only(features, right)
     return _levels(present, [equal, score >= 92, score >= 80, sounds, given == VARIANT, given == INITIALS,
-                             single & partial, single])
+                             single & _one_name_only(features, left, right), single])
 
 
-def _one_name_only(features: FeatureTable, positions: Positions) -> npt.NDArray[np.bool_]:
-    """Records that give a first name or a family name but not both (a one-word name when it is all in one field)."""
-    first_missing = features.codes["first_name"][positions] == MISSING
-    family_missing = features.codes["family_name"][positions] == MISSING
-    names = features.vocabulary["name"]
-    codes = features.codes["name"][positions]
-    one_word = np.array([" " not in name for name in names] or [False], dtype=bool)
-    single_word = (codes != MISSING) & one_word[np.maximum(codes, 0)]
-    result: npt.NDArray[np.bool_] = (first_missing != family_missing) | (first_missing & family_missing & single_word)
-    return result
+def _one_name_only(features: FeatureTable, left: Positions, right: Positions) -> npt.NDArray[np.bool_]:
+    """Pairs where a record gives a first name or a family name but not both (a one-word name when it is all in
+    one field)."""
+    one_word = np.array([" " not in name for name in features.vocabulary["name"]] or [False], dtype=bool)
+    first, family, names = features.codes["first_name"], features.codes["family_name"], features.codes["name"]
+
+    def gives_one(positions: Positions) -> npt.NDArray[np.bool_]:
+        first_missing, family_missing = first[positions] == MISSING, family[positions] == MISSING
+        single_word = (names[positions] != MISSING) & one_word[np.maximum(names[positions], 0)]
+        result: npt.NDArray[np.bool_] = (first_missing != family_missing) | (
+            first_missing & family_missing & single_word)
+        return result
+
+    return gives_one(left) | gives_one(right)
 
 
 def _date_parts(features: FeatureTable, feature: str, positions: Positions) -> npt.NDArray[np.int64]:
