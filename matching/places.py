@@ -148,12 +148,11 @@ HOST_CITY_NAMES: dict[str, tuple[str, ...]] = {
 the other official language, and the French, English or Spanish exonym. A name that is also another town (Valence
 is Valencia in French and a town of the Drôme; Bergen is Mons in Dutch and a Dutch town) is left out."""
 
+_CITY_NAMES: dict[str, tuple[str, ...]] = {**CITY_ALIASES, **HOST_CITY_NAMES}
 _CITY_OF_KEY: dict[str, str] = {
-    transliteration_key(alias.replace(" ", "")): code
-    for table in (CITY_ALIASES, HOST_CITY_NAMES) for code, aliases in table.items() for alias in aliases
+    transliteration_key(alias.replace(" ", "")): code for code, aliases in _CITY_NAMES.items() for alias in aliases
 }
-_LONGEST_ALIAS = max(len(alias.split()) for table in (CITY_ALIASES, HOST_CITY_NAMES)
-                     for aliases in table.values() for alias in aliases)
+_LONGEST_ALIAS = max(len(alias.split()) for aliases in _CITY_NAMES.values() for alias in aliases)
 _LETTER_WORD = re.compile(r"[A-Z]+")
 
 COURT_WORDS: frozenset[str] = frozenset(
