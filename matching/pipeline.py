@@ -115,14 +115,15 @@ def resolve_batch(
     # A given model brings the placeholders found when it was trained, so every path blanks the same values.
     features = build_features(columns, overused=model.overused if model is not None else None,
                               caps=settings.sharing_caps)
+    del columns  # the features hold what is needed of them
     lap("features")
     pairs_per_rule: dict[str, int] = {}
     candidates = candidate_pairs(features, settings.blocking_rules, report=pairs_per_rule.__setitem__)
     lap("block")
-    compared = compare_by_party(features, candidates, settings)
+    compared = compare_by_party(features, candidates, settings, workers)
     lap("compare")
     if model is None:
-        model = train_model(features, candidates, settings, compared=compared)
+        model = train_model(features, candidates, settings, compared=compared, workers=workers)
         lap("train")
     scored = score_pairs(model, features, candidates, compared)
     lap("score")
