@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matching.distinct import distinct
 from matching.findings import Finding, rule_findings
 from matching.given_names import given_name_root, given_name_units
 from matching.identifiers import host_country_of_phone
@@ -215,7 +216,7 @@ def find_overused_values(columns: Mapping[str, Column], caps: Mapping[str, int])
             continue
         codes, uniques = columns[feature][0].astype(np.int64), columns[feature][1]
         present = (codes != MISSING) & (name_codes != MISSING)
-        pairs = np.unique(codes[present] * (name_codes.max() + 2) + name_codes[present])
+        pairs = distinct(codes[present] * (name_codes.max() + 2) + name_codes[present])
         distinct_names = np.bincount(pairs // (name_codes.max() + 2), minlength=len(uniques))
         overused.update((feature, str(uniques[code])) for code in np.flatnonzero(distinct_names > cap))
     for group in SHARED_VALUE_GROUPS:

@@ -15,6 +15,7 @@ import orjson
 from matching.blocking import candidate_pairs
 from matching.clustering import Clustering, cluster_records
 from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
+from matching.distinct import distinct
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
 from matching.settings import MatchSettings, shipped_settings
@@ -42,7 +43,7 @@ class BatchResolution:
 
     def records_with_possible_pairs(self) -> int:
         possible = self.scored.pairs[self.scored.bands == POSSIBLE]
-        return len(np.unique(possible)) if len(possible) else 0
+        return len(distinct(possible)) if len(possible) else 0
 
 
 def _standardise_chunk(window: BirthDateWindow, extra_fields: tuple[str, ...], chunk: list[RawInput]) -> FeatureColumns:
