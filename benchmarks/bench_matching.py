@@ -39,6 +39,7 @@ from benchmarks.abroad import generate_abroad
 from benchmarks.register import generate_register
 from benchmarks.synthetic import generate
 from matching.blocking import candidate_pairs
+from matching.distinct import distinct
 from matching.evaluate import evaluate_clusters
 from matching.features import ORGANIZATION, PERSON
 from matching.model import POSSIBLE
@@ -88,7 +89,7 @@ def febrl_records(frame: pd.DataFrame, source: str) -> tuple[list[dict[str, obje
 
 def encode(pairs: Codes, size: int) -> Codes:
     """One integer per pair (left < right), so pair sets are sorted 1-D arrays."""
-    return np.unique(pairs[:, 0] * size + pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
+    return distinct(pairs[:, 0] * size + pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
 
 
 def true_pair_codes(entities: Sequence[str]) -> Codes:
@@ -139,9 +140,9 @@ def report(title: str, resolution: BatchResolution, entities: Sequence[str], ela
     components = true_candidate_components(size, found)
     possible = resolution.scored.pairs[resolution.scored.bands == POSSIBLE]
     touched = np.zeros(size, dtype=bool)
-    touched[np.unique(possible)] = True
+    touched[distinct(possible)] = True
     asked = np.zeros(size, dtype=bool)
-    asked[np.unique(queued_pairs(resolution))] = True
+    asked[distinct(queued_pairs(resolution))] = True
     rows = []
     for party, name in PARTY_NAMES.items():
         positions = np.flatnonzero(resolution.features.party == party)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from matching.distinct import distinct
 from matching.features import MISSING, Codes, FeatureTable
 
 Pairs = npt.NDArray[np.int64]  # shape (n, 2), left < right
@@ -115,7 +116,7 @@ def pairs_sharing_key(keys: Codes, cap: int) -> Pairs:
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
     chunks: list[Pairs] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= cap)]):
+    for size in distinct(sizes[(sizes >= 2) & (sizes <= cap)]):
         block_starts = starts[sizes == size]
         left, right = np.triu_indices(int(size), k=1)
         members = order[block_starts[:, None] + np.arange(size)[None, :]]
@@ -149,5 +150,5 @@ def candidate_pairs(
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     # One integer per pair makes de-duplication a 1-D unique, far cheaper than unique rows.
-    encoded = np.unique(np.concatenate(found) @ np.array([features.size, 1], dtype=np.int64))
+    encoded = distinct(np.concatenate(found) @ np.array([features.size, 1], dtype=np.int64))
     return np.stack([encoded // features.size, encoded % features.size], axis=1)

@@ -50,8 +50,14 @@ class Clustering:
 class _Clusters:
     def __init__(self, features: FeatureTable) -> None:
         self.features = features
-        self.parent = np.arange(features.size, dtype=np.int64)
-        self.size = np.ones(features.size, dtype=np.int64)
+        # Python lists: the merge loop reads them a few million times, one item at a time.
+        self.parent = list(range(features.size))
+        self.size = [1] * features.size
+        # Whether a cluster holds any identifier that can refuse a merge (most do not: their merges need no check).
+        holds = np.zeros(features.size, dtype=bool)
+        for name in (*EXCLUSIVE_IDENTIFIERS, TWINS_ID):
+            holds |= features.codes[name] != MISSING
+        self.holds_identifiers: list[bool] = holds.tolist()
         # Identifier sets of merged clusters only; a singleton's are read from the features when needed.
         self.identifiers: dict[int, dict[str, set[str]]] = {}
         # Records holding each national id, of merged clusters only, for the same reason.
@@ -59,11 +65,12 @@ class _Clusters:
         self.cannot_link: dict[int, set[int]] = {}
 
     def find(self, position: int) -> int:
+        parent = self.parent
         root = position
-        while self.parent[root] != root:
-            root = int(self.parent[root])
-        while self.parent[position] != root:
-            self.parent[position], position = root, int(self.parent[position])
+        while parent[root] != root:
+            root = parent[root]
+        while parent[position] != root:
+            parent[position], position = root, parent[position]
         return root
 
     def _identifiers(self, root: int) -> dict[str, set[str]]:
@@ -97,6 +104,8 @@ class _Clusters:
     def conflict(self, a: int, b: int) -> str | None:
         if b in self.cannot_link.get(a, ()):
             return CANNOT_LINK
+        if not (self.holds_identifiers[a] and self.holds_identifiers[b]):
+            return None
         ids_a, ids_b = self._identifiers(a), self._identifiers(b)
         for name in EXCLUSIVE_IDENTIFIERS:
             for kind, values_a in _by_kind(ids_a.get(name, set())).items():
@@ -110,6 +119,19 @@ class _Clusters:
     def union(self, a: int, b: int) -> None:
         if self.size[a] < self.size[b]:
             a, b = b, a
+        if self.holds_identifiers[b]:
+            self._merge_identifiers(a, b)
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        for other in self.cannot_link.pop(b, set()):
+            self.cannot_link.setdefault(a, set()).add(other)
+            partners = self.cannot_link.setdefault(other, set())
+            partners.discard(b)
+            partners.add(a)
+
+    def _merge_identifiers(self, a: int, b: int) -> None:
+        """Root ``a`` takes ``b``'s identifiers and national id holders."""
+        self.holds_identifiers[a] = True
         merged = self._identifiers(a)
         for name, values in self._identifiers(b).items():
             merged.setdefault(name, set()).update(values)
@@ -120,13 +142,6 @@ class _Clusters:
             holders.setdefault(value, []).extend(positions)
         self.holders.pop(b, None)
         self.holders[a] = holders
-        self.parent[b] = a
-        self.size[a] += self.size[b]
-        for other in self.cannot_link.pop(b, set()):
-            self.cannot_link.setdefault(a, set()).add(other)
-            partners = self.cannot_link.setdefault(other, set())
-            partners.discard(b)
-            partners.add(a)
 
 
 def _by_kind(values: set[str]) -> dict[str, set[str]]:
@@ -160,8 +175,9 @@ def cluster_records(
         root_a, root_b = clusters.find(a), clusters.find(b)
         if root_a != root_b and clusters.conflict(root_a, root_b) != CANNOT_LINK:
             clusters.union(root_a, root_b)
-    for index in np.argsort(-weights, kind="stable"):
-        a, b = int(edges[index, 0]), int(edges[index, 1])
+    order = np.argsort(-weights, kind="stable")
+    for a, b, weight in zip(edges[order, 0].tolist(), edges[order, 1].tolist(), weights[order].tolist(),
+                            strict=True):
         root_a, root_b = clusters.find(a), clusters.find(b)
         if root_a == root_b:
             continue
@@ -169,6 +185,6 @@ def cluster_records(
         if reason is None:
             clusters.union(root_a, root_b)
         else:
-            refused.append(RefusedEdge(a, b, float(weights[index]), reason))
+            refused.append(RefusedEdge(a, b, weight, reason))
     roots = np.fromiter((clusters.find(p) for p in range(features.size)), dtype=np.int64, count=features.size)
     return Clustering(roots, refused)

@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from matching.features import MISSING, FeatureTable
+from matching.forked import split_over_processes
 from matching.given_names import INITIALS, VARIANT, compare_given_names
 from matching.identifiers import consecutive_numbers
 from matching.names import could_be_one_given_name
@@ -407,10 +408,23 @@ KINDS: dict[str, ComparisonKind] = {
 }
 
 
+# Below this many pairs, comparing in one process is cheaper than forking workers (an online write compares ~100).
+PARALLEL_MIN_PAIRS = 100_000
+
+
 def compare_pairs(
-    features: FeatureTable, comparisons: tuple[Comparison, ...], left: Positions, right: Positions,
+    features: FeatureTable, comparisons: tuple[Comparison, ...], left: Positions, right: Positions, workers: int = 1,
 ) -> Levels:
-    """The comparison vectors of the pairs: one row per pair, one column per comparison."""
+    """The comparison vectors of the pairs: one row per pair, one column per comparison. A pair's levels depend on
+    its two records only, so the pairs can be compared in parts by ``workers`` processes."""
     if len(left) == 0:
         return np.zeros((0, len(comparisons)), dtype=np.int8)
-    return np.stack([comparison.compute(features, left, right) for comparison in comparisons], axis=1)
+    parts = split_over_processes(_compare_part, (features, comparisons, left, right), len(left), workers,
+                                 PARALLEL_MIN_PAIRS)
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _compare_part(features: FeatureTable, comparisons: tuple[Comparison, ...], left: Positions, right: Positions,
+                  start: int, stop: int) -> Levels:
+    return np.stack([comparison.compute(features, left[start:stop], right[start:stop])
+                     for comparison in comparisons], axis=1)

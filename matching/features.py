@@ -11,11 +11,13 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matching.distinct import distinct
 from matching.findings import Finding, rule_findings
 from matching.given_names import given_name_root, given_name_units
 from matching.identifiers import host_country_of_phone
@@ -191,28 +193,30 @@ class FeatureTable:
         return None if code == MISSING else str(self.vocabulary[feature][code])
 
 
-def _factorize(values: Sequence[str | None]) -> tuple[Codes, npt.NDArray[np.object_]]:
+# Codes (-1: missing) into the distinct values, in order of appearance.
+Column = tuple[npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.object_]]
+
+
+def _factorize(values: Sequence[str | None] | npt.NDArray[np.object_]) -> Column:
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def find_overused_values(
-    values: Mapping[str, Sequence[str | None]], names: Sequence[str | None], caps: Mapping[str, int],
-) -> frozenset[tuple[str, str]]:
+def find_overused_values(columns: Mapping[str, Column], caps: Mapping[str, int]) -> frozenset[tuple[str, str]]:
     """(feature, value) pairs carried by more different names than the feature's cap allows.
 
     Names stand in for clients, and one client's records carry a few spellings (typos, a changed first name), hence
     caps (the match settings' ``placeholder_sharing_caps``) above the handful of clients a household or an office
     really shares a value with; placeholders are shared by dozens. Above the cap the value is junk for every record
     that carries it."""
-    name_codes, _ = _factorize(names)
+    name_codes = columns["name"][0].astype(np.int64)  # a product of two codes does not fit in 32 bits
     overused: set[tuple[str, str]] = set()
     for feature, cap in caps.items():
-        if feature not in values:
+        if feature not in columns:
             continue
-        codes, uniques = _factorize(values[feature])
+        codes, uniques = columns[feature][0].astype(np.int64), columns[feature][1]
         present = (codes != MISSING) & (name_codes != MISSING)
-        pairs = np.unique(codes[present] * (name_codes.max() + 2) + name_codes[present])
+        pairs = distinct(codes[present] * (name_codes.max() + 2) + name_codes[present])
         distinct_names = np.bincount(pairs // (name_codes.max() + 2), minlength=len(uniques))
         overused.update((feature, str(uniques[code])) for code in np.flatnonzero(distinct_names > cap))
     for group in SHARED_VALUE_GROUPS:
@@ -230,26 +234,54 @@ def _overused_by_feature(overused: frozenset[tuple[str, str]]) -> dict[str, froz
     return {feature: frozenset(values) for feature, values in grouped.items()}
 
 
-def _blank(values: list[str | None], junk: frozenset[str]) -> tuple[list[str | None], list[int]]:
-    """The values with the junk ones blanked, and the positions blanked."""
-    if not junk:
-        return values, []
-    blanked = [position for position, value in enumerate(values) if value in junk]
-    if not blanked:
-        return values, []
-    cleaned = list(values)
-    for position in blanked:
-        cleaned[position] = None
-    return cleaned, blanked
+def _blank(column: Column, junk: frozenset[str]) -> tuple[Column, list[int]]:
+    """The column with its junk values blanked (codes -1; the values stay among the distinct ones, unused), and the
+    positions blanked."""
+    codes, uniques = column
+    junk_codes = [code for code, value in enumerate(uniques) if value in junk] if junk else []
+    if not junk_codes:
+        return column, []
+    blanked = np.flatnonzero(np.isin(codes, junk_codes))
+    cleaned = codes.copy()
+    cleaned[blanked] = MISSING
+    return (cleaned, uniques), blanked.tolist()
+
+
+def _joint_codes(columns: Sequence[Column]) -> tuple[list[Codes], npt.NDArray[np.object_]]:
+    """Codes of several columns in one code space: their values numbered in order of appearance, the first column
+    read whole before the next (as if the columns were one), values no record uses left out."""
+    used_codes = []
+    for codes, uniques in columns:
+        used = np.zeros(len(uniques) + 1, dtype=bool)
+        used[codes] = True  # a missing value's -1 marks the extra last slot
+        used_codes.append(np.flatnonzero(used[:-1]))
+    joint, vocabulary = _factorize(np.concatenate([uniques[used] for (_, uniques), used in zip(columns, used_codes,
+                                                                                               strict=True)]))
+    recoded, offset = [], 0
+    for (codes, uniques), used in zip(columns, used_codes, strict=True):
+        remap = np.full(len(uniques) + 1, MISSING, dtype=np.int64)
+        remap[used] = joint[offset:offset + len(used)]
+        recoded.append(remap[codes])
+        offset += len(used)
+    return recoded, vocabulary
+
+
+def _narrow(column: Column) -> Column:
+    # Held for a whole batch, a million records' 60 columns: half the memory in 32 bits, which number any batch.
+    codes, uniques = column
+    return codes.astype(np.int32), uniques
 
 
 @dataclass(slots=True)
 class FeatureColumns:
-    """The raw feature values of a batch, column by column: cheap to build in pieces and to concatenate."""
+    """The feature values of a batch, column by column: per feature, codes into its distinct values (-1: missing).
+
+    Built in pieces (chunks standardised by workers, each coding its own values) and joined on first read. Each
+    distinct value is one string, however many records hold it: a million records' columns stay small."""
 
     party: list[int] = field(default_factory=list)
-    # The coded features, then the extra fields the match settings read from the payload.
-    values: dict[str, list[str | None]] = field(default_factory=lambda: {name: [] for name in CODED_FEATURES})
+    # The coded features, then the extra fields the match settings read from the payload: the parts of each.
+    parts: dict[str, list[Column]] = field(default_factory=lambda: {name: [] for name in CODED_FEATURES})
     findings: list[tuple[Finding, ...]] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -258,8 +290,32 @@ class FeatureColumns:
     def extend(self, other: FeatureColumns) -> None:
         self.party.extend(other.party)
         self.findings.extend(other.findings)
-        for name, column in other.values.items():
-            self.values.setdefault(name, []).extend(column)
+        for name, parts in other.parts.items():
+            self.parts.setdefault(name, []).extend(parts)
+
+    def column(self, name: str) -> Column:
+        """The feature's codes over every record, and its distinct values in order of first appearance."""
+        parts = self.parts[name]
+        if len(parts) != 1:
+            all_uniques = np.concatenate([uniques for _, uniques in parts]) if parts else np.zeros(0, dtype=object)
+            # Each part numbers its values in order of appearance, so the parts' values in turn are in that order.
+            global_codes, uniques = _factorize(all_uniques)
+            recoded, offset = [], 0
+            for codes, part_uniques in parts:
+                remap = np.append(global_codes[offset:offset + len(part_uniques)], MISSING)
+                recoded.append(remap[codes])
+                offset += len(part_uniques)
+            parts[:] = [_narrow((np.concatenate(recoded) if recoded else np.zeros(0, dtype=np.int64), uniques))]
+        return parts[0]
+
+    @classmethod
+    def of_values(cls, party: list[int], values: Mapping[str, Sequence[str | None]],
+                  findings: list[tuple[Finding, ...]]) -> FeatureColumns:
+        return cls(party, {name: [_narrow(_factorize(column))] for name, column in values.items()}, findings)
+
+    def values(self, name: str) -> list[str | None]:
+        codes, uniques = self.column(name)
+        return [None if code == MISSING else str(uniques[code]) for code in codes.tolist()]
 
 
 def extract_columns(records: Sequence[StandardisedRecord], extra_fields: tuple[str, ...] = ()) -> FeatureColumns:
@@ -267,11 +323,8 @@ def extract_columns(records: Sequence[StandardisedRecord], extra_fields: tuple[s
     values = {name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()}
     for name in extra_fields:
         values[name] = [dict(record.extra).get(name) for record in records]
-    return FeatureColumns(
-        party=[ORGANIZATION if record.party_type == "organization" else PERSON for record in records],
-        values=values,
-        findings=[rule_findings(record) for record in records],
-    )
+    return FeatureColumns.of_values([ORGANIZATION if record.party_type == "organization" else PERSON
+                                     for record in records], values, [rule_findings(record) for record in records])
 
 
 def build_features(
@@ -284,26 +337,35 @@ def build_features(
     are coded and kept as text like the standard features."""
     columns = records if isinstance(records, FeatureColumns) else extract_columns(records)
     size = len(columns)
-    raw = columns.values
+    raw = {name: columns.column(name) for name in columns.parts}
     if overused is None:
         if caps is None:
             raise ValueError("features of a batch need either the placeholders of a model or the sharing caps")
-        overused = find_overused_values(raw, raw["name"], caps)
+        overused = find_overused_values(raw, caps)
     junk = _overused_by_feature(overused)
-    cleaned: dict[str, list[str | None]] = {}
+    cleaned: dict[str, Column] = {}
     blanked: dict[str, tuple[list[int], list[str]]] = {}
-    for name, values in raw.items():
-        cleaned[name], positions = _blank(values, junk.get(name, frozenset()))
+    for name, column in raw.items():
+        cleaned[name], positions = _blank(column, junk.get(name, frozenset()))
         if positions:
-            blanked[name] = (positions, [str(values[position]) for position in positions])
+            raw_codes, uniques = column
+            blanked[name] = (positions, [str(uniques[code]) for code in raw_codes[positions]])
     codes: dict[str, Codes] = {}
     vocabulary: dict[str, npt.NDArray[np.object_]] = {}
     extra = tuple(name for name in raw if name not in CODED_FEATURES)
     for group in CODE_SPACES + tuple((name,) for name in extra):
-        joint, uniques = _factorize([value for name in group for value in cleaned[name]])
-        for index, name in enumerate(group):
-            codes[name] = joint[index * size:(index + 1) * size]
+        recoded, uniques = _joint_codes([cleaned[name] for name in group])
+        for name, group_codes in zip(group, recoded, strict=True):
+            codes[name] = group_codes
             vocabulary[name] = uniques
-    texts = {name: np.asarray(cleaned[name], dtype=object) for name in TEXT_FEATURES + extra}
+    texts = {name: _texts(codes[name], vocabulary[name]) for name in TEXT_FEATURES + extra}
     party = np.asarray(columns.party, dtype=np.int8)
     return FeatureTable(size, party, codes, texts, vocabulary, overused, columns.findings, blanked)
+
+
+def _texts(codes: Codes, vocabulary: npt.NDArray[np.object_]) -> Texts:
+    """Each record's value (None when missing): the vocabulary's strings, shared by the records that hold them."""
+    texts = np.full(len(codes), None, dtype=object)
+    present = codes != MISSING
+    texts[present] = vocabulary[codes[present]]
+    return texts

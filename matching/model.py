@@ -119,7 +119,7 @@ class PartyLevels:
 
 
 def compare_by_party(features: FeatureTable, pairs: npt.NDArray[np.int64], settings: MatchSettings,
-                     ) -> dict[int, PartyLevels]:
+                     workers: int = 1) -> dict[int, PartyLevels]:
     """Comparison vectors of every pair whose two records have the same party type, per party type."""
     compared: dict[int, PartyLevels] = {}
     if len(pairs) == 0:
@@ -127,7 +127,8 @@ def compare_by_party(features: FeatureTable, pairs: npt.NDArray[np.int64], setti
     left_party, right_party = features.party[pairs[:, 0]], features.party[pairs[:, 1]]
     for party, comparisons in settings.comparisons.items():
         rows = np.flatnonzero((left_party == party) & (right_party == party))
-        compared[party] = PartyLevels(rows, compare_pairs(features, comparisons, pairs[rows, 0], pairs[rows, 1]))
+        compared[party] = PartyLevels(rows, compare_pairs(features, comparisons, pairs[rows, 0], pairs[rows, 1],
+                                                           workers))
     return compared
 
 
@@ -162,10 +163,10 @@ def _term_frequencies(features: FeatureTable, feature: str, positions: npt.NDArr
 
 def train_model(
     features: FeatureTable, candidates: npt.NDArray[np.int64], settings: MatchSettings, seed: int = 0,
-    random_pairs: int = RANDOM_PAIRS, compared: dict[int, PartyLevels] | None = None,
+    random_pairs: int = RANDOM_PAIRS, compared: dict[int, PartyLevels] | None = None, workers: int = 1,
 ) -> MatchModel:
     """Estimate every party type's parameters from unlabelled records and their candidate pairs."""
-    compared = compared if compared is not None else compare_by_party(features, candidates, settings)
+    compared = compared if compared is not None else compare_by_party(features, candidates, settings, workers)
     parties: dict[int, PartyModel] = {}
     for party, comparisons in settings.comparisons.items():
         positions = np.flatnonzero(features.party == party).astype(np.int64)
@@ -173,7 +174,8 @@ def train_model(
             continue
         counts = [comparison.level_count for comparison in comparisons]
         sample = _random_pairs(positions, random_pairs, seed + party)
-        frequencies = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1]), counts)
+        frequencies = level_frequencies(compare_pairs(features, comparisons, sample[:, 0], sample[:, 1], workers),
+                                        counts)
         levels = compared[party].levels
         population = len(positions) * (len(positions) - 1) / 2
         shared = frozenset(k for k, comparison in enumerate(comparisons) if comparison.shared_by_households)

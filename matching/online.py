@@ -13,6 +13,7 @@ import numpy as np
 
 from matching.blocking import record_keys
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
+from matching.findings import Finding
 from matching.model import MatchModel, ScoredPairs, score_pairs
 from matching.standardise import standardise_record
 
@@ -31,33 +32,35 @@ class RecordIndex:
 
     def __init__(self, model: MatchModel) -> None:
         self.model = model
-        self.columns = FeatureColumns()
+        self.party: list[int] = []
+        self.values: list[dict[str, str | None]] = []
+        self.findings: list[tuple[Finding, ...]] = []
         self.positions_by_key: dict[str, list[int]] = {}
 
     def __len__(self) -> int:
-        return len(self.columns)
+        return len(self.values)
 
-    def _values(self, columns: FeatureColumns, position: int) -> dict[str, str | None]:
+    def _keys(self, party: int, values: Mapping[str, str | None]) -> dict[str, int]:
         blanked = self.model.overused
-        return {
-            name: None if (name, column[position]) in blanked else column[position]
-            for name, column in columns.values.items()
-        }
+        unblanked = {name: None if (name, value) in blanked else value for name, value in values.items()}
+        return record_keys(party, unblanked, self.model.settings.blocking_rules)
 
     def add(self, columns: FeatureColumns) -> None:
         """Index records (their feature columns, e.g. from ``standardise_columns`` with the model's extra fields)."""
-        start = len(self.columns)
+        by_name = {name: columns.values(name) for name in columns.parts}
         for offset in range(len(columns)):
-            values = self._values(columns, offset)
-            for key in record_keys(columns.party[offset], values, self.model.settings.blocking_rules):
-                self.positions_by_key.setdefault(key, []).append(start + offset)
-        self.columns.extend(columns)
+            values = {name: column[offset] for name, column in by_name.items()}
+            for key in self._keys(columns.party[offset], values):
+                self.positions_by_key.setdefault(key, []).append(len(self.values))
+            self.party.append(columns.party[offset])
+            self.values.append(values)
+            self.findings.append(columns.findings[offset])
 
     def candidates(self, columns: FeatureColumns) -> list[int]:
         """Positions sharing a blocking key with the single record of ``columns`` (oversized blocks skipped)."""
         found: set[int] = set()
-        rules = self.model.settings.blocking_rules
-        for key, cap in record_keys(columns.party[0], self._values(columns, 0), rules).items():
+        values = {name: columns.values(name)[0] for name in columns.parts}
+        for key, cap in self._keys(columns.party[0], values).items():
             positions = self.positions_by_key.get(key, ())
             if len(positions) < cap:
                 found.update(positions)
@@ -68,11 +71,10 @@ class RecordIndex:
         extra_fields = self.model.settings.extra_fields
         new = extract_columns([standardise_record(raw, extra_fields=extra_fields)], extra_fields)
         candidates = self.candidates(new)
-        table = FeatureColumns(
-            party=new.party + [self.columns.party[p] for p in candidates],
-            values={name: new.values[name] + [self.columns.values[name][p] for p in candidates]
-                    for name in new.values},
-            findings=new.findings + [self.columns.findings[p] for p in candidates],
+        table = FeatureColumns.of_values(
+            party=new.party + [self.party[p] for p in candidates],
+            values={name: new.values(name) + [self.values[p][name] for p in candidates] for name in new.parts},
+            findings=new.findings + [self.findings[p] for p in candidates],
         )
         features = build_features(table, overused=self.model.overused)
         pairs = np.array([[0, k] for k in range(1, len(candidates) + 1)], dtype=np.int64).reshape(-1, 2)

@@ -15,6 +15,7 @@ import orjson
 from matching.blocking import candidate_pairs
 from matching.clustering import Clustering, cluster_records
 from matching.dates import DEFAULT_BIRTH_DATE_WINDOW, BirthDateWindow
+from matching.distinct import distinct
 from matching.features import FeatureColumns, FeatureTable, build_features, extract_columns
 from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_party, score_pairs, train_model
 from matching.settings import MatchSettings, shipped_settings
@@ -42,7 +43,7 @@ class BatchResolution:
 
     def records_with_possible_pairs(self) -> int:
         possible = self.scored.pairs[self.scored.bands == POSSIBLE]
-        return len(np.unique(possible)) if len(possible) else 0
+        return len(distinct(possible)) if len(possible) else 0
 
 
 def _standardise_chunk(window: BirthDateWindow, extra_fields: tuple[str, ...], chunk: list[RawInput]) -> FeatureColumns:
@@ -115,14 +116,15 @@ def resolve_batch(
     # A given model brings the placeholders found when it was trained, so every path blanks the same values.
     features = build_features(columns, overused=model.overused if model is not None else None,
                               caps=settings.sharing_caps)
+    del columns  # the features hold what is needed of them
     lap("features")
     pairs_per_rule: dict[str, int] = {}
     candidates = candidate_pairs(features, settings.blocking_rules, report=pairs_per_rule.__setitem__)
     lap("block")
-    compared = compare_by_party(features, candidates, settings)
+    compared = compare_by_party(features, candidates, settings, workers)
     lap("compare")
     if model is None:
-        model = train_model(features, candidates, settings, compared=compared)
+        model = train_model(features, candidates, settings, compared=compared, workers=workers)
         lap("train")
     scored = score_pairs(model, features, candidates, compared)
     lap("score")

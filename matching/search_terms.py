@@ -18,6 +18,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from matching.distinct import distinct
 from matching.features import MISSING, ORGANIZATION, PERSON, FeatureTable
 from matching.identifiers import OTHER_ID_TYPE, REGISTRY_LABEL_WORDS, compact_identifier, standardise_id_type
 from matching.junk import is_placeholder_document_number
@@ -110,7 +111,7 @@ def name_words(features: FeatureTable) -> set[str]:
     for feature, party, prefix in WORD_TERMS:
         if prefix != NAME_WORD:
             continue
-        codes = np.unique(features.codes[feature][_present(features, feature, party)])
+        codes = distinct(features.codes[feature][_present(features, feature, party)])
         vocabulary = features.vocabulary[feature]
         found.update(chain.from_iterable(str(vocabulary[code]).split() for code in codes.tolist()))
     return found

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from matching.blocking import BlockingRule, key_texts
+from matching.distinct import distinct
 from matching.features import FeatureTable, build_features
 from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
@@ -717,7 +718,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         | {current[record_id] for record_id, _ in applied.changed if record_id in current}
         | {current[record_id] for record_id in retracted if record_id in current}
     ))
-    possible = {record_ids[int(p)] for p in np.unique(resolution.scored.pairs[resolution.scored.bands == POSSIBLE])}
+    possible = {record_ids[int(p)] for p in distinct(resolution.scored.pairs[resolution.scored.bands == POSSIBLE])}
     outcome: dict[int, RecordResolution] = {}
     for record_id in changed_ids:
         if record_id in retracted:

@@ -1,0 +1,82 @@
+"""Feature tables built from records standardised in chunks, by several workers, are the table of the whole batch
+read at once, and comparisons split over processes give every pair the levels it gets in one process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from benchmarks.synthetic import generate
+from matching import comparisons, pipeline
+from matching.features import CODE_SPACES, MISSING, FeatureTable, build_features, extract_columns
+from matching.model import compare_by_party
+from matching.pipeline import standardise_columns
+from matching.settings import shipped_settings
+from matching.standardise import standardise_record
+
+SETTINGS = shipped_settings()
+# Caps low enough that values shared by a household or an office are blanked as placeholders, in a small feed.
+CAPS = {feature: 1 for feature in SETTINGS.sharing_caps}
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    return [generated.record for generated in generate(2500, seed=7)]
+
+
+def _whole(records: list[dict[str, Any]]) -> FeatureTable:
+    extra = SETTINGS.extra_fields
+    return build_features(extract_columns([standardise_record(record, extra_fields=extra) for record in records],
+                                          extra), caps=CAPS)
+
+
+def test_chunked_columns_give_the_features_of_the_whole_batch(records: list[dict[str, Any]],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _whole(records)
+    monkeypatch.setattr(pipeline, "CHUNK_SIZE", 300)  # 9 parts, each coding its own values, joined in the end
+    for workers in (1, 2):
+        chunked = build_features(standardise_columns(records, workers, extra_fields=SETTINGS.extra_fields),
+                                 caps=CAPS)
+        assert set(chunked.codes) == set(whole.codes)
+        for name in whole.codes:
+            assert np.array_equal(chunked.codes[name], whole.codes[name]), name
+            assert chunked.vocabulary[name].tolist() == whole.vocabulary[name].tolist(), name
+        for name in whole.texts:
+            assert chunked.texts[name].tolist() == whole.texts[name].tolist(), name
+        assert chunked.findings == whole.findings
+        assert chunked.blanked == whole.blanked
+        assert chunked.overused == whole.overused
+
+
+def test_codes_name_each_records_value_in_order_of_first_appearance(records: list[dict[str, Any]]) -> None:
+    extra = SETTINGS.extra_fields
+    columns = extract_columns([standardise_record(record, extra_fields=extra) for record in records], extra)
+    features = build_features(columns, caps=CAPS)
+    assert features.blanked, "values shared by two names are blanked"
+    for group in CODE_SPACES:
+        expected: dict[str, int] = {}
+        for name in group:
+            blanked = set(features.blanked.get(name, ([], []))[0])
+            values = [None if position in blanked else value for position, value in enumerate(columns.values(name))]
+            codes = [MISSING if value is None else expected.setdefault(value, len(expected)) for value in values]
+            assert features.codes[name].tolist() == codes, name
+        for name in group:
+            assert features.vocabulary[name].tolist() == list(expected), name
+
+
+def test_comparisons_split_over_processes_give_the_same_levels(records: list[dict[str, Any]],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    features = _whole(records)
+    rng = np.random.default_rng(3)
+    pairs = np.unique(np.sort(rng.integers(0, len(records), size=(6000, 2)), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    alone = compare_by_party(features, pairs, SETTINGS)
+    monkeypatch.setattr(comparisons, "PARALLEL_MIN_PAIRS", 0)
+    split = compare_by_party(features, pairs, SETTINGS, workers=2)
+    assert set(split) == set(alone) == {0, 1}
+    for party, levels in alone.items():
+        assert np.array_equal(split[party].rows, levels.rows)
+        assert np.array_equal(split[party].levels, levels.levels)
+        assert (levels.levels > 1).any(), "some pairs disagree, so the levels tell something"
