@@ -33,6 +33,7 @@ from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
 from mdm.db import (
     bulk_insert,
+    bulk_insert_blocks,
     bulk_insert_columns,
     empty_table,
     indexes_set_aside,
@@ -485,11 +486,14 @@ def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids:
     """Replace the whole blocking index by the keys of these records (positions of ``features``) by these rules."""
     empty_table(session, _key_table)
     ids = np.asarray(record_ids, dtype=np.int64)
-    with indexes_set_aside(session, _key_table):
-        for rule in rules:  # one rule at a time keeps a million records' keys out of memory at once
-            positions, keys = key_texts(features, (rule,))
-            bulk_insert_columns(session, _key_table, {"record_id": ids[positions].tolist(), "key": keys})
 
+    def rule_blocks() -> Iterator[list[list[Any]]]:  # one rule at a time keeps a million records' keys out of memory
+        for rule in rules:
+            positions, keys = key_texts(features, (rule,))
+            yield [ids[positions].tolist(), keys]
+
+    with indexes_set_aside(session, _key_table, primary_key=True):
+        bulk_insert_blocks(session, _key_table, ["record_id", "key"], rule_blocks())
 
 
 def _unlink_from_inactive(session: Session, record_ids: set[int], now: datetime) -> None:
