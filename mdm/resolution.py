@@ -250,11 +250,10 @@ def _apply_clusters(
     assignment, created, merged, split = _reconcile(clusters, record_ids, current, claims)
     restored = _restore_claimed(session, created, now) if claims is not None else set()
     created -= restored
-    bulk_insert(session, _golden_table, [
-        {"id": golden_id, "party_type": party_types[members[0]], "status": ACTIVE, "merged_into": None,
-         "created_at": now, "updated_at": now}
-        for golden_id, members in assignment.items() if golden_id in created
-    ])
+    new_ids = [golden_id for golden_id in assignment if golden_id in created]
+    bulk_insert_columns(session, _golden_table, {
+        "id": new_ids, "party_type": [party_types[assignment[golden_id][0]] for golden_id in new_ids],
+        "status": [ACTIVE] * len(new_ids), "created_at": [now] * len(new_ids), "updated_at": [now] * len(new_ids)})
     merged_into, retired = _retire(session, current, assignment, record_ids, now)
     changed = [
         (record_ids[position], golden_id)
@@ -264,11 +263,11 @@ def _apply_clusters(
     _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
     position_of = {record_id: position for position, record_id in enumerate(record_ids)}
     probabilities = {record_id: strongest[position_of[record_id]] for record_id, _ in changed}
-    bulk_insert(session, _link_table, [
-        {"record_id": record_id, "golden_id": golden_id, "model_version": resolution.model.version,
-         "probability": probabilities[record_id], "cause": cause, "valid_from": now, "valid_to": None}
-        for record_id, golden_id in changed
-    ])
+    bulk_insert_columns(session, _link_table, {
+        "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
+        "model_version": [resolution.model.version] * len(changed),
+        "probability": [probabilities[record_id] for record_id, _ in changed], "cause": [cause] * len(changed),
+        "valid_from": [now] * len(changed)})
     relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
                             + [(record_id, current.get(record_id), None) for record_id in retracted]))
     touched = {golden for _, before, after in relinked for golden in (before, after) if golden is not None}
