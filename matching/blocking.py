@@ -69,27 +69,29 @@ def record_keys(party: int, values: Mapping[str, str | None], rules: tuple[Block
 def key_texts(features: FeatureTable, rules: tuple[BlockingRule, ...]) -> tuple[npt.NDArray[np.int64], list[str]]:
     """Every record's blocking keys as text, the same strings ``record_keys`` gives one record: (positions, keys).
 
-    This is what a persisted key index stores, so a record arriving later finds its candidates by key."""
+    This is what a persisted key index stores, so a record arriving later finds its candidates by key. Each key
+    is one ``str.format`` of the values of the records that have all of them: no per-record Python loop."""
     positions: list[npt.NDArray[np.int64]] = []
     texts: list[str] = []
-    birth_dates = features.texts["birth_date"]
+    birth_years: npt.NDArray[np.object_] | None = None
     for rule_name, party, on in ((rule.name, rule.party, on) for rule in rules for on in _expansions(rule)):
         valid = features.party == party
-        parts: list[npt.NDArray[np.object_]] = []
+        parts: list[tuple[npt.NDArray[np.object_], npt.NDArray[np.int64] | None]] = []  # (values, codes)
         for name in on:
             if name == BIRTH_YEAR:
-                column = np.array([t[:4] if t else None for t in birth_dates], dtype=object)
-                valid &= column != None  # noqa: E711 - element-wise comparison on an object array
+                if birth_years is None:  # read once for every rule that blocks on it
+                    birth_years = np.array([t[:4] if t else None for t in features.texts["birth_date"]],
+                                           dtype=object)
+                valid &= birth_years != None  # noqa: E711 - element-wise comparison on an object array
+                parts.append((birth_years, None))
             else:
-                codes = features.codes[name]
-                valid &= codes != MISSING
-                column = features.vocabulary[name][np.where(codes == MISSING, 0, codes)] if len(
-                    features.vocabulary[name]) else np.full(features.size, None, dtype=object)
-            parts.append(column)
+                valid &= features.codes[name] != MISSING
+                parts.append((features.vocabulary[name], features.codes[name]))
         where = np.flatnonzero(valid)
         positions.append(where)
-        texts.extend(f"{rule_name}:{'|'.join(values)}" for values in zip(*(part[where] for part in parts),
-                                                                          strict=True))
+        template = f"{rule_name}:" + "|".join(["{}"] * len(on))
+        texts += map(template.format, *((values[where] if codes is None else values[codes[where]]).tolist()
+                                          for values, codes in parts))
     return (np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)), texts
 
 

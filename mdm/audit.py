@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert_columns, json_text
 from mdm.models import AuditChainHead, AuditEvent
 
 SYSTEM_ACTOR = "hub"  # automatic resolution; a steward's decisions carry the steward's user
@@ -83,16 +83,21 @@ def append_events(session: Session, entries: Sequence[AuditEntry], occurred_at: 
     if not entries:
         return
     sequence, previous = lock_chain_head(session)
+    first = sequence + 1
     moment = as_utc(occurred_at).astimezone(UTC)
     stamp = _timestamp(moment)
-    rows = []
-    for entry in entries:
+    hashes = []
+    for entry in entries:  # each hash covers the one before: sequential by nature
         sequence += 1
         previous = _chain_hash(previous, sequence, stamp, entry)
-        rows.append({"sequence": sequence, "occurred_at": moment, "kind": entry.kind, "golden_id": entry.golden_id,
-                     "actor": entry.actor, "cause": entry.cause, "model_version": entry.model_version,
-                     "details": entry.details, "hash": previous})
-    bulk_insert(session, _event_table, rows)
+        hashes.append(previous)
+    bulk_insert_columns(session, _event_table, {
+        "sequence": list(range(first, sequence + 1)), "occurred_at": [moment] * len(entries),
+        "kind": [entry.kind for entry in entries], "golden_id": [entry.golden_id for entry in entries],
+        "actor": [entry.actor for entry in entries], "cause": [json_text(entry.cause) for entry in entries],
+        "model_version": [entry.model_version for entry in entries],
+        "details": [json_text(entry.details) for entry in entries], "hash": hashes,
+    })
     session.execute(update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID)
                     .values(sequence=sequence, hash=previous))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +13,7 @@ import orjson
 import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Engine, Integer, Table, bindparam, create_engine, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -26,6 +27,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's value as the text both backends store it from (what the engines' serializer writes)."""
+    return _dumps(value)
 
 
 def make_engine(url: str) -> Engine:
@@ -108,14 +114,22 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
 _COPY_SPECIALS = ("\\", "\t", "\r", "\n")
 
 
-def _copy_text(values: Sequence[Any]) -> list[str]:
-    """Values as COPY text fields; only a block that holds a special character pays for escaping."""
-    texts = [str(value) for value in values]
+def _copy_field(values: Sequence[Any]) -> list[str]:
+    """Values as COPY text fields (None is NULL); only a block that holds a special character pays for escaping."""
+    texts = list(map(str, values))
     block = "".join(texts)
     if any(special in block for special in _COPY_SPECIALS):
-        return [text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
-                for text in texts]
+        texts = [text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+                 for text in texts]
+    if None in values:
+        texts = ["\\N" if value is None else text for value, text in zip(values, texts, strict=True)]
     return texts
+
+
+def _copy_block(columns: Sequence[Sequence[Any]]) -> str:
+    """Rows given column by column as COPY text lines."""
+    line = "\t".join(["{}"] * len(columns)) + "\n"
+    return "".join(map(line.format, *(_copy_field(values) for values in columns)))
 
 
 def empty_table(session: Session, table: Table) -> None:
@@ -135,38 +149,66 @@ def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
 
 
 @contextmanager
-def indexes_set_aside(session: Session, table: Table) -> Iterator[None]:
+def indexes_set_aside(session: Session, table: Table, primary_key: bool = False) -> Iterator[None]:
     """Drop the table's secondary indexes for a bulk rebuild and create them again after: one sort per index
-    instead of millions of insertions into it (transactional on both backends, so a failure restores them)."""
+    instead of millions of insertions into it (transactional on both backends, so a failure restores them).
+    With ``primary_key``, a PostgreSQL table's primary key too (no foreign key may point at it; SQLite's is the
+    rowid, which costs nothing to fill)."""
     connection = session.connection()
+    constraint = table.primary_key.name if primary_key and connection.dialect.name == "postgresql" else None
     for index in table.indexes:
         index.drop(connection)
+    if constraint:
+        connection.execute(text(f"ALTER TABLE {table.name} DROP CONSTRAINT {constraint}"))
     yield
+    if constraint:
+        columns = ", ".join(column.name for column in table.primary_key.columns)
+        connection.execute(text(f"ALTER TABLE {table.name} ADD CONSTRAINT {constraint} PRIMARY KEY ({columns})"))
     for index in table.indexes:
         index.create(connection)
 
 
 def bulk_insert_columns(session: Session, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Insert many rows given column by column (no row objects: millions of short rows are cheap): COPY text on
-    PostgreSQL, the driver's executemany on SQLite. Values are ints or text, never None."""
+    """Insert many rows given column by column (no row objects: millions of short rows are cheap); values as for
+    ``bulk_insert_blocks``."""
     names = list(columns)
-    if not names or not len(columns[names[0]]):
-        return
+    if names and len(columns[names[0]]):  # nothing to write costs no round trip
+        bulk_insert_blocks(session, table, names, [list(columns.values())], stream=False)
+
+
+def bulk_insert_blocks(session: Session, table: Table, names: Sequence[str],
+                       blocks: Iterable[Sequence[Sequence[Any]]], stream: bool = True) -> None:
+    """Insert rows given block by block, each block column by column in the order of ``names``: one COPY text on
+    PostgreSQL, the driver's executemany per block on SQLite. With ``stream``, a thread sends each block while the
+    next one is built, so PostgreSQL parses and stores rows while Python makes more. Values are what the column
+    stores: ints, floats, text (a JSON column's as JSON text), datetimes, or None."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        quote = connection.dialect.identifier_preparer.quote
-        connection.exec_driver_sql(
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})", list(zip(*columns.values(), strict=True)))
+        dialect = connection.dialect
+        # Datetimes need the column type's converter; JSON arrives as its text, which SQLite stores as it is.
+        converters = [None if isinstance(table.c[name].type, JSON)
+                      else table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        quote = dialect.identifier_preparer.quote
+        statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+                     f"VALUES ({', '.join('?' for _ in names)})")
+        for block in blocks:
+            values = [column if convert is None else [None if v is None else convert(v) for v in column]
+                      for column, convert in zip(block, converters, strict=True)]
+            if values and len(values[0]):
+                connection.exec_driver_sql(statement, list(zip(*values, strict=True)))
         return
     driver_connection = connection.connection.driver_connection
     assert driver_connection is not None
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-    fields = [_copy_text(values) for values in columns.values()]
     try:
-        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write("".join("\t".join(row) + "\n" for row in zip(*fields, strict=True)))
+        with driver_connection.cursor() as cursor:
+            writer = QueuedLibpqWriter(cursor) if stream else None
+            with cursor.copy(statement, writer=writer) as copy:
+                for block in blocks:
+                    if block and len(block[0]):
+                        copy.write(_copy_block(block))
     except psycopg.Error as error:
+        # Same exception family as every other statement, so callers handle one kind of database error.
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 

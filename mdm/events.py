@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from mdm.audit import lock_chain_head
 from mdm.clock import as_utc
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert_columns, json_text
 from mdm.models import OutboxEvent
 
 GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED = "golden.created", "golden.updated", "golden.merged"
@@ -65,10 +65,10 @@ def emit_many(session: Session, events: Sequence[NewEvent], now: datetime) -> No
         raise ValueError(f"unknown event types: {sorted(unknown)}")
     lock_chain_head(session)
     moment = as_utc(now).astimezone(UTC)
-    bulk_insert(session, _outbox_table, [
-        {"type": event.type, "golden_id": event.golden_id, "occurred_at": moment, "payload": event.payload}
-        for event in events
-    ])
+    bulk_insert_columns(session, _outbox_table, {
+        "type": [event.type for event in events], "golden_id": [event.golden_id for event in events],
+        "occurred_at": [moment] * len(events), "payload": [json_text(event.payload) for event in events],
+    })
 
 
 def read_events(session: Session, after: int, limit: int) -> EventPage:

@@ -39,7 +39,7 @@ from matching.search_terms import (
     spelling_variants,
 )
 from matching.standardise import JUNK, PARTY_TYPES, Verdict, read_present_fields
-from mdm.db import bulk_insert, bulk_insert_columns, empty_table, indexes_set_aside
+from mdm.db import bulk_insert_blocks, bulk_insert_columns, empty_table, indexes_set_aside
 from mdm.errors import FieldError, InvalidInput
 from mdm.models import GoldenRecord, RecordLink, SearchNameVariant, SearchTerm, SourceRecord, SourceRecordVersion
 
@@ -66,8 +66,9 @@ def rebuild_search_index(session: Session, features: FeatureTable, record_ids: S
     empty_table(session, _term_table)
     empty_table(session, _variant_table)
     with indexes_set_aside(session, _term_table):
-        _insert_terms(session, features, record_ids)
-    bulk_insert(session, _variant_table, _variant_rows(name_words(features)))
+        _insert_terms(session, features, record_ids, stream=True)
+    variants, words = _variants(name_words(features))
+    bulk_insert_columns(session, _variant_table, {"variant": variants, "word": words})
 
 
 def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids: Sequence[int],
@@ -79,35 +80,45 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
         session.execute(delete(SearchTerm).where(SearchTerm.record_id.in_(ordered[start:start + _CHUNK])))
     if features is None:
         return
-    _insert_terms(session, features, probe_ids)
+    _insert_terms(session, features, probe_ids, stream=False)
     words = sorted(name_words(features))
     known: set[str] = set()
     for start in range(0, len(words), _CHUNK):
         part = words[start:start + _CHUNK]
         known.update(session.scalars(select(SearchNameVariant.word).where(
             SearchNameVariant.variant.in_(part), SearchNameVariant.variant == SearchNameVariant.word)))
-    rows = _variant_rows(set(words) - known)
+    variants, owners = _variants(set(words) - known)
+    rows = [{"variant": variant, "word": word} for variant, word in zip(variants, owners, strict=True)]
     if rows:  # two requests may bring the same new word at once: the second one's rows are already there
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         session.execute(insert(_variant_table).on_conflict_do_nothing(), rows)
 
 
-def _insert_terms(session: Session, features: FeatureTable, record_ids: Sequence[int]) -> None:
-    """Inserted in blocks of about 200,000 rows: one statement for a few records online, bounded memory in batch."""
+def _insert_terms(session: Session, features: FeatureTable, record_ids: Sequence[int], stream: bool) -> None:
+    """One feature's terms at a time: with ``stream`` (a rebuild), each sent while the next is made; else (a few
+    records online) all in one statement."""
     ids = np.asarray(record_ids, dtype=np.int64)
+    blocks = ([ids[positions].tolist(), terms] for positions, terms in record_terms(features))
+    if stream:
+        bulk_insert_blocks(session, _term_table, ["record_id", "term"], blocks)
+        return
     owners: list[int] = []
     texts: list[str] = []
-    for positions, terms in record_terms(features):
-        owners += ids[positions].tolist()
-        texts += terms
-        if len(texts) >= 200_000:
-            bulk_insert_columns(session, _term_table, {"record_id": owners, "term": texts})
-            owners, texts = [], []
+    for block_owners, block_texts in blocks:
+        owners += block_owners
+        texts += block_texts
     bulk_insert_columns(session, _term_table, {"record_id": owners, "term": texts})
 
 
-def _variant_rows(words: Iterable[str]) -> list[dict[str, str]]:
-    return [{"variant": variant, "word": word} for word in sorted(words) for variant in spelling_variants(word)]
+def _variants(words: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(variants, the word of each), word by word in order."""
+    variants: list[str] = []
+    owners: list[str] = []
+    for word in sorted(words):
+        spellings = spelling_variants(word)
+        variants += spellings
+        owners += [word] * len(spellings)
+    return variants, owners
 
 
 # ---------------------------------------------------------------- the query

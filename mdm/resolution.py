@@ -34,6 +34,7 @@ from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
 from mdm.db import (
     bulk_insert,
+    bulk_insert_blocks,
     bulk_insert_columns,
     empty_table,
     indexes_set_aside,
@@ -250,11 +251,10 @@ def _apply_clusters(
     assignment, created, merged, split = _reconcile(clusters, record_ids, current, claims)
     restored = _restore_claimed(session, created, now) if claims is not None else set()
     created -= restored
-    bulk_insert(session, _golden_table, [
-        {"id": golden_id, "party_type": party_types[members[0]], "status": ACTIVE, "merged_into": None,
-         "created_at": now, "updated_at": now}
-        for golden_id, members in assignment.items() if golden_id in created
-    ])
+    new_ids = [golden_id for golden_id in assignment if golden_id in created]
+    bulk_insert_columns(session, _golden_table, {
+        "id": new_ids, "party_type": [party_types[assignment[golden_id][0]] for golden_id in new_ids],
+        "status": [ACTIVE] * len(new_ids), "created_at": [now] * len(new_ids), "updated_at": [now] * len(new_ids)})
     merged_into, retired = _retire(session, current, assignment, record_ids, now)
     changed = [
         (record_ids[position], golden_id)
@@ -264,11 +264,11 @@ def _apply_clusters(
     _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
     position_of = {record_id: position for position, record_id in enumerate(record_ids)}
     probabilities = {record_id: strongest[position_of[record_id]] for record_id, _ in changed}
-    bulk_insert(session, _link_table, [
-        {"record_id": record_id, "golden_id": golden_id, "model_version": resolution.model.version,
-         "probability": probabilities[record_id], "cause": cause, "valid_from": now, "valid_to": None}
-        for record_id, golden_id in changed
-    ])
+    bulk_insert_columns(session, _link_table, {
+        "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
+        "model_version": [resolution.model.version] * len(changed),
+        "probability": [probabilities[record_id] for record_id, _ in changed], "cause": [cause] * len(changed),
+        "valid_from": [now] * len(changed)})
     relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
                             + [(record_id, current.get(record_id), None) for record_id in retracted]))
     touched = {golden for _, before, after in relinked for golden in (before, after) if golden is not None}
@@ -486,11 +486,14 @@ def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids:
     """Replace the whole blocking index by the keys of these records (positions of ``features``) by these rules."""
     empty_table(session, _key_table)
     ids = np.asarray(record_ids, dtype=np.int64)
-    with indexes_set_aside(session, _key_table):
-        for rule in rules:  # one rule at a time keeps a million records' keys out of memory at once
-            positions, keys = key_texts(features, (rule,))
-            bulk_insert_columns(session, _key_table, {"record_id": ids[positions].tolist(), "key": keys})
 
+    def rule_blocks() -> Iterator[list[list[Any]]]:  # one rule at a time keeps a million records' keys out of memory
+        for rule in rules:
+            positions, keys = key_texts(features, (rule,))
+            yield [ids[positions].tolist(), keys]
+
+    with indexes_set_aside(session, _key_table, primary_key=True):
+        bulk_insert_blocks(session, _key_table, ["record_id", "key"], rule_blocks())
 
 
 def _unlink_from_inactive(session: Session, record_ids: set[int], now: datetime) -> None:
