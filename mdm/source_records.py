@@ -84,16 +84,28 @@ def ingest_records(
 
     Runs inside the caller's transaction: the whole batch lands or nothing does.
     """
-    now = now or utc_now()
-    results: list[IngestResult | None] = [None] * len(items)
+    results: list[IngestResult] = []
     accepted: list[tuple[int, IncomingRecord]] = []
     for index, raw in enumerate(items):
         outcome = validate_record(raw, source_systems)
         if isinstance(outcome, list):
-            results[index] = IngestResult(index, REJECTED, *_key_of(raw), errors=tuple(outcome))
+            results.append(IngestResult(index, REJECTED, *_key_of(raw), errors=tuple(outcome)))
         else:
             accepted.append((index, outcome))
+    results += store_records(session, accepted, now, actor)
+    return sorted(results, key=lambda result: result.index)
 
+
+def store_records(
+    session: Session,
+    accepted: Sequence[tuple[int, IncomingRecord]],
+    now: datetime | None = None,
+    actor: str | None = None,
+) -> list[IngestResult]:
+    """Store records that passed validation (each with its index in the caller's batch), in the caller's
+    transaction; answers their results in the order given."""
+    now = now or utc_now()
+    results: list[IngestResult] = []
     heads = _load_heads(session, {record.key for _, record in accepted}, lock=True)
     first_networks: dict[str, str] = {}
     for _, record in accepted:
@@ -107,7 +119,7 @@ def ingest_records(
     for index, record in accepted:
         head = heads.get(record.key)
         if head is not None and not head.is_deleted and head.content_hash == record.content_hash:
-            results[index] = _result(index, UNCHANGED, record, head.version)
+            results.append(_result(index, UNCHANGED, record, head.version))
             continue
         received_at = record.received_at or now
         state = {
@@ -121,7 +133,7 @@ def ingest_records(
                 "current_version": 1, "is_deleted": False, "first_received_at": received_at,
                 "last_received_at": received_at, "updated_at": now,
             }
-            results[index] = _result(index, CREATED, record, 1)
+            results.append(_result(index, CREATED, record, 1))
         else:
             head.version += 1
             head.content_hash, head.is_deleted = record.content_hash, False
@@ -133,7 +145,7 @@ def ingest_records(
                 new_heads[record.key].update(changes)
             else:
                 head_updates[record.key] = changes
-            results[index] = _result(index, UPDATED, record, head.version)
+            results.append(_result(index, UPDATED, record, head.version))
         versions.append((record.key, {
             **state, "version": head.version, "is_tombstone": False, "payload": record.payload,
             "received_at": received_at, "recorded_at": now, "recorded_by": actor,
@@ -146,11 +158,8 @@ def ingest_records(
 
     _write(session, heads, new_heads, head_updates, versions)
     journal_captures(session, captures)
-    return [
-        result if result.status == REJECTED else replace(
-            result, record_id=heads[(str(result.source_system), str(result.source_record_id))].id)
-        for result in results if result is not None
-    ]
+    return [replace(result, record_id=heads[(str(result.source_system), str(result.source_record_id))].id)
+            for result in results]
 
 
 def _write(
