@@ -1,6 +1,6 @@
 """Ingest speed: `load --no-resolve` on SQLite and PostgreSQL, and `POST /records/batch` under gunicorn.
 
-    .venv/bin/python -m benchmarks.bench_ingest [--records 1000000] [--api-records 200000]
+    .venv/bin/python -m benchmarks.bench_ingest [--records 1000000] [--api-records 200000] [--feed FILE]
 
 Prints records/s and peak RSS of each run. PostgreSQL runs in a fresh database created (and dropped) on the
 server named by MDM_BENCH_POSTGRES_URL (default: the local one).
@@ -163,11 +163,13 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--skip-load", action="store_true", help="only measure the API")
     parser.add_argument("--workdir", type=Path, help="keep generated files here (default: a temporary folder)")
+    parser.add_argument("--feed", type=Path, help="load this .jsonl(.gz) file instead of a generated one "
+                                                  "(--records is then its number of lines)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         folder = args.workdir or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
-        path = generate(args.records, folder)
+        path = args.feed or generate(args.records, folder)
         for backend in args.backends.split(",") if not args.skip_load else ():
             bench_load(path, args.records, backend, folder)
         for backend in args.backends.split(","):

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, Any, cast
 
+import orjson
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,12 +23,15 @@ from mdm.db import refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError, MalformedRequest
 from mdm.intake import IntakeResult, take_in
 from mdm.models import SourceRecord, SourceRecordVersion
-from mdm.source_records import REJECTED, IngestResult, ingest_records
+from mdm.source_records import REJECTED, IngestResult, store_records
 from mdm.strict_json import parse_json
+from mdm.validation import IncomingRecord, validate_record
 
 # Each chunk is one transaction: a crash loses at most the chunk in flight, and a re-run of the same
 # file is idempotent (every record already stored answers "unchanged").
 DEFAULT_CHUNK_SIZE = 5000
+# Processes that parse and validate chunks ahead of the one that stores them: the machine's two cores.
+CHECKING_PROCESSES = 2
 
 
 @dataclass(slots=True)
@@ -96,37 +103,153 @@ def load_file(
     summary = LoadSummary()
     stream, raw = _open(path)
     with stream, raw:
-        for chunk in _chunks(_parse_lines(stream), chunk_size):
-            parsed = [line for line in chunk if line.error is None]
-            items = [line.value for line in parsed]
-            results: Sequence[IngestResult | IntakeResult]
-            if online:
-                resolved = run_transaction(sessions, partial(take_in, items=items, source_systems=source_systems,
-                                                                  actor=actor))
-                summary.decisions.update(result.decision for result in resolved if result.decision)
-                results = resolved
-            else:
-                results = run_transaction(sessions, partial(ingest_records, items=items, source_systems=source_systems,
-                                                                 actor=actor))
-            summary.read += len(chunk)
-            for line in chunk:
-                if line.error is not None:
-                    _count_rejection(summary, reject, line, (line.error,))
-            for line, result in zip(parsed, results, strict=True):
-                if result.status == REJECTED:
-                    _count_rejection(summary, reject, line, result.errors)
-                else:
-                    setattr(summary, result.status, getattr(summary, result.status) + 1)
-            progress(raw.tell())
+        if online:
+            _load_online(sessions, stream, raw, source_systems, reject, progress, chunk_size, actor, summary)
+        else:
+            _store_checked(sessions, stream, raw, source_systems, reject, progress, chunk_size, actor, summary)
     with transaction(sessions) as session:
         refresh_statistics(session, [cast(Table, model.__table__) for model in (SourceRecord, SourceRecordVersion)])
     return summary
 
 
+def _load_online(
+    sessions: sessionmaker[Session], stream: IO[bytes], raw: IO[bytes], source_systems: Collection[str],
+    reject: Callable[[int, bytes, tuple[FieldError, ...]], None], progress: Callable[[int], None],
+    chunk_size: int, actor: str, summary: LoadSummary,
+) -> None:
+    for chunk in _chunks(_parse_lines(stream), chunk_size):
+        parsed = [line for line in chunk if line.error is None]
+        results = run_transaction(sessions, partial(take_in, items=[line.value for line in parsed],
+                                                    source_systems=source_systems, actor=actor))
+        summary.decisions.update(result.decision for result in results if result.decision)
+        summary.read += len(chunk)
+        for line in chunk:
+            if line.error is not None:
+                _count_rejection(summary, reject, line.number, line.text, (line.error,))
+        _count_results(summary, reject, [(line.number, line.text) for line in parsed], results)
+        progress(raw.tell())
+
+
+def _store_checked(
+    sessions: sessionmaker[Session], stream: IO[bytes], raw: IO[bytes], source_systems: Collection[str],
+    reject: Callable[[int, bytes, tuple[FieldError, ...]], None], progress: Callable[[int], None],
+    chunk_size: int, actor: str, summary: LoadSummary,
+) -> None:
+    """Worker processes parse and validate the chunks ahead; this one stores each chunk in its turn."""
+    for lines, position, checked in _checked_batches(_batches(stream, raw, chunk_size), frozenset(source_systems)):
+        summary.read += len(lines)
+        accepted: list[tuple[int, IncomingRecord]] = []
+        invalid: list[tuple[int, bytes]] = []
+        errors: list[tuple[FieldError, ...]] = []
+        for (number, text), outcome in zip(lines, checked, strict=True):
+            if isinstance(outcome, _Unreadable):
+                _count_rejection(summary, reject, number, text, (outcome.error,))
+            elif isinstance(outcome, _Invalid):
+                invalid.append((number, text))
+                errors.append(outcome.errors)
+            else:
+                accepted.append((len(accepted), _incoming(outcome, text)))
+        # Rejected as the API rejects: the lines that are no JSON first, then the records that break a rule.
+        for (number, text), broken in zip(invalid, errors, strict=True):
+            _count_rejection(summary, reject, number, text, broken)
+        results = run_transaction(sessions, partial(store_records, accepted=accepted, actor=actor))
+        for result in results:
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+        progress(position)
+
+
+def _batches(stream: IO[bytes], raw: IO[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+    """The file's non-blank lines with their numbers, ``size`` at a time, with the position in the file after."""
+    batch: list[tuple[int, bytes]] = []
+    for number, text in enumerate(stream, start=1):
+        if text.strip():
+            batch.append((number, text))
+            if len(batch) == size:
+                yield batch, raw.tell()
+                batch = []
+    if batch:
+        yield batch, raw.tell()
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """A line that is no strict JSON."""
+
+    error: FieldError
+
+
+@dataclass(frozen=True, slots=True)
+class _Invalid:
+    """A line of JSON that breaks a rule of the record format."""
+
+    errors: tuple[FieldError, ...]
+
+
+# A valid line as a worker sends it back: the fields of its IncomingRecord but the payload, which the storing
+# process parses again from the line (a few microseconds; receiving it as a pickled dict costs more).
+_Checked = tuple[str, str, str, str | None, str | None, datetime | None, str]
+
+
+def _check_lines(source_systems: frozenset[str], lines: list[tuple[int, bytes]],
+                 ) -> list[_Checked | _Unreadable | _Invalid]:
+    checked: list[_Checked | _Unreadable | _Invalid] = []
+    for _, text in lines:
+        try:
+            # The same strict JSON as the API: a line with a duplicate key has no single meaning either.
+            value = parse_json(text)
+        except MalformedRequest as error:
+            checked.append(_Unreadable(error.errors[0]))
+            continue
+        outcome = validate_record(value, source_systems)
+        if isinstance(outcome, list):
+            checked.append(_Invalid(tuple(outcome)))
+        else:
+            checked.append((outcome.source_system, outcome.source_record_id, outcome.party_type,
+                            outcome.product_line, outcome.point_of_sale, outcome.received_at, outcome.content_hash))
+    return checked
+
+
+def _incoming(checked: _Checked, text: bytes) -> IncomingRecord:
+    source_system, source_record_id, party_type, product_line, point_of_sale, received_at, content_hash = checked
+    # The line already passed the strict parse in the worker: orjson alone gives the same value.
+    return IncomingRecord(source_system, source_record_id, party_type, product_line, point_of_sale, received_at,
+                          orjson.loads(text), content_hash, (source_system, source_record_id))
+
+
+def _checked_batches(
+    batches: Iterator[tuple[list[tuple[int, bytes]], int]], source_systems: frozenset[str],
+) -> Iterator[tuple[list[tuple[int, bytes]], int, list[_Checked | _Unreadable | _Invalid]]]:
+    """Each batch with its lines checked, in file order, by a pool of worker processes that keeps a few batches
+    ahead of the caller (never the whole file in memory)."""
+    check = partial(_check_lines, source_systems)
+    with multiprocessing.get_context("fork").Pool(CHECKING_PROCESSES) as pool:
+        pending: deque[tuple[list[tuple[int, bytes]], int, AsyncResult[list[_Checked | _Unreadable | _Invalid]]]]
+        pending = deque()
+        for lines, position in batches:
+            pending.append((lines, position, pool.apply_async(check, (lines,))))
+            if len(pending) > CHECKING_PROCESSES:
+                done, at, result = pending.popleft()
+                yield done, at, result.get()
+        while pending:
+            done, at, result = pending.popleft()
+            yield done, at, result.get()
+
+
+def _count_results(
+    summary: LoadSummary, reject: Callable[[int, bytes, tuple[FieldError, ...]], None],
+    lines: list[tuple[int, bytes]], results: Sequence[IngestResult | IntakeResult],
+) -> None:
+    for (number, text), result in zip(lines, results, strict=True):
+        if result.status == REJECTED:
+            _count_rejection(summary, reject, number, text, result.errors)
+        else:
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+
+
 def _count_rejection(
-    summary: LoadSummary, reject: Callable[[int, bytes, tuple[FieldError, ...]], None], line: _Line,
+    summary: LoadSummary, reject: Callable[[int, bytes, tuple[FieldError, ...]], None], number: int, text: bytes,
     errors: tuple[FieldError, ...],
 ) -> None:
     summary.rejected += 1
     summary.reasons.update((error.field, error.rule) for error in errors)
-    reject(line.number, line.text, errors)
+    reject(number, text, errors)

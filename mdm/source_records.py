@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mdm.capture_journal import CREATION, MODIFICATION, RETRACTION, Capture, journal_captures
 from mdm.clock import as_utc, utc_now
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert, next_ids
 from mdm.errors import FieldError, NotFound
 from mdm.models import PointOfSale, SourceRecord, SourceRecordVersion
 from mdm.points_of_sale import ensure_points_of_sale, network_of
@@ -84,16 +84,29 @@ def ingest_records(
 
     Runs inside the caller's transaction: the whole batch lands or nothing does.
     """
-    now = now or utc_now()
-    results: list[IngestResult | None] = [None] * len(items)
+    results: list[IngestResult] = []
     accepted: list[tuple[int, IncomingRecord]] = []
     for index, raw in enumerate(items):
         outcome = validate_record(raw, source_systems)
         if isinstance(outcome, list):
-            results[index] = IngestResult(index, REJECTED, *_key_of(raw), errors=tuple(outcome))
+            results.append(IngestResult(index, REJECTED, *_key_of(raw), errors=tuple(outcome)))
         else:
             accepted.append((index, outcome))
+    results += store_records(session, accepted, now, actor)
+    return sorted(results, key=lambda result: result.index)
 
+
+def store_records(
+    session: Session,
+    accepted: Sequence[tuple[int, IncomingRecord]],
+    now: datetime | None = None,
+    actor: str | None = None,
+) -> list[IngestResult]:
+    """Store records that passed validation (each with its index in the caller's batch), in the caller's
+    transaction; answers their results in the order given."""
+    now = now or utc_now()
+    # Each record's index, status and version; its result is made once its head has an id.
+    outcomes: list[tuple[int, str, IncomingRecord, int]] = []
     heads = _load_heads(session, {record.key for _, record in accepted}, lock=True)
     first_networks: dict[str, str] = {}
     for _, record in accepted:
@@ -107,7 +120,7 @@ def ingest_records(
     for index, record in accepted:
         head = heads.get(record.key)
         if head is not None and not head.is_deleted and head.content_hash == record.content_hash:
-            results[index] = _result(index, UNCHANGED, record, head.version)
+            outcomes.append((index, UNCHANGED, record, head.version))
             continue
         received_at = record.received_at or now
         state = {
@@ -121,7 +134,7 @@ def ingest_records(
                 "current_version": 1, "is_deleted": False, "first_received_at": received_at,
                 "last_received_at": received_at, "updated_at": now,
             }
-            results[index] = _result(index, CREATED, record, 1)
+            outcomes.append((index, CREATED, record, 1))
         else:
             head.version += 1
             head.content_hash, head.is_deleted = record.content_hash, False
@@ -133,7 +146,7 @@ def ingest_records(
                 new_heads[record.key].update(changes)
             else:
                 head_updates[record.key] = changes
-            results[index] = _result(index, UPDATED, record, head.version)
+            outcomes.append((index, UPDATED, record, head.version))
         versions.append((record.key, {
             **state, "version": head.version, "is_tombstone": False, "payload": record.payload,
             "received_at": received_at, "recorded_at": now, "recorded_by": actor,
@@ -146,11 +159,8 @@ def ingest_records(
 
     _write(session, heads, new_heads, head_updates, versions)
     journal_captures(session, captures)
-    return [
-        result if result.status == REJECTED else replace(
-            result, record_id=heads[(str(result.source_system), str(result.source_record_id))].id)
-        for result in results if result is not None
-    ]
+    return [IngestResult(index, status, record.source_system, record.source_record_id, version,
+                         record_id=heads[record.key].id) for index, status, record, version in outcomes]
 
 
 def _write(
@@ -160,7 +170,13 @@ def _write(
     head_updates: dict[tuple[str, str], dict[str, Any]],
     versions: list[tuple[tuple[str, str], dict[str, Any]]],
 ) -> None:
-    if new_heads:
+    if new_heads and session.get_bind().dialect.name == "postgresql":
+        # Ids drawn from the key's sequence first: the heads go in with their ids, nothing to read back.
+        for (key, row), record_id in zip(new_heads.items(), next_ids(session, _record_table, len(new_heads)),
+                                         strict=True):
+            row["id"] = heads[key].id = record_id
+        bulk_insert(session, _record_table, list(new_heads.values()))
+    elif new_heads:
         # A plain executemany then one read-back is far faster than RETURNING row by row on SQLite.
         bulk_insert(session, _record_table, list(new_heads.values()))
         for key, stored in _load_heads(session, set(new_heads)).items():
@@ -189,10 +205,6 @@ def _key_of(raw: object) -> tuple[str | None, str | None]:
         source_system if isinstance(source_system, str) else None,
         str(source_record_id) if isinstance(source_record_id, (str, int)) else None,
     )
-
-
-def _result(index: int, status: str, record: IncomingRecord, version: int) -> IngestResult:
-    return IngestResult(index, status, record.source_system, record.source_record_id, version)
 
 
 @dataclass(frozen=True, slots=True)
