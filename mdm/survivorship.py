@@ -451,8 +451,10 @@ def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
     eligible = [candidate for candidate in candidates if candidate.reading.quality != JUNK_VALUE]
     if len(eligible) <= 1:
         return Chosen(eligible[0].reading, eligible[0].source, SINGLE) if eligible else None
+    # Duplicates mostly agree: then no candidate has a rival, and frequency sets none apart (all count the same).
+    agreeing = len({candidate.reading.key for candidate in eligible}) == 1
     frequency: Counter[str] = Counter()
-    if FREQUENCY in rule.criteria:
+    if FREQUENCY in rule.criteria and not agreeing:
         # One vote per record and standardised value: a record listing a number twice does not count twice.
         frequency.update(key for _, _, key in {(c.source.source_system, c.source.source_record_id, c.reading.key)
                                                 for c in eligible})
@@ -462,9 +464,9 @@ def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
               for position, (reading, source) in enumerate(eligible)]
     best = min(ranked)
     winner = eligible[best[5]]
-    rival = min((entry for entry in ranked if entry[1] != best[1]), default=None)
-    if rival is None:
+    if agreeing:
         return Chosen(winner.reading, winner.source, AGREEMENT)
+    rival = min(entry for entry in ranked if entry[1] != best[1])
     for position, (mine, theirs) in enumerate(zip(best[0], rival[0], strict=True)):
         if mine != theirs:
             return Chosen(winner.reading, winner.source, VALIDITY if position == 0 else rule.criteria[position - 1])
