@@ -718,14 +718,16 @@ def refresh_portfolios(session: Session, golden_ids: Collection[str]) -> None:
 
 
 def _store_attributes(session: Session, attributes: list[StoredText]) -> None:
-    """Write these golden records' attributes, given as JSON text: on PostgreSQL copied into a temporary table and
-    joined to in one UPDATE, instead of one UPDATE per golden record; on SQLite, whose JSON is that text, with the
-    driver's executemany."""
+    """Write these golden records' attributes, given as JSON text. On PostgreSQL, many are copied into a temporary
+    table and joined to in one UPDATE instead of one UPDATE each; a few (an online request) are updated one by one,
+    which spares the temporary table's creation."""
     if not attributes:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.exec_driver_sql(_UPDATE_ATTRIBUTES_TEXT, [(stored, golden_id) for golden_id, stored in attributes])
+    if connection.dialect.name != "postgresql" or len(attributes) < COPIED_FROM:
+        connection.execute(_UPDATE_ATTRIBUTES_POSTGRESQL if connection.dialect.name == "postgresql"
+                           else _UPDATE_ATTRIBUTES_SQLITE,  # whose JSON is that text
+                           [{"golden_id": golden_id, "attributes": stored} for golden_id, stored in attributes])
         return
     connection.execute(sql_text(f"CREATE TEMPORARY TABLE {_given_attributes.name} (golden_id VARCHAR(32),"
                                 " attributes TEXT) ON COMMIT DROP"))
@@ -737,7 +739,11 @@ def _store_attributes(session: Session, attributes: list[StoredText]) -> None:
     connection.execute(sql_text(f"DROP TABLE {_given_attributes.name}"))
 
 
+COPIED_FROM = 100
+"""How many golden records' attributes make the temporary table worth creating."""
 _given_attributes = Table("golden_attributes_given", MetaData(), Column("golden_id", String),
                           Column("attributes", Text))
 """The temporary table the attributes of a chunk are copied into (not a table of the hub's schema)."""
-_UPDATE_ATTRIBUTES_TEXT = "UPDATE golden_record SET attributes = ? WHERE id = ?"
+_UPDATE_ATTRIBUTES_SQLITE = sql_text("UPDATE golden_record SET attributes = :attributes WHERE id = :golden_id")
+_UPDATE_ATTRIBUTES_POSTGRESQL = sql_text(
+    "UPDATE golden_record SET attributes = CAST(:attributes AS JSONB) WHERE id = :golden_id")

@@ -101,7 +101,8 @@ def test_the_bulk_refresh_stores_what_survive_answers_field_by_field(
         records[-1].update(_ODD_VALUES[position % len(_ODD_VALUES)])  # the client's other records stay sound
     with transaction(sessions) as session:
         ingest_records(session, [g.record for g in generated], DEFAULT_SOURCE_SYSTEMS)
-    monkeypatch.setattr(survivorship, "CHUNK", 40)
+    monkeypatch.setattr(survivorship, "CHUNK", 40)  # the last chunk, smaller, is written without a temporary table
+    monkeypatch.setattr(survivorship, "COPIED_FROM", 40)
     monkeypatch.setattr(survivorship, "WORKERS", 2)
     resolve_all(sessions)
 
