@@ -25,11 +25,13 @@ from functools import lru_cache
 from itertools import groupby
 from multiprocessing.pool import AsyncResult
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
 import orjson
-from sqlalchemy import Table, Text, bindparam, func, select, update
+from sqlalchemy import Column, MetaData, String, Table, Text, any_, bindparam, func, select
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from config import Config
@@ -54,6 +56,7 @@ from matching.standardise import (
 from matching.text import fold_text, split_words
 from mdm.client_portfolio import Holding, PortfolioRows, client_portfolio, read_holding, replace_portfolios
 from mdm.clock import as_utc
+from mdm.db import bulk_insert
 from mdm.models import GoldenRecord, PointOfSale, RecordLink, SourceRecord, SourceRecordVersion
 
 Value = str | dict[str, str | None]
@@ -448,8 +451,10 @@ def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
     eligible = [candidate for candidate in candidates if candidate.reading.quality != JUNK_VALUE]
     if len(eligible) <= 1:
         return Chosen(eligible[0].reading, eligible[0].source, SINGLE) if eligible else None
+    # Duplicates mostly agree: then no candidate has a rival, and frequency sets none apart (all count the same).
+    agreeing = len({candidate.reading.key for candidate in eligible}) == 1
     frequency: Counter[str] = Counter()
-    if FREQUENCY in rule.criteria:
+    if FREQUENCY in rule.criteria and not agreeing:
         # One vote per record and standardised value: a record listing a number twice does not count twice.
         frequency.update(key for _, _, key in {(c.source.source_system, c.source.source_record_id, c.reading.key)
                                                 for c in eligible})
@@ -459,9 +464,9 @@ def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
               for position, (reading, source) in enumerate(eligible)]
     best = min(ranked)
     winner = eligible[best[5]]
-    rival = min((entry for entry in ranked if entry[1] != best[1]), default=None)
-    if rival is None:
+    if agreeing:
         return Chosen(winner.reading, winner.source, AGREEMENT)
+    rival = min(entry for entry in ranked if entry[1] != best[1])
     for position, (mine, theirs) in enumerate(zip(best[0], rival[0], strict=True)):
         if mine != theirs:
             return Chosen(winner.reading, winner.source, VALIDITY if position == 0 else rule.criteria[position - 1])
@@ -560,17 +565,20 @@ def attributes_of(versions: Iterable[SourceVersion], party_type: str,
 
 # ---------------------------------------------------------------- persistence
 
-_golden_table = cast(Table, GoldenRecord.__table__)
-
-
 VersionRow = tuple[str, str, str, str, int, datetime, str, str, str | None, datetime, datetime]
 """(golden id, party type, source system, source record id, version, received_at, payload as JSON text, the record's
 network, point of sale, first and last received_at): the last four for the client's portfolio."""
 
 
 def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
-    """The current version of every live record linked to these (at most ``CHUNK``) golden records."""
-    rows = session.execute(
+    """The current version of every live record linked to these (at most ``CHUNK``) golden records, grouped by
+    golden id (in no particular order within a golden record: survivorship and portfolios do not depend on it)."""
+    session.flush()  # the statement runs on the connection, which does not flush pending objects itself
+    connection = session.connection()
+    # PostgreSQL takes the ids as one array parameter: an IN list of thousands of parameters costs more to build.
+    wanted = (RecordLink.golden_id == any_(bindparam("ids", golden_ids, type_=ARRAY(String())))
+              if connection.dialect.name == "postgresql" else RecordLink.golden_id.in_(golden_ids))
+    rows: list[VersionRow] = [tuple(row) for row in connection.execute(
         select(RecordLink.golden_id, GoldenRecord.party_type, SourceRecord.source_system,
                SourceRecord.source_record_id, SourceRecordVersion.version, SourceRecordVersion.received_at,
                sql_cast(SourceRecordVersion.payload, Text),
@@ -581,11 +589,15 @@ def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
         .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
               & (SourceRecordVersion.version == SourceRecord.current_version))
         .outerjoin(PointOfSale, PointOfSale.code == SourceRecord.point_of_sale_code)
-        .where(RecordLink.golden_id.in_(golden_ids), RecordLink.valid_to.is_(None),
-               SourceRecord.is_deleted.is_(False))
-        .order_by(RecordLink.golden_id)
-    )
-    return [tuple(row) for row in rows]
+        .where(wanted, RecordLink.valid_to.is_(None), SourceRecord.is_deleted.is_(False))
+    )]
+    # Sorted here rather than by the database, whose sort of the payloads spills to disk.
+    rows.sort(key=itemgetter(0))
+    return rows
+
+
+StoredText = tuple[str, str]
+"""(golden id, its stored attributes as JSON text)."""
 
 
 def _source_version(row: VersionRow) -> SourceVersion:
@@ -614,17 +626,17 @@ def _survive_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]]) -> lis
 
 
 def _refresh_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]],
-                  ) -> tuple[list[tuple[str, dict[str, Any]]], list[PortfolioRows]]:
-    """The stored attributes and the portfolio of the golden records whose version rows these are, each version
-    read once for both."""
+                  ) -> tuple[list[StoredText], list[PortfolioRows]]:
+    """The stored attributes (as JSON text: the worker serialises, not the process that writes) and the portfolio
+    of the golden records whose version rows these are, each version read once for both."""
     rules, rows = task
-    attributes: list[tuple[str, dict[str, Any]]] = []
+    attributes: list[StoredText] = []
     portfolios: list[PortfolioRows] = []
     for (golden_id, party_type), group in groupby(rows, key=itemgetter(0, 1)):
         members = list(group)
         versions = [_source_version(row) for row in members]
         stored = survive(versions, party_type, rules).stored()
-        attributes.append((golden_id, stored))
+        attributes.append((golden_id, orjson.dumps(stored).decode()))
         portfolios.append(client_portfolio(golden_id, party_type, [
             _holding(row, version) for row, version in zip(members, versions, strict=True)], stored))
     return attributes, portfolios
@@ -661,13 +673,11 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
     rules = configured_rules()
     written = 0
 
-    def write(chunk: list[str], computed: tuple[list[tuple[str, dict[str, Any]]], list[PortfolioRows]]) -> None:
+    def write(chunk: list[str], computed: tuple[list[StoredText], list[PortfolioRows]]) -> None:
         nonlocal written
         attributes, portfolios = computed
-        if attributes:
-            session.connection().execute(_UPDATE_ATTRIBUTES, [{"golden_id": golden_id, "attributes": stored}
-                                                              for golden_id, stored in attributes])
-            written += len(attributes)
+        _store_attributes(session, attributes)
+        written += len(attributes)
         replace_portfolios(session, chunk, portfolios)
 
     if len(chunks) < 2 or WORKERS < 2:
@@ -679,8 +689,7 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
-            pending: deque[tuple[list[str], AsyncResult[tuple[list[tuple[str, dict[str, Any]]],
-                                                               list[PortfolioRows]]]]] = deque()
+            pending: deque[tuple[list[str], AsyncResult[tuple[list[StoredText], list[PortfolioRows]]]]] = deque()
             for chunk in chunks:
                 pending.append((chunk, pool.apply_async(_refresh_rows, ((rules, _version_rows(session, chunk)),))))
                 if len(pending) > WORKERS:
@@ -708,5 +717,33 @@ def refresh_portfolios(session: Session, golden_ids: Collection[str]) -> None:
         replace_portfolios(session, chunk, portfolios)
 
 
-_UPDATE_ATTRIBUTES = (update(_golden_table).where(_golden_table.c.id == bindparam("golden_id"))
-                      .values(attributes=bindparam("attributes")))
+def _store_attributes(session: Session, attributes: list[StoredText]) -> None:
+    """Write these golden records' attributes, given as JSON text. On PostgreSQL, many are copied into a temporary
+    table and joined to in one UPDATE instead of one UPDATE each; a few (an online request) are updated one by one,
+    which spares the temporary table's creation."""
+    if not attributes:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or len(attributes) < COPIED_FROM:
+        connection.execute(_UPDATE_ATTRIBUTES_POSTGRESQL if connection.dialect.name == "postgresql"
+                           else _UPDATE_ATTRIBUTES_SQLITE,  # whose JSON is that text
+                           [{"golden_id": golden_id, "attributes": stored} for golden_id, stored in attributes])
+        return
+    connection.execute(sql_text(f"CREATE TEMPORARY TABLE {_given_attributes.name} (golden_id VARCHAR(32),"
+                                " attributes TEXT) ON COMMIT DROP"))
+    bulk_insert(session, _given_attributes, [{"golden_id": golden_id, "attributes": stored}
+                                             for golden_id, stored in attributes])
+    connection.execute(sql_text(
+        f"UPDATE golden_record SET attributes = CAST(given.attributes AS JSONB) FROM {_given_attributes.name} AS given"
+        " WHERE golden_record.id = given.golden_id"))
+    connection.execute(sql_text(f"DROP TABLE {_given_attributes.name}"))
+
+
+COPIED_FROM = 100
+"""How many golden records' attributes make the temporary table worth creating."""
+_given_attributes = Table("golden_attributes_given", MetaData(), Column("golden_id", String),
+                          Column("attributes", Text))
+"""The temporary table the attributes of a chunk are copied into (not a table of the hub's schema)."""
+_UPDATE_ATTRIBUTES_SQLITE = sql_text("UPDATE golden_record SET attributes = :attributes WHERE id = :golden_id")
+_UPDATE_ATTRIBUTES_POSTGRESQL = sql_text(
+    "UPDATE golden_record SET attributes = CAST(:attributes AS JSONB) WHERE id = :golden_id")

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.synthetic import generate
 from config import DEFAULT_SOURCE_SYSTEMS, Config
+from mdm import survivorship
 from mdm.cli import cli
 from mdm.db import transaction
 from mdm.models import GoldenRecord
 from mdm.resolution import current_links, resolve_all
 from mdm.source_records import ingest_records
-from mdm.survivorship import recompute
+from mdm.survivorship import golden_survivorship, recompute
 
 
 def _stored(sessions: sessionmaker[Session], status: str = "active") -> dict[str, Any]:
@@ -75,6 +76,53 @@ def test_online_changes_and_batch_runs_keep_attributes_equal_to_a_recomputation(
 
     resolve_all(sessions)
     assert_attributes_are_recomputable(sessions)
+
+
+# Values a client's other records may carry: placeholders (junk) and malformed values (invalid).
+_ODD_VALUES = [{"phone": "0600000000", "email": "test@test.com", "birth_date": "01/01/1900"},
+               {"phone": "06 12", "email": "no-at-sign", "national_id": "XX", "legal_form": "??"},
+               {"phone": "+33 6 12 34 56 78 / 0000000000", "ice": "001234567000089", "city": "xxx",
+                "postal_code": "TQ13 8DF", "birth_date": "1987", "rc_number": "RC 12345 CASA"},
+               {"first_name": "", "last_name": "NEANT", "company_name": "TEST", "email": "A.B@GMAIL.COM "}]
+
+
+def test_the_bulk_refresh_stores_what_survive_answers_field_by_field(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The refresh of many golden records (worker processes, chunk by chunk) against ``survive`` on each golden
+    record's current versions: same values, raw values, rules and provenance, for persons and companies, several
+    sources, junk and malformed values."""
+    generated = list(generate(900, seed=21))
+    entities: dict[str, list[dict[str, object]]] = {}
+    for g in generated:
+        entities.setdefault(g.entity_id, []).append(g.record)
+    shared = [records for records in entities.values() if len(records) > 1]
+    for position, records in enumerate(shared[:60]):
+        records[-1].update(_ODD_VALUES[position % len(_ODD_VALUES)])  # the client's other records stay sound
+    with transaction(sessions) as session:
+        ingest_records(session, [g.record for g in generated], DEFAULT_SOURCE_SYSTEMS)
+    monkeypatch.setattr(survivorship, "CHUNK", 40)  # the last chunk, smaller, is written without a temporary table
+    monkeypatch.setattr(survivorship, "COPIED_FROM", 40)
+    monkeypatch.setattr(survivorship, "WORKERS", 2)
+    resolve_all(sessions)
+
+    with sessions() as session:
+        golden = session.execute(select(GoldenRecord.id, GoldenRecord.party_type, GoldenRecord.attributes)
+                                 .where(GoldenRecord.status == "active")).all()
+        assert len(golden) > 4 * 40 and {party_type for _, party_type, _ in golden} == {"person", "organization"}
+        qualities: set[str] = set()
+        rules: set[str] = set()
+        for golden_id, party_type, stored in golden:
+            reference = golden_survivorship(session, golden_id, party_type)
+            expected = reference.stored()
+            assert stored["sources"] == expected["sources"], golden_id
+            assert stored["fields"].keys() == expected["fields"].keys(), golden_id
+            for field, chosen in expected["fields"].items():
+                assert stored["fields"][field] == chosen, (golden_id, field)
+            qualities.update(c.reading.quality for candidates in reference.candidates.values() for c in candidates)
+            rules.update(chosen["rule"] for chosen in expected["fields"].values())
+    assert qualities == {"valid", "invalid", "junk"}
+    assert {"single", "agreement", "trust", "recency", "validity"} <= rules
 
 
 def test_a_resolve_fills_golden_records_stored_without_attributes(sessions: sessionmaker[Session]) -> None:
