@@ -26,7 +26,6 @@ from mdm.movements import (
     Observation,
     derive_stints,
     movement_history,
-    observe,
     one_home_similarity,
     portfolio_transfers,
     refresh_movements,
@@ -44,8 +43,8 @@ def seen(day: str, point: str, version: int, line: str | None = None, city: str 
          address: str | None = None, phone: str | None = None) -> Observation:
     """The client, living in ``city`` at ``address`` (with the ``phone`` given), sent by ``point`` for ``line`` on
     ``day``; the address and phone read as a record's fields are."""
-    return observe(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city, address,
-                   (phone,))
+    return Observation(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city,
+                       address, (phone,))
 
 
 def d(day: str) -> date:
