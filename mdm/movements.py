@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -135,8 +135,11 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
     """The stints of one client, from the observations of all its records (every version), in any order; two
     address lines at least ``same_address_similarity`` alike are one home (None: address lines tell nothing)."""
     ordered = sorted(observations, key=lambda o: (o.day, o.version_id))
-    if len(ordered) == 1:  # most clients: one record, one stint
-        return [_stint(ordered[0], None, INITIAL)]
+    first = ordered[0]
+    if all(o.point_of_sale == first.point_of_sale for o in ordered):  # most clients: one point of sale, one stint
+        stint = _stint(first, None, INITIAL)
+        stint.last_seen_date = ordered[-1].day
+        return [stint]
     # Where each network is last seen for this client: a track whose network sends again later was not left.
     last_seen_at = {o.network: position for position, o in enumerate(ordered)}
     residences: list[tuple[Residence, Residence]] = []  # read at the first move within a network
@@ -387,6 +390,7 @@ def _derive_all(session: Session, golden_ids: Sequence[str], same_address_simila
         .where(RecordLink.valid_to.is_(None), SourceRecordVersion.is_tombstone.is_(False))
         .order_by(RecordLink.golden_id)
     )
+    connection = session.connection()  # rows as they come, without the ORM's result handling
     fresh: dict[str, list[Stint]] = {}
 
     def derive(rows: Iterable[Any], wanted: Container[str]) -> None:
@@ -401,10 +405,11 @@ def _derive_all(session: Session, golden_ids: Sequence[str], same_address_simila
             select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0):
         # Most golden records (a full run): one pass over every current link beats chunks of index lookups.
         with _every_row_wanted(session):
-            derive(session.execute(query.execution_options(yield_per=50_000)), set(golden_ids))
+            rows = connection.execute(query.execution_options(yield_per=50_000))
+            derive(chain.from_iterable(rows.partitions()), set(golden_ids))  # 50,000 rows a round trip
     else:
         for chunk in _chunks(golden_ids):
-            derive(session.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))), set(chunk))
+            derive(connection.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))), set(chunk))
     return fresh
 
 
