@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from matching.places import ADDRESS_ABBREVIATIONS
 from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert, indexes_set_aside
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
 from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
@@ -142,15 +142,7 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
         return [stint]
     # Where each network is last seen for this client: a track whose network sends again later was not left.
     last_seen_at = {o.network: position for position, o in enumerate(ordered)}
-    residences: list[tuple[Residence, Residence]] = []  # read at the first move within a network
-
-    def moved_home_at(position: int) -> bool:
-        # The residence just before the move against the one from it on: a client who moved home while staying
-        # with its point of sale, and changed agent only later, did not change agent to move.
-        if not residences:
-            residences.extend(_residences(ordered))
-        return moved_home(residences[position - 1][0], residences[position][1], same_address_similarity)
-
+    residences = _Residences(ordered)
     tracks: list[_Track] = []
     holding: dict[str, _Track] = {}  # point of sale -> the track whose current stint is there
     for position, observation in enumerate(ordered):
@@ -163,7 +155,7 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
             if left:
                 holder = max(left, key=lambda t: t.last_position)
                 del holding[holder.stints[-1].point_of_sale]
-                _move(holder, observation, partial(moved_home_at, position))
+                _move(holder, observation, partial(residences.moved_home_at, position, same_address_similarity))
             else:
                 holder = _Track([_stint(observation, None, INITIAL)])
                 tracks.append(holder)
@@ -176,20 +168,35 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
                   key=lambda s: (s.start_date, s.evidence_version_id))
 
 
-def _residences(ordered: Sequence[Observation]) -> list[tuple[Residence, Residence]]:
-    """Per observation, the client's residence as last known up to it, and as first known from it on (each part
-    on its own: a record without an address still tells the landline)."""
-    read = [read_residence(o) for o in ordered]
+class _Residences:
+    """Where one client lived along its observations (ordered), each observation's word read at first need: most
+    clients never move within a network, and reading addresses and phones is costly."""
 
-    def known(residences: Iterable[Residence]) -> Iterator[Residence]:
-        residence = Residence()
-        for r in residences:
-            residence = Residence(r.city or residence.city, r.address or residence.address,
-                                  r.landlines or residence.landlines)
-            yield residence
-    up_to = list(known(read))
-    from_on = list(known(reversed(read)))[::-1]
-    return list(zip(up_to, from_on, strict=True))
+    def __init__(self, ordered: Sequence[Observation]) -> None:
+        self._ordered = ordered
+        self._read: dict[int, Residence] = {}
+
+    def moved_home_at(self, position: int, same_address_similarity: float | None) -> bool:
+        """Whether the client moved home between the observation before this position and the one at it: the
+        residence as last known up to the first against the one as first known from the second on. So a client
+        who moved home while staying with its point of sale, and changed agent only later, did not change agent
+        to move."""
+        before = self._known(range(position - 1, -1, -1))
+        after = self._known(range(position, len(self._ordered)))
+        return moved_home(before, after, same_address_similarity)
+
+    def _known(self, positions: Iterable[int]) -> Residence:
+        """Each part of the residence as the first of these observations giving it (each part on its own: a
+        record without an address still tells the landline)."""
+        city, address, landlines = None, None, frozenset[str]()
+        for position in positions:
+            if position not in self._read:
+                self._read[position] = read_residence(self._ordered[position])
+            told = self._read[position]
+            city, address, landlines = city or told.city, address or told.address, landlines or told.landlines
+            if city and address and landlines:
+                break
+        return Residence(city, address, landlines)
 
 
 def moved_home(before: Residence, after: Residence, same_address_similarity: float | None) -> bool:
@@ -345,17 +352,21 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
                            PointOfSaleStint.from_point_of_sale)):
             known.add((version_id, origin))
             touched.update(code for code in (point, origin) if code)
-    fresh = _derive_all(session, sorted(changes.refreshed), one_home_similarity(settings))
+    refreshed = sorted(changes.refreshed)
+    whole_hub = _most_golden_records(session, refreshed)
+    fresh = _derive_all(session, refreshed, one_home_similarity(settings), whole_hub)
     touched.update(code for stints in fresh.values() for s in stints
                    for code in (s.point_of_sale, s.from_point_of_sale) if code)
     _relabel(session, touched, fresh)
-    bulk_insert(session, _stint_table, [
-        {"golden_id": golden_id, "network": s.network, "point_of_sale": s.point_of_sale,
-         "from_point_of_sale": s.from_point_of_sale, "start_date": s.start_date, "end_date": s.end_date,
-         "last_seen_date": s.last_seen_date, "reason": s.reason, "history_reason": s.history_reason,
-         "evidence_version_id": s.evidence_version_id}
-        for golden_id, stints in fresh.items() for s in stints
-    ])
+    # Most stints written anew: one sort per index after beats as many insertions into each.
+    with indexes_set_aside(session, _stint_table) if whole_hub else nullcontext():
+        bulk_insert(session, _stint_table, [
+            {"golden_id": golden_id, "network": s.network, "point_of_sale": s.point_of_sale,
+             "from_point_of_sale": s.from_point_of_sale, "start_date": s.start_date, "end_date": s.end_date,
+             "last_seen_date": s.last_seen_date, "reason": s.reason, "history_reason": s.history_reason,
+             "evidence_version_id": s.evidence_version_id}
+            for golden_id, stints in fresh.items() for s in stints
+        ])
     return sorted((Movement(golden_id, s.network, s.from_point_of_sale, s.point_of_sale, s.start_date, s.reason,
                             s.evidence_version_id)
                    for golden_id, stints in fresh.items() for s in stints
@@ -375,10 +386,18 @@ def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
+def _most_golden_records(session: Session, golden_ids: Sequence[str]) -> bool:
+    """Whether these are most active golden records (a full run): then reading every current link in one pass
+    beats chunks of index lookups, and writing their stints beats keeping the indexes up to date."""
+    return len(golden_ids) > _CHUNK and len(golden_ids) * 2 > (session.scalar(
+        select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0)
+
+
 def _derive_all(session: Session, golden_ids: Sequence[str], same_address_similarity: float | None,
-                ) -> dict[str, list[Stint]]:
+                one_pass: bool) -> dict[str, list[Stint]]:
     """The stints of these golden records, from every version with a point of sale of every record currently
-    linked to them, read in golden id order: one client's observations at a time are held, never all of them."""
+    linked to them, read in golden id order: one client's observations at a time are held, never all of them.
+    ``one_pass``: read every current link at once, rather than the golden records' links chunk by chunk."""
     query = (
         select(RecordLink.golden_id, _utc_day(session, SourceRecordVersion.received_at), SourceRecordVersion.id,
                SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
@@ -401,9 +420,7 @@ def _derive_all(session: Session, golden_ids: Sequence[str], same_address_simila
                     for _, day, version_id, point, network, line, city, address, phone, phone_alt in group
                 ], same_address_similarity)
 
-    if len(golden_ids) > _CHUNK and len(golden_ids) * 2 > (session.scalar(
-            select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0):
-        # Most golden records (a full run): one pass over every current link beats chunks of index lookups.
+    if one_pass:
         with _every_row_wanted(session):
             rows = connection.execute(query.execution_options(yield_per=50_000))
             derive(chain.from_iterable(rows.partitions()), set(golden_ids))  # 50,000 rows a round trip
