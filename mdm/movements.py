@@ -25,9 +25,13 @@ inserted); those of merged and retired golden records are dropped.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from rapidfuzz.fuzz import token_set_ratio
@@ -38,7 +42,7 @@ from sqlalchemy.orm import Session
 from matching.places import ADDRESS_ABBREVIATIONS
 from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert, indexes_set_aside
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
 from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
@@ -68,25 +72,28 @@ _stint_table = cast(Table, PointOfSaleStint.__table__)
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """One record version's word on a client: on this day this point of sale sent it."""
+    """One record version's word on a client: on this day this point of sale sent it, for a client living there.
+    The residence is kept as the source wrote it and read (``read_residence``) only when a move within a network
+    asks whether the client moved home: most clients never move, and reading addresses and phones is costly."""
 
     day: date
     version_id: int  # global and increasing: orders observations received on the same day
     point_of_sale: str
     network: str
     product_line: str | None = None
-    client_city: str | None = None  # the client's address city, standardised
-    address: str | None = None  # the words that tell one address line from another (see ``observe``)
-    landlines: frozenset[str] = frozenset()  # fixed lines: they belong to a dwelling or an office
+    city: str | None = None
+    address_line: str | None = None
+    phones: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Residence:
-    """Where a client lives as known at some point of its history: each part as last (or first) given."""
+    """Where a client lives, as one observation says (``read_residence``) or as known at some point of its history
+    (each part as last, or first, given)."""
 
-    city: str | None = None
-    address: str | None = None
-    landlines: frozenset[str] = frozenset()
+    city: str | None = None  # standardised
+    address: str | None = None  # the words that tell one address line from another (see ``read_residence``)
+    landlines: frozenset[str] = frozenset()  # fixed lines: they belong to a dwelling or an office
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +135,14 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
     """The stints of one client, from the observations of all its records (every version), in any order; two
     address lines at least ``same_address_similarity`` alike are one home (None: address lines tell nothing)."""
     ordered = sorted(observations, key=lambda o: (o.day, o.version_id))
-    if len(ordered) == 1:  # most clients: one record, one stint
-        return [_stint(ordered[0], None, INITIAL)]
+    first = ordered[0]
+    if all(o.point_of_sale == first.point_of_sale for o in ordered):  # most clients: one point of sale, one stint
+        stint = _stint(first, None, INITIAL)
+        stint.last_seen_date = ordered[-1].day
+        return [stint]
     # Where each network is last seen for this client: a track whose network sends again later was not left.
     last_seen_at = {o.network: position for position, o in enumerate(ordered)}
-    residences = _residences(ordered)
+    residences = _Residences(ordered)
     tracks: list[_Track] = []
     holding: dict[str, _Track] = {}  # point of sale -> the track whose current stint is there
     for position, observation in enumerate(ordered):
@@ -145,10 +155,7 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
             if left:
                 holder = max(left, key=lambda t: t.last_position)
                 del holding[holder.stints[-1].point_of_sale]
-                # The residence just before the move against the one from it on: a client who moved home while
-                # staying with its point of sale, and changed agent only later, did not change agent to move.
-                _move(holder, observation, residences[position - 1][0], residences[position][1],
-                      same_address_similarity)
+                _move(holder, observation, partial(residences.moved_home_at, position, same_address_similarity))
             else:
                 holder = _Track([_stint(observation, None, INITIAL)])
                 tracks.append(holder)
@@ -161,18 +168,35 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
                   key=lambda s: (s.start_date, s.evidence_version_id))
 
 
-def _residences(ordered: Sequence[Observation]) -> list[tuple[Residence, Residence]]:
-    """Per observation, the client's residence as last known up to it, and as first known from it on (each part
-    on its own: a record without an address still tells the landline)."""
-    def known(observations: Iterable[Observation]) -> Iterator[Residence]:
-        residence = Residence()
-        for o in observations:
-            residence = Residence(o.client_city or residence.city, o.address or residence.address,
-                                  o.landlines or residence.landlines)
-            yield residence
-    up_to = list(known(ordered))
-    from_on = list(known(reversed(ordered)))[::-1]
-    return list(zip(up_to, from_on, strict=True))
+class _Residences:
+    """Where one client lived along its observations (ordered), each observation's word read at first need: most
+    clients never move within a network, and reading addresses and phones is costly."""
+
+    def __init__(self, ordered: Sequence[Observation]) -> None:
+        self._ordered = ordered
+        self._read: dict[int, Residence] = {}
+
+    def moved_home_at(self, position: int, same_address_similarity: float | None) -> bool:
+        """Whether the client moved home between the observation before this position and the one at it: the
+        residence as last known up to the first against the one as first known from the second on. So a client
+        who moved home while staying with its point of sale, and changed agent only later, did not change agent
+        to move."""
+        before = self._known(range(position - 1, -1, -1))
+        after = self._known(range(position, len(self._ordered)))
+        return moved_home(before, after, same_address_similarity)
+
+    def _known(self, positions: Iterable[int]) -> Residence:
+        """Each part of the residence as the first of these observations giving it (each part on its own: a
+        record without an address still tells the landline)."""
+        city, address, landlines = None, None, frozenset[str]()
+        for position in positions:
+            if position not in self._read:
+                self._read[position] = read_residence(self._ordered[position])
+            told = self._read[position]
+            city, address, landlines = city or told.city, address or told.address, landlines or told.landlines
+            if city and address and landlines:
+                break
+        return Residence(city, address, landlines)
 
 
 def moved_home(before: Residence, after: Residence, same_address_similarity: float | None) -> bool:
@@ -211,14 +235,13 @@ def _most_frequent(lines: Counter[str]) -> set[str]:
     return {line for line, count in lines.items() if count == top}
 
 
-def _move(track: _Track, observation: Observation, before: Residence, after: Residence,
-          same_address_similarity: float | None) -> None:
+def _move(track: _Track, observation: Observation, moved_home_then: Callable[[], bool]) -> None:
     """The track leaves its point of sale for the observation's. The client's own address tells a relocation:
     the city of a point of sale is no evidence, a client may pick an agent in the next town without moving."""
     previous = track.stints[-1]
     if previous.network != observation.network:
         reason = CHANNEL_SWITCH
-    elif moved_home(before, after, same_address_similarity):
+    elif moved_home_then():
         reason = RELOCATION
     else:
         reason = AGENT_CHANGE
@@ -329,19 +352,21 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
                            PointOfSaleStint.from_point_of_sale)):
             known.add((version_id, origin))
             touched.update(code for code in (point, origin) if code)
-    similarity = one_home_similarity(settings)
-    fresh = {golden_id: derive_stints(observations, similarity)
-             for golden_id, observations in _observations(session, sorted(changes.refreshed)).items()}
+    refreshed = sorted(changes.refreshed)
+    whole_hub = _most_golden_records(session, refreshed)
+    fresh = _derive_all(session, refreshed, one_home_similarity(settings), whole_hub)
     touched.update(code for stints in fresh.values() for s in stints
                    for code in (s.point_of_sale, s.from_point_of_sale) if code)
     _relabel(session, touched, fresh)
-    bulk_insert(session, _stint_table, [
-        {"golden_id": golden_id, "network": s.network, "point_of_sale": s.point_of_sale,
-         "from_point_of_sale": s.from_point_of_sale, "start_date": s.start_date, "end_date": s.end_date,
-         "last_seen_date": s.last_seen_date, "reason": s.reason, "history_reason": s.history_reason,
-         "evidence_version_id": s.evidence_version_id}
-        for golden_id, stints in fresh.items() for s in stints
-    ])
+    # Most stints written anew: one sort per index after beats as many insertions into each.
+    with indexes_set_aside(session, _stint_table) if whole_hub else nullcontext():
+        bulk_insert(session, _stint_table, [
+            {"golden_id": golden_id, "network": s.network, "point_of_sale": s.point_of_sale,
+             "from_point_of_sale": s.from_point_of_sale, "start_date": s.start_date, "end_date": s.end_date,
+             "last_seen_date": s.last_seen_date, "reason": s.reason, "history_reason": s.history_reason,
+             "evidence_version_id": s.evidence_version_id}
+            for golden_id, stints in fresh.items() for s in stints
+        ])
     return sorted((Movement(golden_id, s.network, s.from_point_of_sale, s.point_of_sale, s.start_date, s.reason,
                             s.evidence_version_id)
                    for golden_id, stints in fresh.items() for s in stints
@@ -361,10 +386,20 @@ def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
-def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list[Observation]]:
-    """Every version with a point of sale of every record currently linked to these golden records."""
+def _most_golden_records(session: Session, golden_ids: Sequence[str]) -> bool:
+    """Whether these are most active golden records (a full run): then reading every current link in one pass
+    beats chunks of index lookups, and writing their stints beats keeping the indexes up to date."""
+    return len(golden_ids) > _CHUNK and len(golden_ids) * 2 > (session.scalar(
+        select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0)
+
+
+def _derive_all(session: Session, golden_ids: Sequence[str], same_address_similarity: float | None,
+                one_pass: bool) -> dict[str, list[Stint]]:
+    """The stints of these golden records, from every version with a point of sale of every record currently
+    linked to them, read in golden id order: one client's observations at a time are held, never all of them.
+    ``one_pass``: read every current link at once, rather than the golden records' links chunk by chunk."""
     query = (
-        select(RecordLink.golden_id, SourceRecordVersion.id, _utc_day(session, SourceRecordVersion.received_at),
+        select(RecordLink.golden_id, _utc_day(session, SourceRecordVersion.received_at), SourceRecordVersion.id,
                SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
                *(SourceRecordVersion.payload[name].as_string() for name in ("city", "address_line", "phone",
                                                                               "phone_alt")))
@@ -372,38 +407,53 @@ def _observations(session: Session, golden_ids: Sequence[str]) -> dict[str, list
         # Every point of sale a record names exists (created on first sight), with the network it belongs to.
         .join(PointOfSale, PointOfSale.code == SourceRecordVersion.point_of_sale_code)
         .where(RecordLink.valid_to.is_(None), SourceRecordVersion.is_tombstone.is_(False))
+        .order_by(RecordLink.golden_id)
     )
-    found: dict[str, list[Observation]] = defaultdict(list)
-    if len(golden_ids) > _CHUNK and len(golden_ids) * 2 > (session.scalar(
-            select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active")) or 0):
-        # Most golden records (a full run): one pass over every current link beats chunks of index lookups.
-        wanted = set(golden_ids)
-        _collect(found, (row for row in session.execute(query.execution_options(yield_per=50_000))
-                         if row[0] in wanted))
+    connection = session.connection()  # rows as they come, without the ORM's result handling
+    fresh: dict[str, list[Stint]] = {}
+
+    def derive(rows: Iterable[Any], wanted: Container[str]) -> None:
+        for golden_id, group in groupby(rows, key=itemgetter(0)):
+            if golden_id in wanted:
+                fresh[golden_id] = derive_stints([
+                    Observation(day, version_id, point, network, line, city, address, (phone, phone_alt))
+                    for _, day, version_id, point, network, line, city, address, phone, phone_alt in group
+                ], same_address_similarity)
+
+    if one_pass:
+        with _every_row_wanted(session):
+            rows = connection.execute(query.execution_options(yield_per=50_000))
+            derive(chain.from_iterable(rows.partitions()), set(golden_ids))  # 50,000 rows a round trip
     else:
         for chunk in _chunks(golden_ids):
-            _collect(found, session.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))))
-    return found
+            derive(connection.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))), set(chunk))
+    return fresh
 
 
-def _collect(found: dict[str, list[Observation]], rows: Iterable[Any]) -> None:
-    """Rows of (golden id, version id, day received, point of sale, network, product line, city, address line,
-    phone, other phone) as observations."""
-    for golden_id, version_id, day, point, network, line, city, address, phone, phone_alt in rows:
-        found[golden_id].append(observe(day, version_id, point, network, line, city, address, (phone, phone_alt)))
+@contextmanager
+def _every_row_wanted(session: Session) -> Iterator[None]:
+    """Plan the queries run inside for reading every row. PostgreSQL plans a cursor for its first tenth of rows
+    (``cursor_tuple_fraction``): index lookups row by row, twice as slow as hash joins for a whole result. The
+    setting is restored after, so the rest of the transaction plans as before."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.scalar(text("SELECT current_setting('cursor_tuple_fraction')"))
+    session.execute(text("SELECT set_config('cursor_tuple_fraction', '1', true)"))
+    yield
+    session.execute(text("SELECT set_config('cursor_tuple_fraction', :before, true)"), {"before": before})
 
 
-def observe(day: date, version_id: int, point_of_sale: str, network: str, product_line: str | None,
-            city: str | None, address_line: str | None, phones: Iterable[str | None]) -> Observation:
-    """A record version as an observation, its residence read as the matcher reads it (placeholders dropped)."""
-    client_city = read_city(city)[0] if city else None
-    words = read_address(address_line)[0] if address_line else ()
+def read_residence(observation: Observation) -> Residence:
+    """Where an observation says the client lives, read as the matcher reads it (placeholders dropped)."""
+    city = read_city(observation.city)[0] if observation.city else None
+    words = read_address(observation.address_line)[0] if observation.address_line else ()
     # Kinds of way or building (RUE, RESIDENCE, APPT) and the city's name, which sources append, are shared by many
     # unrelated addresses: only numbers and names tell two homes apart.
-    common = ADDRESS_KIND_WORDS | set(client_city.split("_") if client_city else ())
+    common = ADDRESS_KIND_WORDS | set(city.split("_") if city else ())
     address = " ".join(word for word in words if word not in common) or None
-    landlines = frozenset(number for text in phones if text for number in read_phones(str(text))[1])
-    return Observation(day, version_id, point_of_sale, network, product_line, client_city, address, landlines)
+    landlines = frozenset(number for text in observation.phones if text for number in read_phones(str(text))[1])
+    return Residence(city, address, landlines)
 
 
 def _utc_day(session: Session, moment: Any) -> Any:

@@ -3,36 +3,46 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchmarks.synthetic import generate, list_points_of_sale
 from config import DEFAULT_SOURCE_SYSTEMS, Config
 from matching.settings import SHIPPED_SETTINGS, shipped_settings
 from mdm import movements
 from mdm.clock import utc_now
 from mdm.db import transaction
 from mdm.intake import take_in, take_out
-from mdm.models import OutboxEvent, PointOfSaleStint
+from mdm.models import (
+    GoldenRecord,
+    OutboxEvent,
+    PointOfSale,
+    PointOfSaleStint,
+    RecordLink,
+    SourceRecordVersion,
+)
 from mdm.movements import (
     HANDOVER_DAYS,
     MIN_TRANSFERRED_CLIENTS,
+    REASONS,
     TRANSFER_WINDOW_DAYS,
     Closure,
+    Movement,
     MoveOut,
     Observation,
     derive_stints,
     movement_history,
-    observe,
     one_home_similarity,
     portfolio_transfers,
     refresh_movements,
 )
-from mdm.points_of_sale import update_point_of_sale
-from mdm.resolution import GoldenChanges
+from mdm.points_of_sale import import_points_of_sale, update_point_of_sale
+from mdm.resolution import GoldenChanges, resolve_all
 from mdm.source_records import ingest_records
 from tests.movement_clients import TRANSFERRED, TWO_NETWORKS, load_moving_clients, person
 
@@ -44,8 +54,8 @@ def seen(day: str, point: str, version: int, line: str | None = None, city: str 
          address: str | None = None, phone: str | None = None) -> Observation:
     """The client, living in ``city`` at ``address`` (with the ``phone`` given), sent by ``point`` for ``line`` on
     ``day``; the address and phone read as a record's fields are."""
-    return observe(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city, address,
-                   (phone,))
+    return Observation(date.fromisoformat(day), version, point, NETWORKS[point.rstrip("0123456789")], line, city,
+                       address, (phone,))
 
 
 def d(day: str) -> date:
@@ -408,3 +418,78 @@ def test_a_move_within_the_town_is_told_by_the_configured_address_similarity(
     (client,) = {answer.golden_id for answer in answers}
     assert [(point, origin, why) for point, origin, _, _, why, _ in _history(sessions, client)] == [
         ("ZAGT2", None, "initial"), ("ZAGT1", "ZAGT2", reason)]
+
+
+def load_varied_hub(sessions: sessionmaker[Session]) -> None:
+    """A generated hub whose clients move in every way: relocations (also within a town), agent changes, channel
+    switches, concurrent networks, and small agencies that close and hand their clients over."""
+    records, seed = 800, 2  # this seed's clients show every reason
+    with transaction(sessions) as session:
+        import_points_of_sale(session, (
+            {"code": p.code, "network": p.network, "city": p.city, "name": p.name,
+             **({"closed_on": p.closed_on.isoformat(), "successor": p.successor or ""} if p.closed_on else {})}
+            for p in list_points_of_sale(records, seed, movement_traps=True)), utc_now())
+        ingest_records(session, [g.record for g in generate(records, seed, movement_traps=True)],
+                       DEFAULT_SOURCE_SYSTEMS)
+    resolve_all(sessions)
+
+
+def _rebuild_every_history(session: Session) -> tuple[list[Movement], list[tuple[object, ...]]]:
+    """The moves a refresh of every active golden record answers, and the stints it stores."""
+    golden_ids = frozenset(session.scalars(select(GoldenRecord.id).where(GoldenRecord.status == "active")))
+    session.execute(delete(PointOfSaleStint))
+    moves = refresh_movements(session, GoldenChanges("resolution", None, utc_now(), golden_ids, {}, frozenset(),
+                                                     frozenset(), (), golden_ids), shipped_settings())
+    stints = session.execute(select(
+        PointOfSaleStint.golden_id, PointOfSaleStint.network, PointOfSaleStint.point_of_sale,
+        PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.end_date,
+        PointOfSaleStint.last_seen_date, PointOfSaleStint.history_reason, PointOfSaleStint.evidence_version_id,
+        PointOfSaleStint.reason).order_by(PointOfSaleStint.golden_id, PointOfSaleStint.start_date,
+                                          PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale))
+    return moves, [tuple(row) for row in stints]
+
+
+def _histories_from_the_records(session: Session) -> list[tuple[object, ...]]:
+    """Every client's stints derived from its records' versions as the ORM reads them (payload parsed in Python,
+    day received in UTC): what the observations read in SQL must give. History only: no transfer relabelling."""
+    networks = {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+    observed: dict[str, list[Observation]] = {}
+    for golden_id, version in session.execute(
+            select(RecordLink.golden_id, SourceRecordVersion)
+            .join(SourceRecordVersion, SourceRecordVersion.record_id == RecordLink.record_id)
+            .where(RecordLink.valid_to.is_(None), SourceRecordVersion.is_tombstone.is_(False),
+                   SourceRecordVersion.point_of_sale_code.is_not(None))):
+        received = version.received_at
+        day = (received.astimezone(UTC) if received.tzinfo else received).date()  # SQLite keeps UTC, zoneless
+        payload = version.payload or {}
+        observed.setdefault(golden_id, []).append(Observation(
+            day, version.id, version.point_of_sale_code, networks[version.point_of_sale_code], version.product_line,
+            payload.get("city"), payload.get("address_line"), (payload.get("phone"), payload.get("phone_alt"))))
+    return sorted(((golden_id, s.network, s.point_of_sale, s.from_point_of_sale, s.start_date, s.end_date,
+                    s.last_seen_date, s.history_reason, s.evidence_version_id)
+                   for golden_id, observations in observed.items()
+                   for s in derive_stints(observations, SHIPPED_SIMILARITY)), key=_stint_order)
+
+
+def _stint_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    golden_id, _, point, _, start, *_, evidence = row[:9]
+    return golden_id, start, evidence, point
+
+
+def test_a_full_refresh_reads_in_one_pass_what_the_records_tell_chunk_by_chunk(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    load_varied_hub(sessions)
+    with sessions() as session:
+        monkeypatch.setattr(movements, "_CHUNK", 50)  # below the refreshed count: one pass over every link
+        one_pass = _rebuild_every_history(session)
+        session.rollback()
+        monkeypatch.setattr(movements, "_CHUNK", 5000)
+        by_chunks = _rebuild_every_history(session)
+        expected = _histories_from_the_records(session)
+        session.rollback()
+    assert one_pass == by_chunks
+    moves, stints = one_pass
+    assert {row[-1] for row in stints} == set(REASONS)  # every kind of move is compared
+    assert len(moves) == sum(row[3] is not None for row in stints)  # each move once, none known before
+    assert sorted((row[:-1] for row in stints), key=_stint_order) == expected
