@@ -61,7 +61,9 @@ def _unique_patterns(levels: Levels) -> tuple[Levels, Floats]:
     if levels.shape[0] == 0:
         return levels, np.zeros(0, dtype=np.float64)
     shifts = np.arange(levels.shape[1], dtype=np.int64) * 4
-    packed = (levels.astype(np.int64) << shifts).sum(axis=1)
+    packed = np.zeros(levels.shape[0], dtype=np.int64)
+    for column, shift in enumerate(shifts.tolist()):  # column by column: no 64-bit copy of the whole matrix
+        packed |= levels[:, column].astype(np.int64) << shift
     unique, counts = np.unique(packed, return_counts=True)
     patterns = ((unique[:, None] >> shifts) & 0xF).astype(np.int8)
     return patterns, counts.astype(np.float64)

@@ -35,6 +35,8 @@ MATCH, POSSIBLE, NON_MATCH = "match", "possible", "non_match"
 RANDOM_PAIRS = 400_000
 # Rounds of taking the matches found by EM out of the random pairs' frequencies, then estimating m again.
 U_CORRECTIONS = 2
+# Pairs scored at once: a block's per-comparison weights take about 100 MB.
+SCORING_BLOCK = 1 << 19
 # Below this many records sharing a name, the name's frequency is taken as 1 in the party's records.
 TERM_FREQUENCY_MIN_COUNT = 2
 
@@ -240,7 +242,12 @@ def score_pairs(
             continue
         comparisons = model.settings.comparisons[party]
         rows, levels = compared[party].rows, compared[party].levels
-        weight = evidence_by_comparison(model, party, features, pairs[rows, 0], levels).sum(axis=1)
+        left = pairs[rows, 0]
+        # Block by block: the per-comparison weights of all a batch's pairs at once would take gigabytes.
+        weight = np.concatenate([
+            evidence_by_comparison(model, party, features, left[start:start + SCORING_BLOCK],
+                                   levels[start:start + SCORING_BLOCK]).sum(axis=1)
+            for start in range(0, max(len(rows), 1), SCORING_BLOCK)])
         probability = weight_to_probability(weight, party_model.proportion_matched)
         for column, comparison in enumerate(comparisons):
             if comparison.vetoes:

@@ -1,5 +1,6 @@
-"""Feature tables built from records standardised in chunks, by several workers, are the table of the whole batch
-read at once, and comparisons split over processes give every pair the levels it gets in one process."""
+"""A batch's steps done in parts give what they give done whole: feature tables built from records standardised in
+chunks, by several workers, are the table of the whole batch read at once; comparisons split over processes give
+every pair the levels it gets in one process; pairs scored block by block get the weights they get all at once."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import numpy as np
 import pytest
 
 from benchmarks.synthetic import generate
-from matching import comparisons, pipeline
+from matching import comparisons, model, pipeline
 from matching.features import CODE_SPACES, MISSING, FeatureTable, build_features, extract_columns
-from matching.model import compare_by_party
+from matching.model import compare_by_party, score_pairs, train_model
 from matching.pipeline import standardise_columns
 from matching.settings import shipped_settings
 from matching.standardise import standardise_record
@@ -30,6 +31,15 @@ def _whole(records: list[dict[str, Any]]) -> FeatureTable:
     extra = SETTINGS.extra_fields
     return build_features(extract_columns([standardise_record(record, extra_fields=extra) for record in records],
                                           extra), caps=CAPS)
+
+
+def _random_pairs(size: int) -> np.ndarray:
+    """Random pairs, and the pairs of consecutive records, which the generator often makes of one client."""
+    rng = np.random.default_rng(3)
+    pairs = np.concatenate([rng.integers(0, size, size=(6000, 2)), np.stack([np.arange(size - 1), np.arange(1, size)],
+                                                                             axis=1)])
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    return pairs[pairs[:, 0] != pairs[:, 1]]
 
 
 def test_chunked_columns_give_the_features_of_the_whole_batch(records: list[dict[str, Any]],
@@ -69,9 +79,7 @@ def test_codes_name_each_records_value_in_order_of_first_appearance(records: lis
 def test_comparisons_split_over_processes_give_the_same_levels(records: list[dict[str, Any]],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     features = _whole(records)
-    rng = np.random.default_rng(3)
-    pairs = np.unique(np.sort(rng.integers(0, len(records), size=(6000, 2)), axis=1), axis=0)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs = _random_pairs(len(records))
     alone = compare_by_party(features, pairs, SETTINGS)
     monkeypatch.setattr(comparisons, "PARALLEL_MIN_PAIRS", 0)
     split = compare_by_party(features, pairs, SETTINGS, workers=2)
@@ -80,3 +88,17 @@ def test_comparisons_split_over_processes_give_the_same_levels(records: list[dic
         assert np.array_equal(split[party].rows, levels.rows)
         assert np.array_equal(split[party].levels, levels.levels)
         assert (levels.levels > 1).any(), "some pairs disagree, so the levels tell something"
+
+
+def test_pairs_scored_block_by_block_get_the_weights_of_one_block(records: list[dict[str, Any]],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    features = _whole(records)
+    pairs = _random_pairs(len(records))
+    trained = train_model(features, pairs, SETTINGS)
+    whole = score_pairs(trained, features, pairs)
+    monkeypatch.setattr(model, "SCORING_BLOCK", 700)
+    blocks = score_pairs(trained, features, pairs)
+    assert np.array_equal(blocks.weights, whole.weights)
+    assert np.array_equal(blocks.probabilities, whole.probabilities)
+    assert blocks.bands.tolist() == whole.bands.tolist()
+    assert (whole.bands == "match").any() and (whole.bands == "non_match").any()
