@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, select
@@ -34,19 +35,23 @@ if TYPE_CHECKING:
 ONLINE = "online"
 LINK_PROBABILITY = "link_probability"
 _CHUNK = 5000
+_WRITE_SLICE = 20_000
 
 
 def record_golden_changes(session: Session, changes: GoldenChanges, actor: str = SYSTEM_ACTOR) -> None:
-    """Append the audit entries and emit the lifecycle events of these changes, in the caller's transaction."""
+    """Append the audit entries and emit the lifecycle events of these changes, in the caller's transaction.
+    A slice of entries at a time: a full run describes every golden record, and the trail and the outbox each
+    continue where the slice before left them."""
     entries = describe_changes(session, changes, actor)
-    append_events(session, entries, changes.now)
-    # The links' probabilities are the trail's evidence, not part of the lifecycle event contract.
-    emit_many(session, [NewEvent(entry.kind, entry.golden_id,
-                                 {key: value for key, value in entry.details.items() if key != LINK_PROBABILITY})
-                        for entry in entries], changes.now)
+    while written := list(islice(entries, _WRITE_SLICE)):
+        append_events(session, written, changes.now)
+        # The links' probabilities are the trail's evidence, not part of the lifecycle event contract.
+        emit_many(session, [NewEvent(entry.kind, entry.golden_id,
+                                     {key: value for key, value in entry.details.items() if key != LINK_PROBABILITY})
+                            for entry in written], changes.now)
 
 
-def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> list[AuditEntry]:
+def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> Iterator[AuditEntry]:
     """One audit entry per changed golden record: created, restored, split, updated, merged, retired, then by id."""
     joined: dict[str, list[int]] = defaultdict(list)
     left: dict[str, list[int]] = defaultdict(list)
@@ -76,7 +81,6 @@ def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> li
              (GOLDEN_MERGED, frozenset(changes.merged)), (GOLDEN_RETIRED, changes.retired)]
     nothing: list[Any] = []
     triggered_by: dict[str, list[int]] = {}
-    entries: list[AuditEntry] = []
     for kind, golden_ids in kinds:
         for golden_id in sorted(golden_ids):
             came_in, went_out, revised_here = (joined.get(golden_id, nothing), left.get(golden_id, nothing),
@@ -106,8 +110,7 @@ def describe_changes(session: Session, changes: GoldenChanges, actor: str) -> li
                             or triggers)
                 cause = {"kind": changes.cause, "records": [
                     {"record": names[record_id], "version": versions[record_id]} for record_id in relevant]}
-            entries.append(AuditEntry(kind, golden_id, actor, cause, changes.model_version, details))
-    return entries
+            yield AuditEntry(kind, golden_id, actor, cause, changes.model_version, details)
 
 
 def _records(session: Session, record_ids: Collection[int]) -> tuple[dict[int, str], dict[int, int]]:

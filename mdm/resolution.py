@@ -152,11 +152,16 @@ def _current_payloads(session: Session, record_ids: list[int], party_types: list
         .order_by(SourceRecord.id)
         .execution_options(yield_per=10_000)
     )
+    # A million records name a few hundred sources, points of sale and party types: one string each, not a million.
+    names: dict[str, str] = {}
     for record_id, party_type, version, payload, source_system, point_of_sale, received_at in rows:
+        party_type = names.setdefault(party_type, party_type)
         record_ids.append(record_id)
         party_types.append(party_type)
         versions.append(version)
-        scopes.append(RecordScope(version, source_system, point_of_sale, party_type, received_at))
+        scopes.append(RecordScope(version, names.setdefault(source_system, source_system),
+                                  names.setdefault(point_of_sale, point_of_sale) if point_of_sale else None,
+                                  party_type, received_at))
         yield payload
 
 
@@ -256,14 +261,14 @@ def _apply_clusters(
         "id": new_ids, "party_type": [party_types[assignment[golden_id][0]] for golden_id in new_ids],
         "status": [ACTIVE] * len(new_ids), "created_at": [now] * len(new_ids), "updated_at": [now] * len(new_ids)})
     merged_into, retired = _retire(session, current, assignment, record_ids, now)
-    changed = [
-        (record_ids[position], golden_id)
-        for golden_id, members in assignment.items() for position in members
-        if current.get(record_ids[position]) != golden_id
-    ]
+    changed: list[tuple[int, str]] = []
+    probabilities: dict[int, float | None] = {}
+    for golden_id, members in assignment.items():
+        for position in members:
+            if current.get(record_id := record_ids[position]) != golden_id:
+                changed.append((record_id, golden_id))
+                probabilities[record_id] = strongest[position]
     _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
-    position_of = {record_id: position for position, record_id in enumerate(record_ids)}
-    probabilities = {record_id: strongest[position_of[record_id]] for record_id, _ in changed}
     bulk_insert_columns(session, _link_table, {
         "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
         "model_version": [resolution.model.version] * len(changed),

@@ -11,10 +11,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
+from mdm import golden_history
 from mdm.audit import verify_chain
 from mdm.cli import cli
 from mdm.db import transaction
-from mdm.models import AuditChainHead, AuditEvent, GoldenRecord
+from mdm.models import AuditChainHead, AuditEvent, GoldenRecord, OutboxEvent
 from tests.golden_scenarios import as_duplicate_of, consolidate, members_by_golden, pick, send_online
 
 
@@ -26,8 +27,11 @@ def sessions(module_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 @pytest.fixture(scope="module")
 def audited(sessions: sessionmaker[Session]) -> dict[str, list[tuple[str, str]]]:
-    """A consolidated hub, then one record moved online from a golden record to another."""
-    consolidate(sessions)
+    """A consolidated hub, then one record moved online from a golden record to another. The full run writes its
+    entries 7 at a time, so the chain and the outbox continue from slice to slice as they would within one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(golden_history, "_WRITE_SLICE", 7)
+        consolidate(sessions)
     members = members_by_golden(sessions)
     target = pick(members, 2, set())
     source = pick(members, 3, {target})
@@ -50,6 +54,10 @@ def test_chain_holds_after_batch_and_online_work(
     assert [event.sequence for event in events] == list(range(1, len(events) + 1))
     created = [event for event in events if event.cause == {"kind": "resolution"} and event.golden_id]
     assert {event.kind for event in created} == {"golden.created"} and len(created) == golden_records
+    assert len(created) > 7, "the run wrote several slices"
+    with sessions() as session:
+        announced = list(session.execute(select(OutboxEvent.type, OutboxEvent.golden_id).order_by(OutboxEvent.id)))
+    assert announced[:len(created)] == [(event.kind, event.golden_id) for event in created]
     assert all(event.actor == "hub" and event.model_version and event.model_version.startswith("fs-")
                for event in events)
     # each creation names exactly the records the golden record was made of
