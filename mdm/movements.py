@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from matching.places import ADDRESS_ABBREVIATIONS
 from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
-from mdm.db import bulk_insert, indexes_set_aside
+from mdm.db import bulk_insert_columns, indexes_set_aside
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
 from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
@@ -359,14 +359,14 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
                    for code in (s.point_of_sale, s.from_point_of_sale) if code)
     _relabel(session, touched, fresh)
     # Most stints written anew: one sort per index after beats as many insertions into each.
+    owned = [(golden_id, s) for golden_id, stints in fresh.items() for s in stints]
     with indexes_set_aside(session, _stint_table) if whole_hub else nullcontext():
-        bulk_insert(session, _stint_table, [
-            {"golden_id": golden_id, "network": s.network, "point_of_sale": s.point_of_sale,
-             "from_point_of_sale": s.from_point_of_sale, "start_date": s.start_date, "end_date": s.end_date,
-             "last_seen_date": s.last_seen_date, "reason": s.reason, "history_reason": s.history_reason,
-             "evidence_version_id": s.evidence_version_id}
-            for golden_id, stints in fresh.items() for s in stints
-        ])
+        # Column by column: a full run's half a million stints as one dict each would take hundreds of megabytes.
+        bulk_insert_columns(session, _stint_table, {
+            "golden_id": [golden_id for golden_id, _ in owned],
+            **{column: [getattr(s, column) for _, s in owned] for column in (
+                "network", "point_of_sale", "from_point_of_sale", "start_date", "end_date", "last_seen_date",
+                "reason", "history_reason", "evidence_version_id")}})
     return sorted((Movement(golden_id, s.network, s.from_point_of_sale, s.point_of_sale, s.start_date, s.reason,
                             s.evidence_version_id)
                    for golden_id, stints in fresh.items() for s in stints
