@@ -276,8 +276,8 @@ def _narrow(column: Column) -> Column:
 class FeatureColumns:
     """The feature values of a batch, column by column: per feature, codes into its distinct values (-1: missing).
 
-    Built in pieces (chunks standardised by workers, each coding its own values) and joined on first read. Each
-    distinct value is one string, however many records hold it: a million records' columns stay small."""
+    Built in pieces (chunks standardised by workers, each coding its own values) and joined on first read; once
+    joined, each distinct value is one string, however many records hold it."""
 
     party: list[int] = field(default_factory=list)
     # The coded features, then the extra fields the match settings read from the payload: the parts of each.
