@@ -50,14 +50,6 @@ class LoadSummary:
         return self.created + self.updated
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
-    number: int
-    text: bytes
-    value: Any
-    error: FieldError | None
-
-
 def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """The decoded line stream and the raw file underneath (whose position measures progress)."""
     raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the returned handle
@@ -66,26 +58,13 @@ def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     return raw, raw
 
 
-def _parse_lines(stream: IO[bytes]) -> Iterator[_Line]:
-    for number, text in enumerate(stream, start=1):
-        if not text.strip():
-            continue
-        try:
-            # The same strict JSON as the API: a line with a duplicate key has no single meaning either.
-            yield _Line(number, text, parse_json(text), None)
-        except MalformedRequest as error:
-            yield _Line(number, text, None, error.errors[0])
-
-
-def _chunks(lines: Iterator[_Line], size: int) -> Iterator[list[_Line]]:
-    chunk: list[_Line] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _parsed(text: bytes) -> tuple[Any, FieldError | None]:
+    """A line's value, or why it has none."""
+    try:
+        # The same strict JSON as the API: a line with a duplicate key has no single meaning either.
+        return parse_json(text), None
+    except MalformedRequest as error:
+        return None, error.errors[0]
 
 
 def load_file(
@@ -117,17 +96,18 @@ def _load_online(
     reject: Callable[[int, bytes, tuple[FieldError, ...]], None], progress: Callable[[int], None],
     chunk_size: int, actor: str, summary: LoadSummary,
 ) -> None:
-    for chunk in _chunks(_parse_lines(stream), chunk_size):
-        parsed = [line for line in chunk if line.error is None]
-        results = run_transaction(sessions, partial(take_in, items=[line.value for line in parsed],
+    for lines, position in _batches(stream, raw, chunk_size):
+        parsed = [(number, text, *_parsed(text)) for number, text in lines]
+        readable = [(number, text, value) for number, text, value, error in parsed if error is None]
+        results = run_transaction(sessions, partial(take_in, items=[value for _, _, value in readable],
                                                     source_systems=source_systems, actor=actor))
         summary.decisions.update(result.decision for result in results if result.decision)
-        summary.read += len(chunk)
-        for line in chunk:
-            if line.error is not None:
-                _count_rejection(summary, reject, line.number, line.text, (line.error,))
-        _count_results(summary, reject, [(line.number, line.text) for line in parsed], results)
-        progress(raw.tell())
+        summary.read += len(lines)
+        for number, text, _, error in parsed:
+            if error is not None:
+                _count_rejection(summary, reject, number, text, (error,))
+        _count_results(summary, reject, [(number, text) for number, text, _ in readable], results)
+        progress(position)
 
 
 def _store_checked(
@@ -194,11 +174,9 @@ def _check_lines(source_systems: frozenset[str], lines: list[tuple[int, bytes]],
                  ) -> list[_Checked | _Unreadable | _Invalid]:
     checked: list[_Checked | _Unreadable | _Invalid] = []
     for _, text in lines:
-        try:
-            # The same strict JSON as the API: a line with a duplicate key has no single meaning either.
-            value = parse_json(text)
-        except MalformedRequest as error:
-            checked.append(_Unreadable(error.errors[0]))
+        value, error = _parsed(text)
+        if error is not None:
+            checked.append(_Unreadable(error))
             continue
         outcome = validate_record(value, source_systems)
         if isinstance(outcome, list):
