@@ -25,13 +25,9 @@ _log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def json_text(value: Any) -> str:
-    """A JSON column's value as the text both backends store it from (what the engines' serializer writes)."""
-    return _dumps(value)
+    """A JSON column's value as the text both backends store it from (the engines' serializer)."""
+    return orjson.dumps(value).decode()
 
 
 def make_engine(url: str) -> Engine:
@@ -41,13 +37,13 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, json_serializer=_dumps, json_deserializer=orjson.loads,
+            url, json_serializer=json_text, json_deserializer=orjson.loads,
             connect_args={"timeout": 30},
         )
         event.listen(engine, "connect", _configure_sqlite_connection)
         return engine
     return create_engine(
-        url, json_serializer=_dumps, json_deserializer=orjson.loads, pool_pre_ping=True,
+        url, json_serializer=json_text, json_deserializer=orjson.loads, pool_pre_ping=True,
     )
 
 
@@ -103,7 +99,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([
-                    Jsonb(row[name], dumps=_dumps) if name in json_columns and row[name] is not None else row[name]
+                    Jsonb(row[name], dumps=json_text) if name in json_columns and row[name] is not None else row[name]
                     for name in columns
                 ])
     except psycopg.Error as error:
