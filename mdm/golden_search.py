@@ -95,19 +95,10 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
 
 
 def _insert_terms(session: Session, features: FeatureTable, record_ids: Sequence[int], stream: bool) -> None:
-    """One feature's terms at a time: with ``stream`` (a rebuild), each sent while the next is made; else (a few
-    records online) all in one statement."""
+    """One feature's terms at a time; with ``stream`` (a rebuild), each sent while the next is made."""
     ids = np.asarray(record_ids, dtype=np.int64)
-    blocks = ([ids[positions].tolist(), terms] for positions, terms in record_terms(features))
-    if stream:
-        bulk_insert_blocks(session, _term_table, ["record_id", "term"], blocks)
-        return
-    owners: list[int] = []
-    texts: list[str] = []
-    for block_owners, block_texts in blocks:
-        owners += block_owners
-        texts += block_texts
-    bulk_insert_columns(session, _term_table, {"record_id": owners, "term": texts})
+    bulk_insert_blocks(session, _term_table, ["record_id", "term"],
+                       ([ids[positions].tolist(), terms] for positions, terms in record_terms(features)), stream)
 
 
 def _variants(words: Iterable[str]) -> tuple[list[str], list[str]]:
