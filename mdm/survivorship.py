@@ -56,7 +56,7 @@ from matching.standardise import (
 from matching.text import fold_text, split_words
 from mdm.client_portfolio import Holding, PortfolioRows, client_portfolio, read_holding, replace_portfolios
 from mdm.clock import as_utc
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert_columns
 from mdm.models import GoldenRecord, PointOfSale, RecordLink, SourceRecord, SourceRecordVersion
 
 Value = str | dict[str, str | None]
@@ -731,8 +731,8 @@ def _store_attributes(session: Session, attributes: list[StoredText]) -> None:
         return
     connection.execute(sql_text(f"CREATE TEMPORARY TABLE {_given_attributes.name} (golden_id VARCHAR(32),"
                                 " attributes TEXT) ON COMMIT DROP"))
-    bulk_insert(session, _given_attributes, [{"golden_id": golden_id, "attributes": stored}
-                                             for golden_id, stored in attributes])
+    bulk_insert_columns(session, _given_attributes, {"golden_id": [golden_id for golden_id, _ in attributes],
+                                                     "attributes": [stored for _, stored in attributes]})
     connection.execute(sql_text(
         f"UPDATE golden_record SET attributes = CAST(given.attributes AS JSONB) FROM {_given_attributes.name} AS given"
         " WHERE golden_record.id = given.golden_id"))
