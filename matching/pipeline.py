@@ -43,7 +43,7 @@ class BatchResolution:
 
     def records_with_possible_pairs(self) -> int:
         possible = self.scored.pairs[self.scored.bands == POSSIBLE]
-        return len(distinct(possible)) if len(possible) else 0
+        return len(distinct(possible))
 
 
 def _standardise_chunk(window: BirthDateWindow, extra_fields: tuple[str, ...], chunk: list[RawInput]) -> FeatureColumns:
