@@ -12,8 +12,10 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.pool import Pool
 from typing import Any, cast
 
 import numpy as np
@@ -46,6 +48,7 @@ from mdm.db import (
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
 from mdm.golden_search import rebuild_search_index, replace_search_terms
+from mdm.heap import release_freed_memory
 from mdm.match_settings import configured_match_settings
 from mdm.models import (
     NOT_SAME,
@@ -71,7 +74,7 @@ from mdm.models import (
 from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
-from mdm.survivorship import refresh_golden_attributes
+from mdm.survivorship import refresh_golden_attributes, survivorship_workers
 from mdm.verdicts import Pair, judgements_in_force
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
@@ -243,11 +246,11 @@ def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str, verdicts: Mapping[Pair, str],
     content_changed: set[int] | None = None, phases: Phases | None = None, actor: str = SYSTEM_ACTOR,
-    claims: Claims | None = None,
+    claims: Claims | None = None, survivorship_pool: Pool | None = None,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
     ``verdicts``: the steward verdicts in force the clustering honoured; ``content_changed``: the records with a
-    new version (None: all of them)."""
+    new version (None: all of them); ``survivorship_pool``: workers forked beforehand for survivorship."""
     clusters: dict[int, list[int]] = defaultdict(list)
     for position, representative in enumerate(resolution.cluster.tolist()):
         clusters[representative].append(position)
@@ -287,7 +290,7 @@ def _apply_clusters(
                             frozenset(retired), frozenset(split), relinked, refreshed,
                             frozenset(record_ids if content_changed is None else content_changed), probabilities,
                             actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
-    _publish(session, changes, resolution.model.settings, phases)
+    _publish(session, changes, resolution.model.settings, phases, survivorship_pool)
     golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
     tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
                                            None if cause == "resolution" else content_changed, retracted,
@@ -310,7 +313,8 @@ class Phases(dict[str, float]):
         self._mark = now
 
 
-def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, phases: Phases | None = None) -> None:
+def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, phases: Phases | None = None,
+             survivorship_pool: Pool | None = None) -> None:
     """Bring what derives from golden records up to date with these changes, in the same transaction; ``settings``:
     the match settings the changes were resolved with."""
     phases = phases if phases is not None else Phases()
@@ -319,7 +323,8 @@ def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, 
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
     phases.lap("golden records and links")
-    refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution")
+    refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution",
+                              pool=survivorship_pool)
     forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
     phases.lap("survivorship")
     moves = refresh_movements(session, changes, settings)
@@ -336,10 +341,11 @@ def resolve_all(
     started = time.perf_counter()
     phases = Phases()
     now = now or utc_now()
-    with transaction(sessions) as session:
+    with transaction(sessions) as session, ExitStack() as stack:
         live = session.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.is_deleted.is_(False)))
         if not live:
             raise NothingToResolve("the hub holds no live record yet: load some first")
+        survivorship_pool = stack.enter_context(survivorship_workers(live))
         model = None if retrain else latest_model(session)
         record_ids: list[int] = []
         party_types: list[str] = []
@@ -356,6 +362,7 @@ def resolve_all(
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes), model,
                                    workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW,
                                    settings=configured_match_settings())
+        release_freed_memory()
         phases.lap("read and match")
         # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
@@ -373,7 +380,7 @@ def resolve_all(
         last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                                  "resolution", verdicts, content_changed, phases)
+                                  "resolution", verdicts, content_changed, phases, survivorship_pool=survivorship_pool)
         rebuild_blocking_index(session, resolution.features, record_ids, resolution.model.settings.blocking_rules)
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)

@@ -17,13 +17,14 @@ import gc
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
-from multiprocessing.pool import AsyncResult
+from multiprocessing.pool import AsyncResult, Pool
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
@@ -656,13 +657,30 @@ def recompute(session: Session, golden_ids: Collection[str]) -> dict[str, dict[s
     return computed
 
 
-def refresh_golden_attributes(session: Session, golden_ids: Collection[str], backfill: bool = False) -> int:
+@contextmanager
+def survivorship_workers(golden_records: int) -> Iterator[Pool | None]:
+    """Worker processes for `refresh_golden_attributes` of up to that many golden records, forked now (None where
+    one process computes alone: one worker, or a single chunk).
+
+    A worker's resident memory starts as its parent's at the fork: a full run forks them before the match fills
+    the process with features, rather than letting `refresh_golden_attributes` fork them from a process of a few
+    gigabytes."""
+    if WORKERS < 2 or golden_records <= CHUNK:
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
+        yield pool
+
+
+def refresh_golden_attributes(session: Session, golden_ids: Collection[str], backfill: bool = False,
+                              pool: Pool | None = None) -> int:
     """Store the attributes and the portfolio of these golden records, from their records' current versions.
     ``backfill`` adds the active golden records that have no attributes yet (created before survivorship existed).
     Answers how many were written.
 
-    Many golden records are computed in worker processes, chunk by chunk, while this process reads the next
-    chunk and writes the last one: the database is only ever used from here.
+    Many golden records are computed in worker processes (``pool``'s, or a pool forked for the call), chunk by
+    chunk, while this process reads the next chunk and writes the last one: the database is only ever used from
+    here.
     """
     wanted = set(golden_ids)
     if backfill:
@@ -684,23 +702,33 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
         for chunk in chunks:
             write(chunk, _refresh_rows((rules, _version_rows(session, chunk))))
         return written
+    if pool is not None:
+        _refresh_in(pool, session, chunks, rules, write)
+        return written
     # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
     # instead of being copied into every worker; the workers make no reference cycles and run without it.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
-            pending: deque[tuple[list[str], AsyncResult[tuple[list[StoredText], list[PortfolioRows]]]]] = deque()
-            for chunk in chunks:
-                pending.append((chunk, pool.apply_async(_refresh_rows, ((rules, _version_rows(session, chunk)),))))
-                if len(pending) > WORKERS:
-                    done, result = pending.popleft()
-                    write(done, result.get())
-            while pending:
-                done, result = pending.popleft()
-                write(done, result.get())
+        with survivorship_workers(len(ordered)) as forked:
+            assert forked is not None
+            _refresh_in(forked, session, chunks, rules, write)
     finally:
         gc.unfreeze()
     return written
+
+
+def _refresh_in(pool: Pool, session: Session, chunks: list[list[str]], rules: Mapping[str, FieldRule],
+                write: Callable[[list[str], tuple[list[StoredText], list[PortfolioRows]]], None]) -> None:
+    """Compute the chunks in the pool's workers, a few ahead, and write each in its turn."""
+    pending: deque[tuple[list[str], AsyncResult[tuple[list[StoredText], list[PortfolioRows]]]]] = deque()
+    for chunk in chunks:
+        pending.append((chunk, pool.apply_async(_refresh_rows, ((rules, _version_rows(session, chunk)),))))
+        if len(pending) > WORKERS:
+            done, result = pending.popleft()
+            write(done, result.get())
+    while pending:
+        done, result = pending.popleft()
+        write(done, result.get())
 
 
 def refresh_portfolios(session: Session, golden_ids: Collection[str]) -> None:

@@ -20,7 +20,7 @@ from mdm.db import transaction
 from mdm.models import GoldenRecord
 from mdm.resolution import current_links, resolve_all
 from mdm.source_records import ingest_records
-from mdm.survivorship import golden_survivorship, recompute
+from mdm.survivorship import golden_survivorship, recompute, refresh_golden_attributes
 
 
 def _stored(sessions: sessionmaker[Session], status: str = "active") -> dict[str, Any]:
@@ -91,7 +91,8 @@ def test_the_bulk_refresh_stores_what_survive_answers_field_by_field(
 ) -> None:
     """The refresh of many golden records (worker processes, chunk by chunk) against ``survive`` on each golden
     record's current versions: same values, raw values, rules and provenance, for persons and companies, several
-    sources, junk and malformed values."""
+    sources, junk and malformed values. A full run forks its workers before the match; a refresh given none forks
+    its own, and stores the same."""
     generated = list(generate(900, seed=21))
     entities: dict[str, list[dict[str, object]]] = {}
     for g in generated:
@@ -123,6 +124,15 @@ def test_the_bulk_refresh_stores_what_survive_answers_field_by_field(
             rules.update(chosen["rule"] for chosen in expected["fields"].values())
     assert qualities == {"valid", "invalid", "junk"}
     assert {"single", "agreement", "trust", "recency", "validity"} <= rules
+
+    with transaction(sessions) as session:
+        stored = dict(session.execute(select(GoldenRecord.id, GoldenRecord.attributes)
+                                      .where(GoldenRecord.status == "active")).all())
+        session.execute(update(GoldenRecord).values(attributes=null()))
+        assert refresh_golden_attributes(session, stored) == len(stored)
+    with sessions() as session:
+        assert dict(session.execute(select(GoldenRecord.id, GoldenRecord.attributes)
+                                    .where(GoldenRecord.status == "active")).all()) == stored
 
 
 def test_a_resolve_fills_golden_records_stored_without_attributes(sessions: sessionmaker[Session]) -> None:
