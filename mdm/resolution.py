@@ -67,6 +67,7 @@ from mdm.models import (
     SearchTerm,
     SourceRecord,
     SourceRecordVersion,
+    StewardshipTask,
 )
 from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
@@ -384,9 +385,11 @@ def resolve_all(
             _unlink_from_inactive(session, unread_late, now)
             _resolve_component(session, late, now)
             phases.lap("records stored meanwhile")
+        # The tasks too: a first run opens thousands, and a planner that still takes their table for empty scans
+        # every open task for each online request's few records.
         refresh_statistics(session, [cast(Table, model.__table__) for model in (
             GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
-            OutboxEvent, GoldenPortfolio, GoldenRelationship, RecordFinding, PlaceholderValueUse)])
+            OutboxEvent, GoldenPortfolio, GoldenRelationship, RecordFinding, PlaceholderValueUse, StewardshipTask)])
         phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         tasks = applied.tasks
