@@ -570,14 +570,17 @@ def _usable_keys(session: Session, keys: Iterable[str], caps: dict[str, int]) ->
     return [key for key in ordered if counts.get(key, 0) < caps[key.split(":", 1)[0]]]
 
 
-def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -> set[int]:
-    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart."""
-    usable = _usable_keys(session, keys, caps)
-    found: set[int] = set()
-    for start in range(0, len(usable), 2000):
-        found.update(session.scalars(
-            select(BlockingKey.record_id).where(BlockingKey.key.in_(usable[start:start + 2000])).distinct()))
-    return found
+def _candidates_by_key(session: Session, keys: list[str], caps: dict[str, int]) -> set[int]:
+    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart. The holders
+    of each key are read once and counted here: their number may have grown past the cap while the keys were
+    waited for."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for start in range(0, len(keys), 2000):
+        for key, record_id in session.execute(
+                select(BlockingKey.key, BlockingKey.record_id).where(BlockingKey.key.in_(keys[start:start + 2000]))):
+            holders[key].append(record_id)
+    return {record_id for key, records in holders.items() if len(records) < caps[key.split(":", 1)[0]]
+            for record_id in records}
 
 
 def _lock_component(session: Session, changed_ids: set[int], keys: set[str], caps: dict[str, int],
@@ -600,7 +603,7 @@ def _lock_component(session: Session, changed_ids: set[int], keys: set[str], cap
     lock_space(session, RESOLUTION_LOCKS, exclusive=not fine)
     if fine:
         lock_names(session, KEY_LOCKS, usable)
-    candidates = _candidates_by_key(session, set(usable), caps)
+    candidates = _candidates_by_key(session, usable, caps)
     records = changed_ids | candidates
     links = golden_ids_of(session, records)
     locked: set[str] = set()
