@@ -639,12 +639,6 @@ def judged_constraints(verdicts: Mapping[Pair, str], record_ids: list[int]) -> C
     return must, cannot
 
 
-def _judged_partners(session: Session, record_ids: set[int]) -> set[int]:
-    """Records a steward judged together with one of these."""
-    return {partner for (record_a, record_b) in judgements_in_force(session, record_ids)
-            for mine, partner in ((record_a, record_b), (record_b, record_a)) if mine in record_ids}
-
-
 def golden_ids_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
     """The golden record each of these records belongs to now (records never resolved are absent)."""
     return _open_links(session, RecordLink.record_id, record_ids)
@@ -695,10 +689,12 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     current = members_of(session, set(links.values()))
     component = set(changed_payloads) | candidates | set(current)
     # A steward's same may tie in a record no key leads to: it joins, with every record of its golden record.
-    partners = _judged_partners(session, component) - component
+    judged = judgements_in_force(session, component)
+    partners = {record for pair in judged for record in pair} - component
     if partners:
         current.update(members_of(session, set(golden_ids_of(session, partners).values())))
         component |= partners | set(current)
+        judged = judgements_in_force(session, component)
     payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}
     record_ids = sorted(payloads)
     retracted = changed_ids - set(payloads)
@@ -717,7 +713,9 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
-    verdicts = judgements_in_force(session, record_ids)
+    # Whether a verdict is in force depends on its pair alone: those holding a live record of the component.
+    live = set(record_ids)
+    verdicts = {pair: verdict for pair, verdict in judged.items() if pair[0] in live or pair[1] in live}
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
                                constraints=lambda: judged_constraints(verdicts, record_ids),
                                window=Config.BIRTH_DATE_WINDOW)
