@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -649,10 +649,10 @@ def members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
 
 
 def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,
-                    actor: str = SYSTEM_ACTOR) -> dict[int, RecordResolution]:
+                    actor: str = SYSTEM_ACTOR, created: Collection[int] = ()) -> dict[int, RecordResolution]:
     """Online resolution of the records just stored or retracted (see ``_resolve_component``); the audit trail
-    names ``actor`` as the one who caused it."""
-    outcome, _ = _resolve_component(session, changed_ids, now or utc_now(), actor)
+    names ``actor`` as the one who caused it. ``created``: those of them whose record this transaction created."""
+    outcome, _ = _resolve_component(session, changed_ids, now or utc_now(), actor, created=created)
     return outcome
 
 
@@ -665,7 +665,8 @@ def resolve_claimed(session: Session, moved_ids: set[int], claims: Claims, now: 
 
 
 def _resolve_component(session: Session, changed_ids: set[int], now: datetime, actor: str = SYSTEM_ACTOR,
-                       claims: Claims | None = None) -> tuple[dict[int, RecordResolution], _Applied | None]:
+                       claims: Claims | None = None, created: Collection[int] = (),
+                       ) -> tuple[dict[int, RecordResolution], _Applied | None]:
     """Online resolution: re-cluster only the component the changed records touch, in the caller's transaction.
 
     The component is the changed records, the records sharing a blocking key with them, and every record of
@@ -699,9 +700,11 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     record_ids = sorted(payloads)
     retracted = changed_ids - set(payloads)
     current.update(changed_links)
-    _replace_keys(session, changed_ids, list(changed_payloads), positions, keys)
-    replace_search_terms(session, changed_ids, list(changed_payloads), features)
-    replace_record_findings(session, changed_ids, list(changed_payloads), features)
+    # A record this transaction created has no keys, terms or findings to delete yet.
+    indexed = changed_ids.difference(created)
+    _replace_keys(session, indexed, list(changed_payloads), positions, keys)
+    replace_search_terms(session, indexed, list(changed_payloads), features)
+    replace_record_findings(session, indexed, list(changed_payloads), features)
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
         close_tasks_of(session, retracted, RETRACTED, now, actor, model.version)
