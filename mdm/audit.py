@@ -27,6 +27,8 @@ from mdm.models import AuditChainHead, AuditEvent
 SYSTEM_ACTOR = "hub"  # automatic resolution; a steward's decisions carry the steward's user
 GENESIS_HASH = "0" * 64  # what the first entry chains to
 _HEAD_ID = 1
+# In ``Session.info``: (the transaction holding the head's lock, its sequence, its hash) as that transaction left it.
+_HEAD_HELD = "mdm.audit.head_held"
 _event_table = cast(Table, AuditEvent.__table__)
 
 
@@ -67,7 +69,11 @@ def _chain_hash(previous: str, sequence: int, occurred_at: str, entry: AuditEntr
 
 def lock_chain_head(session: Session) -> tuple[int, str]:
     """Lock the chain head until the transaction ends and answer (last sequence, last hash). Every writer of the
-    audit trail or the outbox takes it first, so their rows appear in commit order."""
+    audit trail or the outbox takes it first, so their rows appear in commit order. A transaction reads it once:
+    nobody else can move it while the lock is held, and ``append_events`` remembers where it left it."""
+    held = session.info.get(_HEAD_HELD)
+    if held is not None and held[0] is session.get_transaction():
+        return held[1], held[2]
     locked = select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == _HEAD_ID).with_for_update()
     head = session.execute(locked).one_or_none()
     if head is None:  # an empty trail: the first writer creates the head, a concurrent one waits for it
@@ -75,6 +81,7 @@ def lock_chain_head(session: Session) -> tuple[int, str]:
         session.execute(insert(AuditChainHead).values(id=_HEAD_ID, sequence=0, hash=GENESIS_HASH)
                         .on_conflict_do_nothing())
         head = session.execute(locked).one()
+    session.info[_HEAD_HELD] = (session.get_transaction(), int(head.sequence), str(head.hash))
     return int(head.sequence), str(head.hash)
 
 
@@ -100,6 +107,7 @@ def append_events(session: Session, entries: Sequence[AuditEntry], occurred_at: 
     })
     session.execute(update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID)
                     .values(sequence=sequence, hash=previous))
+    session.info[_HEAD_HELD] = (session.get_transaction(), sequence, previous)
 
 
 def verify_chain(session: Session) -> ChainVerdict:

@@ -31,7 +31,8 @@ class IntakeResult:
 
 def _with_resolution(results: Sequence[IngestResult], session: Session, actor: str) -> list[IntakeResult]:
     changed = {r.record_id for r in results if r.status in (CREATED, UPDATED, DELETED) and r.record_id is not None}
-    resolved = resolve_changed(session, changed, actor=actor)
+    created = {r.record_id for r in results if r.status == CREATED and r.record_id is not None}
+    resolved = resolve_changed(session, changed, actor=actor, created=created)
     # A re-sent record changes nothing, but the sender still learns which client it belongs to.
     standing = golden_ids_of(session, {r.record_id for r in results if r.status == UNCHANGED and r.record_id})
     answers = []

@@ -487,16 +487,6 @@ def relabel_transfers_from(session: Session, points: Sequence[str], now: datetim
     ], now)
 
 
-def _closures(session: Session, points: Sequence[str]) -> dict[str, Closure]:
-    """The declared closures of these points of sale."""
-    found = {}
-    for chunk in _chunks(points):
-        found.update({code: Closure(closed_on, successor) for code, closed_on, successor in session.execute(
-            select(PointOfSale.code, PointOfSale.closed_on, PointOfSale.successor)
-            .where(_one_of(session, PointOfSale.code, chunk))) if closed_on is not None})
-    return found
-
-
 def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]]) -> dict[int, str]:
     """Decide the portfolio transfers out of these points of sale over every client's moves: set the final reason
     of the fresh stints, and update the stored stints of other clients whose label changes; answers those stored
@@ -504,13 +494,18 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     can use (those since it fell silent, those to its declared successor since it closed, and those labelled
     transfers), so a busy point of sale costs no more than a quiet one."""
     ordered = sorted(points)
-    closures = _closures(session, ordered)
+    closures: dict[str, Closure] = {}  # the declared ones
     last_seen: dict[str, date] = {}
     latest = (select(func.max(PointOfSaleStint.last_seen_date))
               .where(PointOfSaleStint.point_of_sale == PointOfSale.code).scalar_subquery())
     for chunk in _chunks(ordered):
-        last_seen.update({point: day for point, day in session.execute(
-            select(PointOfSale.code, latest).where(_one_of(session, PointOfSale.code, chunk))) if day is not None})
+        for point, closed_on, successor, day in session.execute(
+                select(PointOfSale.code, PointOfSale.closed_on, PointOfSale.successor, latest)
+                .where(_one_of(session, PointOfSale.code, chunk))):
+            if closed_on is not None:
+                closures[point] = Closure(closed_on, successor)
+            if day is not None:
+                last_seen[point] = day
     moves: list[MoveOut] = []
     for golden_id, stints in fresh.items():
         for s in stints:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +70,7 @@ from mdm.models import (
     SearchTerm,
     SourceRecord,
     SourceRecordVersion,
+    StewardshipTask,
 )
 from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
@@ -395,9 +396,11 @@ def resolve_all(
             _unlink_from_inactive(session, unread_late, now)
             _resolve_component(session, late, now)
             phases.lap("records stored meanwhile")
+        # The tasks too: a first run opens thousands, and a planner that still takes their table for empty scans
+        # every open task for each online request's few records.
         refresh_statistics(session, [cast(Table, model.__table__) for model in (
             GoldenRecord, RecordLink, BlockingKey, SearchTerm, SearchNameVariant, PointOfSaleStint, AuditEvent,
-            OutboxEvent, GoldenPortfolio, GoldenRelationship, RecordFinding, PlaceholderValueUse)])
+            OutboxEvent, GoldenPortfolio, GoldenRelationship, RecordFinding, PlaceholderValueUse, StewardshipTask)])
         phases.lap("statistics")
         possible = int((resolution.scored.bands == POSSIBLE).sum())
         tasks = applied.tasks
@@ -578,14 +581,17 @@ def _usable_keys(session: Session, keys: Iterable[str], caps: dict[str, int]) ->
     return [key for key in ordered if counts.get(key, 0) < caps[key.split(":", 1)[0]]]
 
 
-def _candidates_by_key(session: Session, keys: set[str], caps: dict[str, int]) -> set[int]:
-    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart."""
-    usable = _usable_keys(session, keys, caps)
-    found: set[int] = set()
-    for start in range(0, len(usable), 2000):
-        found.update(session.scalars(
-            select(BlockingKey.record_id).where(BlockingKey.key.in_(usable[start:start + 2000])).distinct()))
-    return found
+def _candidates_by_key(session: Session, keys: list[str], caps: dict[str, int]) -> set[int]:
+    """Records sharing a key with the changed records, skipping keys too common to tell anyone apart. The holders
+    of each key are read once and counted here: their number may have grown past the cap while the keys were
+    waited for."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for start in range(0, len(keys), 2000):
+        for key, record_id in session.execute(
+                select(BlockingKey.key, BlockingKey.record_id).where(BlockingKey.key.in_(keys[start:start + 2000]))):
+            holders[key].append(record_id)
+    return {record_id for key, records in holders.items() if len(records) < caps[key.split(":", 1)[0]]
+            for record_id in records}
 
 
 def _lock_component(session: Session, changed_ids: set[int], keys: set[str], caps: dict[str, int],
@@ -608,7 +614,7 @@ def _lock_component(session: Session, changed_ids: set[int], keys: set[str], cap
     lock_space(session, RESOLUTION_LOCKS, exclusive=not fine)
     if fine:
         lock_names(session, KEY_LOCKS, usable)
-    candidates = _candidates_by_key(session, set(usable), caps)
+    candidates = _candidates_by_key(session, usable, caps)
     records = changed_ids | candidates
     links = golden_ids_of(session, records)
     locked: set[str] = set()
@@ -644,12 +650,6 @@ def judged_constraints(verdicts: Mapping[Pair, str], record_ids: list[int]) -> C
     return must, cannot
 
 
-def _judged_partners(session: Session, record_ids: set[int]) -> set[int]:
-    """Records a steward judged together with one of these."""
-    return {partner for (record_a, record_b) in judgements_in_force(session, record_ids)
-            for mine, partner in ((record_a, record_b), (record_b, record_a)) if mine in record_ids}
-
-
 def golden_ids_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
     """The golden record each of these records belongs to now (records never resolved are absent)."""
     return _open_links(session, RecordLink.record_id, record_ids)
@@ -660,10 +660,10 @@ def members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
 
 
 def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,
-                    actor: str = SYSTEM_ACTOR) -> dict[int, RecordResolution]:
+                    actor: str = SYSTEM_ACTOR, created: Collection[int] = ()) -> dict[int, RecordResolution]:
     """Online resolution of the records just stored or retracted (see ``_resolve_component``); the audit trail
-    names ``actor`` as the one who caused it."""
-    outcome, _ = _resolve_component(session, changed_ids, now or utc_now(), actor)
+    names ``actor`` as the one who caused it. ``created``: those of them whose record this transaction created."""
+    outcome, _ = _resolve_component(session, changed_ids, now or utc_now(), actor, created=created)
     return outcome
 
 
@@ -676,7 +676,8 @@ def resolve_claimed(session: Session, moved_ids: set[int], claims: Claims, now: 
 
 
 def _resolve_component(session: Session, changed_ids: set[int], now: datetime, actor: str = SYSTEM_ACTOR,
-                       claims: Claims | None = None) -> tuple[dict[int, RecordResolution], _Applied | None]:
+                       claims: Claims | None = None, created: Collection[int] = (),
+                       ) -> tuple[dict[int, RecordResolution], _Applied | None]:
     """Online resolution: re-cluster only the component the changed records touch, in the caller's transaction.
 
     The component is the changed records, the records sharing a blocking key with them, and every record of
@@ -700,17 +701,21 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     current = members_of(session, set(links.values()))
     component = set(changed_payloads) | candidates | set(current)
     # A steward's same may tie in a record no key leads to: it joins, with every record of its golden record.
-    partners = _judged_partners(session, component) - component
+    judged = judgements_in_force(session, component)
+    partners = {record for pair in judged for record in pair} - component
     if partners:
         current.update(members_of(session, set(golden_ids_of(session, partners).values())))
         component |= partners | set(current)
+        judged = judgements_in_force(session, component)
     payloads = {**changed_payloads, **_payloads_of(session, component - set(changed_payloads))}
     record_ids = sorted(payloads)
     retracted = changed_ids - set(payloads)
     current.update(changed_links)
-    _replace_keys(session, changed_ids, list(changed_payloads), positions, keys)
-    replace_search_terms(session, changed_ids, list(changed_payloads), features)
-    replace_record_findings(session, changed_ids, list(changed_payloads), features)
+    # A record this transaction created has no keys, terms or findings to delete yet.
+    indexed = changed_ids.difference(created)
+    _replace_keys(session, indexed, list(changed_payloads), positions, keys)
+    replace_search_terms(session, indexed, list(changed_payloads), features)
+    replace_record_findings(session, indexed, list(changed_payloads), features)
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
         close_tasks_of(session, retracted, RETRACTED, now, actor, model.version)
@@ -722,7 +727,9 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         left = tuple(sorted({current[record_id] for record_id in retracted if record_id in current}))
         return {record_id: RecordResolution(None, "retracted", left) for record_id in changed_ids}, None
     party_types = [payloads[record_id][0] for record_id in record_ids]
-    verdicts = judgements_in_force(session, record_ids)
+    # Whether a verdict is in force depends on its pair alone: those holding a live record of the component.
+    live = set(record_ids)
+    verdicts = {pair: verdict for pair, verdict in judged.items() if pair[0] in live or pair[1] in live}
     resolution = resolve_batch([payloads[record_id][1] for record_id in record_ids], model,
                                constraints=lambda: judged_constraints(verdicts, record_ids),
                                window=Config.BIRTH_DATE_WINDOW)

@@ -184,8 +184,8 @@ def _open_tasks(session: Session, record_ids: set[int] | None) -> list[Stewardsh
     ordered = sorted(record_ids)
     for start in range(0, len(ordered), 2000):
         part = ordered[start:start + 2000]
-        for column in (StewardshipTask.record_a_id, StewardshipTask.record_b_id):
-            found.update({task.id: task for task in session.scalars(query.where(column.in_(part)))})
+        found.update({task.id: task for task in session.scalars(query.where(
+            StewardshipTask.record_a_id.in_(part) | StewardshipTask.record_b_id.in_(part)))})
     return [found[task_id] for task_id in sorted(found)]
 
 

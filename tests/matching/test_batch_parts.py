@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from benchmarks.synthetic import generate
-from matching import comparisons, model, pipeline
+from matching import blocking, comparisons, features, model, pipeline
+from matching.blocking import candidate_pairs
 from matching.features import CODE_SPACES, MISSING, FeatureTable, build_features, extract_columns
 from matching.model import compare_by_party, score_pairs, train_model
 from matching.pipeline import standardise_columns
@@ -102,3 +103,38 @@ def test_pairs_scored_block_by_block_get_the_weights_of_one_block(records: list[
     assert np.array_equal(blocks.probabilities, whole.probabilities)
     assert blocks.bands.tolist() == whole.bands.tolist()
     assert (whole.bands == "match").any() and (whole.bands == "non_match").any()
+
+
+def test_a_few_records_get_the_features_and_candidates_of_the_vectorised_path(records: list[dict[str, Any]],
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # An online component, under the sizes where values are coded and blocked in plain Python; records sent
+    # twice or three times make blocks of every size up to the caps.
+    few = records[:50] + records[:50] + records[25:45]
+    assert len(few) * 2 <= min(features._FEW_VALUES, blocking._FEW_KEYS)
+    small = _whole(few)
+    small_pairs = candidate_pairs(small, SETTINGS.blocking_rules)
+    monkeypatch.setattr(features, "_FEW_VALUES", -1)
+    monkeypatch.setattr(blocking, "_FEW_KEYS", -1)
+    vectorised = _whole(few)
+    for name in vectorised.codes:
+        assert np.array_equal(small.codes[name], vectorised.codes[name]), name
+        assert small.codes[name].dtype == vectorised.codes[name].dtype, name
+        assert small.vocabulary[name].tolist() == vectorised.vocabulary[name].tolist(), name
+    for name in vectorised.texts:
+        assert small.texts[name].tolist() == vectorised.texts[name].tolist(), name
+    assert small.blanked == vectorised.blanked
+    assert len(small_pairs) > 50  # a copy pairs with its original at least
+    assert np.array_equal(small_pairs, candidate_pairs(vectorised, SETTINGS.blocking_rules))
+
+
+@pytest.mark.parametrize("keys, cap", [
+    ([], 3), ([-1, -1], 3), ([4, 4], 2), ([4, 4, 4], 2), ([9, 2, 9, 2, 2, -1, 9, 7, 2], 3),
+    ([3, 1, 3, 1, 1, 1, 5, 5, 5, 3, -1, 5], 4),
+])
+def test_a_few_keys_pair_their_records_in_the_vectorised_order(keys: list[int], cap: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    few = blocking.pairs_sharing_key(np.array(keys, dtype=np.int64), cap)
+    monkeypatch.setattr(blocking, "_FEW_KEYS", -1)
+    vectorised = blocking.pairs_sharing_key(np.array(keys, dtype=np.int64), cap)
+    assert few.shape == vectorised.shape and few.dtype == vectorised.dtype
+    assert few.tolist() == vectorised.tolist()

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Config
 from mdm import golden_history
-from mdm.audit import verify_chain
+from mdm.audit import AuditEntry, append_events, lock_chain_head, verify_chain
 from mdm.cli import cli
+from mdm.clock import utc_now
 from mdm.db import transaction
+from mdm.events import NewEvent, emit_many
 from mdm.models import AuditChainHead, AuditEvent, GoldenRecord, OutboxEvent
 from tests.golden_scenarios import as_duplicate_of, consolidate, members_by_golden, pick, send_online
 
@@ -155,3 +157,22 @@ def test_cli_audit_verify_exits_non_zero_on_a_break(
     assert broken.exit_code == 1
     assert "broken at event 3" in broken.output
     assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+
+
+def test_a_session_appending_again_after_a_rollback_continues_the_committed_chain(
+    sessions: sessionmaker[Session], audited: dict[str, list[tuple[str, str]]],
+) -> None:
+    entry = AuditEntry("golden.updated", None, "test", {"kind": "test"}, None, {})
+    with sessions() as session:
+        with session.begin():
+            committed = lock_chain_head(session)[0]
+        session.begin()
+        append_events(session, [entry, entry], utc_now())
+        session.rollback()  # the two entries never happened
+        session.begin()
+        append_events(session, [entry], utc_now())
+        emit_many(session, [NewEvent("golden.updated", None, {})], utc_now())
+        verdict = verify_chain(session)
+        last = session.scalar(select(func.max(AuditEvent.sequence)))
+        session.rollback()
+    assert verdict.intact and last == committed + 1

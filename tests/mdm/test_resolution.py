@@ -16,7 +16,16 @@ from config import DEFAULT_SOURCE_SYSTEMS
 from matching.evaluate import evaluate_clusters
 from mdm.bulk_load import load_file
 from mdm.db import transaction
-from mdm.models import GoldenRecord, RecordLink, metadata
+from mdm.intake import take_in
+from mdm.models import (
+    BlockingKey,
+    GoldenRecord,
+    PlaceholderValueUse,
+    RecordFinding,
+    RecordLink,
+    SearchTerm,
+    metadata,
+)
 from mdm.resolution import _reconcile, current_links, resolve_all
 from mdm.source_records import ingest_records, retract_record
 
@@ -242,3 +251,36 @@ def test_a_stored_model_from_older_comparisons_is_retrained_not_used(
     with sessions() as session:
         model = latest_model(session)
         assert model is not None and model.version == first.model_version
+
+
+def _index_rows(sessions: sessionmaker[Session]) -> dict[str, Counter[tuple[object, ...]]]:
+    """Every row of the per-record indexes, without its row id."""
+    with sessions() as session:
+        return {table.name: Counter(tuple(row) for row in session.execute(
+            select(*(column for column in table.columns if column.name != "id"))))
+            for table in (BlockingKey.__table__, SearchTerm.__table__, RecordFinding.__table__,
+                          PlaceholderValueUse.__table__)}
+
+
+def test_records_created_and_changed_online_hold_the_index_rows_a_full_run_gives_them(
+    sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str],
+) -> None:
+    resolve_all(sessions)
+    newcomer = {"source_system": "WEB", "source_record_id": "W-IDX-1", "party_type": "person",
+                "first_name": "Zineb", "last_name": "Ouazzani Chahdi", "birth_date": "1999-09-09",
+                "national_id": "ZT918273", "phone": "0600000000"}  # a placeholder phone: a finding
+    with sessions() as session:
+        from mdm.source_records import get_record
+
+        known = {**(get_record(session, *min(loaded)).current.payload or {}), "first_name": "Hamza"}
+    with transaction(sessions) as session:
+        created = take_in(session, [newcomer, {**newcomer, "source_record_id": "W-IDX-2", "phone": "0698172635"}],
+                          DEFAULT_SOURCE_SYSTEMS)
+    assert [result.status for result in created] == ["created", "created"]
+    with transaction(sessions) as session:  # a new version of a created record and of one a full run indexed
+        take_in(session, [{**newcomer, "last_name": "Ouazzani", "phone": "0698172636"}, known],
+                DEFAULT_SOURCE_SYSTEMS)
+    online = _index_rows(sessions)
+    assert online["blocking_key"] and online["search_term"] and online["record_finding"]
+    resolve_all(sessions)
+    assert _index_rows(sessions) == online
