@@ -18,7 +18,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mdm.audit import SYSTEM_ACTOR
-from mdm.db import refresh_statistics, run_transaction, transaction
+from mdm.db import commit_without_waiting_for_disk, refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError, MalformedRequest
 from mdm.intake import IntakeResult, take_in
 from mdm.models import SourceRecord, SourceRecordVersion
@@ -131,10 +131,17 @@ def _store_checked(
         # Rejected as the API rejects: the lines that are no JSON first, then the records that break a rule.
         for (number, text), broken in zip(invalid, errors, strict=True):
             _count_rejection(summary, reject, number, text, broken)
-        results = run_transaction(sessions, partial(store_records, accepted=accepted, actor=actor))
+        results = run_transaction(sessions, partial(_store_chunk, accepted=accepted, actor=actor))
         for result in results:
             setattr(summary, result.status, getattr(summary, result.status) + 1)
         progress(position)
+
+
+def _store_chunk(session: Session, accepted: list[tuple[int, IncomingRecord]], actor: str) -> list[IngestResult]:
+    # A chunk whose commit a crash loses is stored again by a re-run of the file, each of its records new or
+    # unchanged from what is stored: the load need not wait for each commit to reach the disk.
+    commit_without_waiting_for_disk(session)
+    return store_records(session, accepted, actor=actor)
 
 
 def _batches(stream: IO[bytes], raw: IO[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:

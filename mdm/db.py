@@ -163,6 +163,14 @@ def empty_table(session: Session, table: Table) -> None:
         session.execute(table.delete())
 
 
+def commit_without_waiting_for_disk(session: Session) -> None:
+    """Let this transaction's commit return before PostgreSQL has flushed it to disk (it is flushed a moment later):
+    only for writes that a re-run redoes, since a crash may lose such a commit though the caller saw it succeed.
+    SQLite's commits already wait for no flush (synchronous=NORMAL in WAL mode)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
 def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
     """After a bulk write, let PostgreSQL's planner see the tables' new sizes (ANALYZE samples them) rather than
     wait for autovacuum, which may be slow or off: online requests right after a full run depend on good plans."""
