@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -87,7 +89,7 @@ def load_file(
     ``online``: each chunk is resolved in its own transaction as it is stored, exactly as the API does."""
     summary = LoadSummary()
     stream, raw = _open(path)
-    with stream, raw:
+    with stream, raw, _long_lived_objects_set_aside():
         if online:
             _load_online(sessions, stream, raw, source_systems, reject, progress, chunk_size, actor, summary)
         else:
@@ -95,6 +97,18 @@ def load_file(
     with transaction(sessions) as session:
         refresh_statistics(session, [cast(Table, model.__table__) for model in (SourceRecord, SourceRecordVersion)])
     return summary
+
+
+@contextmanager
+def _long_lived_objects_set_aside() -> Iterator[None]:
+    """Keep the objects alive when the load starts (modules, the engine, the configuration) out of the garbage
+    collector's full passes: a load allocates enough to run one every 5,000 records, and each walked them all,
+    a tenth of a second (a third of the storing process's time)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _load_online(
