@@ -8,7 +8,6 @@ import io
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,18 +15,15 @@ from functools import partial
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, Any, cast
-from zlib import crc32
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mdm.audit import SYSTEM_ACTOR
-from mdm.clock import utc_now
 from mdm.db import commit_without_waiting_for_disk, refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError, MalformedRequest
 from mdm.intake import IntakeResult, take_in
 from mdm.models import SourceRecord, SourceRecordVersion
-from mdm.points_of_sale import ensure_points_of_sale
 from mdm.source_records import REJECTED, IngestResult, store_records
 from mdm.strict_json import parse_json
 from mdm.validation import IncomingRecord, validate_record
@@ -37,9 +33,6 @@ from mdm.validation import IncomingRecord, validate_record
 DEFAULT_CHUNK_SIZE = 5000
 # Processes that parse and validate chunks ahead of the one that stores them: the machine's two cores.
 CHECKING_PROCESSES = 2
-# Connections that store a chunk's records at once on PostgreSQL, each the records of its own keys: while one
-# waits for the server, the other's rows are prepared, and the server writes on two cores.
-STORING_LANES = 2
 
 
 @dataclass(slots=True)
@@ -135,72 +128,27 @@ def _store_checked(
     reject: Callable[[int, bytes, tuple[FieldError, ...]], None], progress: Callable[[int], None],
     chunk_size: int, actor: str, summary: LoadSummary,
 ) -> None:
-    """Worker processes parse and validate the chunks ahead; this process rejects what they found broken, in file
-    order, and hands each chunk's records to the storing lanes, one transaction per lane and chunk."""
-    lanes = [ThreadPoolExecutor(1) for _ in range(_storing_lanes(sessions))]
-    named_points_of_sale: set[str] = set()
-    in_flight: deque[tuple[list[Future[list[IngestResult]]], int]] = deque()
-    try:
-        for lines, position, checked in _checked_batches(_batches(stream, raw, chunk_size),
-                                                         frozenset(source_systems)):
-            summary.read += len(lines)
-            accepted: list[IncomingRecord] = []
-            invalid: list[tuple[int, bytes]] = []
-            errors: list[tuple[FieldError, ...]] = []
-            for (number, text), outcome in zip(lines, checked, strict=True):
-                if isinstance(outcome, _Unreadable):
-                    _count_rejection(summary, reject, number, text, (outcome.error,))
-                elif isinstance(outcome, _Invalid):
-                    invalid.append((number, text))
-                    errors.append(outcome.errors)
-                else:
-                    accepted.append(_incoming(outcome))
-            # Rejected as the API rejects: the lines that are no JSON first, then the records that break a rule.
-            for (number, text), broken in zip(invalid, errors, strict=True):
-                _count_rejection(summary, reject, number, text, broken)
-            _name_points_of_sale(sessions, accepted, named_points_of_sale)
-            shares: list[list[tuple[int, IncomingRecord]]] = [[] for _ in lanes]
-            for record in accepted:
-                share = shares[crc32(record.source_record_id.encode()) % len(lanes)]
-                share.append((len(share), record))
-            in_flight.append(([lane.submit(run_transaction, sessions, partial(_store_chunk, accepted=share,
-                                                                              actor=actor))
-                               for lane, share in zip(lanes, shares, strict=True) if share], position))
-            # One chunk stored while the next is read: the lanes never wait for the file, nor hold it all.
-            if len(in_flight) > 1:
-                _count_stored(summary, progress, *in_flight.popleft())
-        while in_flight:
-            _count_stored(summary, progress, *in_flight.popleft())
-    finally:
-        for lane in lanes:
-            lane.shutdown(cancel_futures=True)
-
-
-def _storing_lanes(sessions: sessionmaker[Session]) -> int:
-    """PostgreSQL stores a chunk on several connections at once, each for its own records, so one lane's statements
-    run while another's are prepared; SQLite's writers take turns, so one lane."""
-    with sessions() as session:
-        return STORING_LANES if session.get_bind().dialect.name == "postgresql" else 1
-
-
-def _name_points_of_sale(sessions: sessionmaker[Session], accepted: list[IncomingRecord], named: set[str]) -> None:
-    """Create the chunk's new points of sale before its lanes store it, each with the network of the first record
-    that names it in the file, as a load in one lane would: the lanes store their shares in any order."""
-    first_networks: dict[str, str] = {}
-    for record in accepted:
-        if record.point_of_sale and record.point_of_sale not in named:
-            first_networks.setdefault(record.point_of_sale, record.source_system)
-    if first_networks:
-        run_transaction(sessions, partial(ensure_points_of_sale, networks_by_code=first_networks, now=utc_now()))
-        named.update(first_networks)
-
-
-def _count_stored(summary: LoadSummary, progress: Callable[[int], None],
-                  stored: list[Future[list[IngestResult]]], position: int) -> None:
-    for share in stored:
-        for result in share.result():
+    """Worker processes parse and validate the chunks ahead; this one stores each chunk in its turn."""
+    for lines, position, checked in _checked_batches(_batches(stream, raw, chunk_size), frozenset(source_systems)):
+        summary.read += len(lines)
+        accepted: list[tuple[int, IncomingRecord]] = []
+        invalid: list[tuple[int, bytes]] = []
+        errors: list[tuple[FieldError, ...]] = []
+        for (number, text), outcome in zip(lines, checked, strict=True):
+            if isinstance(outcome, _Unreadable):
+                _count_rejection(summary, reject, number, text, (outcome.error,))
+            elif isinstance(outcome, _Invalid):
+                invalid.append((number, text))
+                errors.append(outcome.errors)
+            else:
+                accepted.append((len(accepted), _incoming(outcome)))
+        # Rejected as the API rejects: the lines that are no JSON first, then the records that break a rule.
+        for (number, text), broken in zip(invalid, errors, strict=True):
+            _count_rejection(summary, reject, number, text, broken)
+        results = run_transaction(sessions, partial(_store_chunk, accepted=accepted, actor=actor))
+        for result in results:
             setattr(summary, result.status, getattr(summary, result.status) + 1)
-    progress(position)
+        progress(position)
 
 
 def _store_chunk(session: Session, accepted: list[tuple[int, IncomingRecord]], actor: str) -> list[IngestResult]:
