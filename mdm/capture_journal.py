@@ -3,6 +3,7 @@ and which fields the captures carried, kept in step in the transaction that stor
 
 from __future__ import annotations
 
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from mdm.models import (
 )
 from mdm.points_of_sale import network_of, networks_by_code
 from mdm.reports import NETWORKS, ReportFilters, period_label
-from mdm.validation import is_missing
+from mdm.validation import carried_fields
 
 # What a capture is, as a position in the (created, modified, retracted) counts of a journal row.
 CREATION, MODIFICATION, RETRACTION = 0, 1, 2
@@ -45,7 +46,8 @@ _BACKFILL_PAGE = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Capture:
-    """One stored version as the journal counts it; a retraction carries no payload."""
+    """One stored version as the journal counts it: the fields its payload carried a value in (see
+    ``carried_fields``); a retraction carries none."""
 
     kind: int
     received_at: datetime
@@ -53,22 +55,25 @@ class Capture:
     point_of_sale: str | None
     product_line: str | None
     party_type: str
-    payload: Mapping[str, Any] | None
-
-
-def carries_value(value: object) -> bool:
-    """A field counts as captured unless it is missing (``""``, blanks, ``null``) or an empty list or object."""
-    return not is_missing(value) and value != [] and value != {}
-
-
-def _names_carrying_values(payload: Mapping[str, Any]) -> list[str]:
-    """The fields of a payload that ``carries_value``: text (nearly every field) tested inline, the rest by it."""
-    return [name for name, value in payload.items()
-            if (value.strip() != "" if value.__class__ is str else carries_value(value))]
+    carried_fields: tuple[str, ...] | None
 
 
 def _zero_counts(width: int) -> Callable[[], list[int]]:
     return lambda: [0] * width
+
+
+def _field_counts(carried: tuple[str, ...]) -> tuple[list[int], list[str]]:
+    """What one capture carrying these fields adds to a row of field_month_table's counts, and the fields outside
+    the record format it carried."""
+    counts = [1] + [0] * len(JOURNAL_FIELDS)
+    unknown = []
+    for name in carried:
+        position = _FIELD_POSITIONS.get(name)
+        if position is None:
+            unknown.append(name)
+        else:
+            counts[position] += 1
+    return counts, unknown
 
 
 @dataclass(slots=True)
@@ -76,9 +81,10 @@ class _Tally:
     days: defaultdict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(_zero_counts(3)))
     months: defaultdict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(_zero_counts(3)))
     # Per key: the captures, then how many carried each field of the record format.
-    fields: defaultdict[tuple[Any, ...], list[int]] = field(
-        default_factory=lambda: defaultdict(_zero_counts(1 + len(JOURNAL_FIELDS))))
+    fields: dict[tuple[Any, ...], list[int]] = field(default_factory=dict)
     unknown_fields: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    # A feed's records come in a few shapes: each set of carried fields is read into counts once.
+    shapes: dict[tuple[str, ...], tuple[list[int], list[str]]] = field(default_factory=dict)
 
     def add(self, capture: Capture) -> None:
         moment = capture.received_at
@@ -87,18 +93,18 @@ class _Tally:
         point_of_sale, product_line = capture.point_of_sale or NO_VALUE, capture.product_line or NO_VALUE
         self.days[(day, capture.network, product_line, capture.party_type)][capture.kind] += 1
         self.months[(month, capture.network, point_of_sale, product_line, capture.party_type)][capture.kind] += 1
-        if capture.payload is None:
+        carried = capture.carried_fields
+        if carried is None:
             return
+        shape = self.shapes.get(carried)
+        if shape is None:
+            shape = self.shapes[carried] = _field_counts(carried)
+        added, unknown = shape
         where = (month, capture.network, point_of_sale, capture.party_type)
-        counts = self.fields[where]
-        counts[0] += 1
-        # Every field of every capture passes here: the names carrying a value are picked in one comprehension.
-        for name in _names_carrying_values(capture.payload):
-            position = _FIELD_POSITIONS.get(name)
-            if position is None:
-                self.unknown_fields[(*where, name)] += 1
-            else:
-                counts[position] += 1
+        counts = self.fields.get(where)
+        self.fields[where] = added.copy() if counts is None else list(map(operator.add, counts, added))
+        for name in unknown:
+            self.unknown_fields[(*where, name)] += 1
 
 
 def journal_captures(session: Session, captures: Iterable[Capture]) -> None:
@@ -167,7 +173,7 @@ def rebuild_capture_journal(session: Session) -> None:
             kind = RETRACTION if is_tombstone else CREATION if number == 1 else MODIFICATION
             network = network_of(networks, point_of_sale, source_system)
             tally.add(Capture(kind, received_at, network, point_of_sale, product_line, party_type,
-                              None if is_tombstone else payload))
+                              None if is_tombstone else carried_fields(payload)))
         _write(session, tally)
         last_id = page[-1][0]
 

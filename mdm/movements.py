@@ -35,14 +35,13 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from rapidfuzz.fuzz import token_set_ratio
-from sqlalchemy import Date, Table, any_, bindparam, delete, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, Table, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from matching.places import ADDRESS_ABBREVIATIONS
 from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
-from mdm.db import bulk_insert_columns, indexes_set_aside
+from mdm.db import bulk_insert_columns, indexes_set_aside, one_of
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
 from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
@@ -347,7 +346,7 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
     touched: set[str] = set()
     for chunk in _chunks(involved):
         for version_id, point, origin in session.execute(
-                delete(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.golden_id, chunk))
+                delete(PointOfSaleStint).where(one_of(session, PointOfSaleStint.golden_id, chunk))
                 .returning(PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale,
                            PointOfSaleStint.from_point_of_sale)):
             known.add((version_id, origin))
@@ -377,13 +376,6 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start:start + _CHUNK]
-
-
-def _one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN values``; PostgreSQL takes the values as one array parameter, cheaper than thousands."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
 
 
 def _most_golden_records(session: Session, golden_ids: Sequence[str]) -> bool:
@@ -426,7 +418,7 @@ def _derive_all(session: Session, golden_ids: Sequence[str], same_address_simila
             derive(chain.from_iterable(rows.partitions()), set(golden_ids))  # 50,000 rows a round trip
     else:
         for chunk in _chunks(golden_ids):
-            derive(connection.execute(query.where(_one_of(session, RecordLink.golden_id, chunk))), set(chunk))
+            derive(connection.execute(query.where(one_of(session, RecordLink.golden_id, chunk))), set(chunk))
     return fresh
 
 
@@ -476,7 +468,7 @@ def relabel_transfers_from(session: Session, points: Sequence[str], now: datetim
             PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.network,
             PointOfSaleStint.from_point_of_sale, PointOfSaleStint.point_of_sale, PointOfSaleStint.start_date,
             PointOfSaleStint.reason, PointOfSaleStint.evidence_version_id).where(
-            _one_of(session, PointOfSaleStint.id, chunk))).all()
+            one_of(session, PointOfSaleStint.id, chunk))).all()
     rows.sort(key=lambda row: (row.golden_id, row.start_date, row.evidence_version_id))
     emit_many(session, [
         NewEvent(CLIENT_MOVED, row.golden_id, {
@@ -501,7 +493,7 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     for chunk in _chunks(ordered):
         for point, closed_on, successor, day in session.execute(
                 select(PointOfSale.code, PointOfSale.closed_on, PointOfSale.successor, latest)
-                .where(_one_of(session, PointOfSale.code, chunk))):
+                .where(one_of(session, PointOfSale.code, chunk))):
             if closed_on is not None:
                 closures[point] = Closure(closed_on, successor)
             if day is not None:
@@ -523,7 +515,7 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
                         & (PointOfSaleStint.point_of_sale == closure.successor)
                         & (PointOfSaleStint.start_date >= closure.closed_on - timedelta(days=HANDOVER_DAYS))
                         for point in chunk if (closure := closures.get(point)) and closure.successor]
-        labelled = _one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
+        labelled = one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
             PointOfSaleStint.reason == PORTFOLIO_TRANSFER)
         for stint_id, golden_id, point, origin, day, reason in session.execute(
                 select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
@@ -538,10 +530,10 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     now_transfers = sorted(i for i, reason in stored.items() if reason != PORTFOLIO_TRANSFER and i in transfers)
     no_longer = sorted(i for i, reason in stored.items() if reason == PORTFOLIO_TRANSFER and i not in transfers)
     for chunk in _chunks(now_transfers):
-        session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
+        session.execute(update(PointOfSaleStint).where(one_of(session, PointOfSaleStint.id, chunk))
                         .values(reason=PORTFOLIO_TRANSFER))
     for chunk in _chunks(no_longer):
-        session.execute(update(PointOfSaleStint).where(_one_of(session, PointOfSaleStint.id, chunk))
+        session.execute(update(PointOfSaleStint).where(one_of(session, PointOfSaleStint.id, chunk))
                         .values(reason=PointOfSaleStint.history_reason))
     return {stint_id: stored[stint_id] for stint_id in (*now_transfers, *no_longer)}
 

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, any_, bindparam, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from mdm.capture_journal import CREATION, MODIFICATION, RETRACTION, Capture, journal_captures
 from mdm.clock import as_utc, utc_now
-from mdm.db import bulk_insert, next_ids
+from mdm.db import bulk_insert_columns, next_ids, one_of
 from mdm.errors import FieldError, NotFound
 from mdm.models import PointOfSale, SourceRecord, SourceRecordVersion
 from mdm.points_of_sale import ensure_points_of_sale, network_of
@@ -54,16 +53,10 @@ def _load_heads(session: Session, keys: set[tuple[str, str]], lock: bool = False
     if not keys:
         return {}
     ids = sorted({source_record_id for _, source_record_id in keys})
-    column = _record_table.c.source_record_id
-    # PostgreSQL takes the ids as one array parameter; an IN list of thousands of parameters costs more to build.
-    condition = (
-        column == any_(bindparam("ids", ids, type_=ARRAY(String)))
-        if session.get_bind().dialect.name == "postgresql" else column.in_(ids)
-    )
     query = select(
         _record_table.c.source_system, _record_table.c.source_record_id, _record_table.c.id,
         _record_table.c.current_version, _record_table.c.content_hash, _record_table.c.is_deleted,
-    ).where(condition)
+    ).where(one_of(session, _record_table.c.source_record_id, ids))
     if lock:
         # In id order, so batches sharing records never deadlock; NO KEY UPDATE leaves inserts of rows that
         # refer to a head (versions, links) free. A record's homonyms in other sources are locked as well.
@@ -113,87 +106,120 @@ def store_records(
         if record.point_of_sale:
             first_networks.setdefault(record.point_of_sale, record.source_system)
     networks = ensure_points_of_sale(session, first_networks, now)
-    new_heads: dict[tuple[str, str], dict[str, Any]] = {}
-    head_updates: dict[tuple[str, str], dict[str, Any]] = {}
-    versions: list[tuple[tuple[str, str], dict[str, Any]]] = []
-    captures: list[Capture] = []
+    # Per head to write: its latest record and when that arrived (and, for a new head, when its first did).
+    new_heads: dict[tuple[str, str], tuple[datetime, IncomingRecord, datetime]] = {}
+    head_updates: dict[tuple[str, str], tuple[IncomingRecord, datetime]] = {}
+    versions: list[_NewVersion] = []
     for index, record in accepted:
-        head = heads.get(record.key)
+        key = record.key
+        head = heads.get(key)
         if head is not None and not head.is_deleted and head.content_hash == record.content_hash:
             outcomes.append((index, UNCHANGED, record, head.version))
             continue
         received_at = record.received_at or now
-        state = {
-            "party_type": record.party_type, "point_of_sale_code": record.point_of_sale,
-            "product_line": record.product_line, "content_hash": record.content_hash,
-        }
         if head is None:
-            head = heads[record.key] = _Head(None, 1, record.content_hash, False)
-            new_heads[record.key] = {
-                **state, "source_system": record.source_system, "source_record_id": record.source_record_id,
-                "current_version": 1, "is_deleted": False, "first_received_at": received_at,
-                "last_received_at": received_at, "updated_at": now,
-            }
+            head = heads[key] = _Head(None, 1, record.content_hash, False)
+            new_heads[key] = (received_at, record, received_at)
             outcomes.append((index, CREATED, record, 1))
         else:
             head.version += 1
             head.content_hash, head.is_deleted = record.content_hash, False
-            changes = {
-                **state, "current_version": head.version, "is_deleted": False,
-                "last_received_at": received_at, "updated_at": now,
-            }
-            if record.key in new_heads:
-                new_heads[record.key].update(changes)
+            if key in new_heads:
+                new_heads[key] = (new_heads[key][0], record, received_at)
             else:
-                head_updates[record.key] = changes
+                head_updates[key] = (record, received_at)
             outcomes.append((index, UPDATED, record, head.version))
-        versions.append((record.key, {
-            **state, "version": head.version, "is_tombstone": False, "payload": record.payload,
-            "received_at": received_at, "recorded_at": now, "recorded_by": actor,
-        }))
-        captures.append(Capture(
-            CREATION if head.version == 1 else MODIFICATION, received_at,
-            network_of(networks, record.point_of_sale, record.source_system),
-            record.point_of_sale, record.product_line, record.party_type, record.payload,
-        ))
+        versions.append(_NewVersion(record, head.version, received_at))
 
-    _write(session, heads, new_heads, head_updates, versions)
-    journal_captures(session, captures)
+    _write(session, heads, new_heads, head_updates, versions, now, actor)
+    journal_captures(session, [Capture(
+        CREATION if version.number == 1 else MODIFICATION, version.received_at,
+        network_of(networks, version.record.point_of_sale, version.record.source_system),
+        version.record.point_of_sale, version.record.product_line, version.record.party_type,
+        version.record.carried_fields,
+    ) for version in versions])
     return [IngestResult(index, status, record.source_system, record.source_record_id, version,
                          record_id=heads[record.key].id) for index, status, record, version in outcomes]
+
+
+@dataclass(frozen=True, slots=True)
+class _NewVersion:
+    record: IncomingRecord
+    number: int
+    received_at: datetime
 
 
 def _write(
     session: Session,
     heads: dict[tuple[str, str], _Head],
-    new_heads: dict[tuple[str, str], dict[str, Any]],
-    head_updates: dict[tuple[str, str], dict[str, Any]],
-    versions: list[tuple[tuple[str, str], dict[str, Any]]],
+    new_heads: dict[tuple[str, str], tuple[datetime, IncomingRecord, datetime]],
+    head_updates: dict[tuple[str, str], tuple[IncomingRecord, datetime]],
+    versions: list[_NewVersion],
+    now: datetime,
+    actor: str | None,
 ) -> None:
-    if new_heads and session.get_bind().dialect.name == "postgresql":
-        # Ids drawn from the key's sequence first: the heads go in with their ids, nothing to read back.
-        for (key, row), record_id in zip(new_heads.items(), next_ids(session, _record_table, len(new_heads)),
-                                         strict=True):
-            row["id"] = heads[key].id = record_id
-        bulk_insert(session, _record_table, list(new_heads.values()))
-    elif new_heads:
-        # A plain executemany then one read-back is far faster than RETURNING row by row on SQLite.
-        bulk_insert(session, _record_table, list(new_heads.values()))
-        for key, stored in _load_heads(session, set(new_heads)).items():
-            heads[key].id = stored.id
+    if new_heads:
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        if postgresql:
+            # Ids drawn from the key's sequence first: the heads go in with their ids, nothing to read back.
+            for key, record_id in zip(new_heads, next_ids(session, _record_table, len(new_heads)), strict=True):
+                heads[key].id = record_id
+        firsts = list(new_heads.values())
+        latest = [record for _, record, _ in firsts]
+        columns: dict[str, Sequence[Any]] = {
+            "source_system": [record.source_system for record in latest],
+            "source_record_id": [record.source_record_id for record in latest],
+            "party_type": [record.party_type for record in latest],
+            "point_of_sale_code": [record.point_of_sale for record in latest],
+            "product_line": [record.product_line for record in latest],
+            "content_hash": [record.content_hash for record in latest],
+            "current_version": [heads[key].version for key in new_heads],
+            "is_deleted": [False] * len(latest),
+            "first_received_at": [first for first, _, _ in firsts],
+            "last_received_at": [last for _, _, last in firsts],
+            "updated_at": [now] * len(latest),
+        }
+        if postgresql:
+            bulk_insert_columns(session, _record_table, {"id": [heads[key].id for key in new_heads], **columns})
+        else:
+            # A plain executemany then one read-back is far faster than RETURNING row by row on SQLite.
+            bulk_insert_columns(session, _record_table, columns)
+            for key, stored in _load_heads(session, set(new_heads)).items():
+                heads[key].id = stored.id
     if head_updates:
         session.execute(
             update(_record_table).where(_record_table.c.id == bindparam("b_id")).values(
-                {name: bindparam(f"b_{name}") for name in next(iter(head_updates.values()))}
+                {name: bindparam(f"b_{name}") for name in _HEAD_CHANGES}
             ),
             [
-                {"b_id": heads[key].id, **{f"b_{name}": value for name, value in changes.items()}}
+                {"b_id": heads[key].id, "b_party_type": record.party_type, "b_point_of_sale_code": record.point_of_sale,
+                 "b_product_line": record.product_line, "b_content_hash": record.content_hash,
+                 "b_current_version": heads[key].version, "b_is_deleted": False, "b_last_received_at": received_at,
+                 "b_updated_at": now}
                 # In id order, so concurrent batches touching the same records lock them in the same order.
-                for key, changes in sorted(head_updates.items(), key=lambda item: heads[item[0]].id or 0)
+                for key, (record, received_at) in sorted(head_updates.items(), key=lambda item: heads[item[0]].id or 0)
             ],
         )
     if versions:
-        bulk_insert(session, _version_table, [{"record_id": heads[key].id, **row} for key, row in versions])
+        records = [version.record for version in versions]
+        bulk_insert_columns(session, _version_table, {
+            "record_id": [heads[record.key].id for record in records],
+            "version": [version.number for version in versions],
+            "content_hash": [record.content_hash for record in records],
+            "is_tombstone": [False] * len(records),
+            "party_type": [record.party_type for record in records],
+            "point_of_sale_code": [record.point_of_sale for record in records],
+            "product_line": [record.product_line for record in records],
+            "payload": [record.payload_text for record in records],
+            "received_at": [version.received_at for version in versions],
+            "recorded_at": [now] * len(records),
+            "recorded_by": [actor] * len(records),
+        })
+
+
+# What a new version changes in its record's head.
+_HEAD_CHANGES = ("party_type", "point_of_sale_code", "product_line", "content_hash", "current_version", "is_deleted",
+                 "last_received_at", "updated_at")
 
 
 def _key_of(raw: object) -> tuple[str | None, str | None]:

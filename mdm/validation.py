@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from matching.standardise import PARTY_TYPES as PARTY_TYPE_SPELLINGS
+from mdm.db import json_text
 from mdm.errors import FieldError
 from mdm.text_rules import shown_name, text_error
 
@@ -67,7 +68,10 @@ class IncomingRecord:
     product_line: str | None
     point_of_sale: str | None
     received_at: datetime | None
-    payload: dict[str, Any]
+    # The record as sent, as the JSON text its version stores (the engines' own serializer's).
+    payload_text: str
+    # The fields of the payload that carry a value, in the payload's order: what the capture journal counts.
+    carried_fields: tuple[str, ...]
     content_hash: str
     key: tuple[str, str]
 
@@ -75,6 +79,17 @@ class IncomingRecord:
 def is_missing(value: object) -> bool:
     """``""`` (or blanks), ``null`` and an absent key all mean missing."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def carries_value(value: object) -> bool:
+    """A field counts as captured unless it is missing (``""``, blanks, ``null``) or an empty list or object."""
+    return not is_missing(value) and value != [] and value != {}
+
+
+def carried_fields(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of a payload that ``carries_value``: text (nearly every field) tested inline, the rest by it."""
+    return tuple(name for name, value in payload.items()
+                 if (value.strip() != "" if value.__class__ is str else carries_value(value)))
 
 
 def _scalar_text(value: object) -> str | None:
@@ -311,7 +326,8 @@ def validate_record(raw: object, source_systems: Collection[str]) -> IncomingRec
         product_line=product_line,
         point_of_sale=point_of_sale,
         received_at=received_at,
-        payload=raw,
+        payload_text=json_text(raw),
+        carried_fields=carried_fields(raw),
         content_hash=_hash(content),
         key=key,
     )

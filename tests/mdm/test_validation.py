@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 
 from config import DEFAULT_SOURCE_SYSTEMS
@@ -60,7 +61,8 @@ def test_accepted_record_is_normalised_but_payload_kept_as_sent() -> None:
     assert record.point_of_sale == "AG-CASA-01"
     assert record.product_line == "EPARGNE"
     assert record.received_at == datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
-    assert record.payload == raw
+    assert orjson.loads(record.payload_text) == raw
+    assert record.carried_fields == (*PERSON, "point_of_sale", "product_line", "received_at", "agent_comment")
 
 
 @pytest.mark.parametrize("missing", [{"email": ""}, {"email": None}, {}, {"email": "   "}])
@@ -70,6 +72,7 @@ def test_three_forms_of_missing_give_the_same_content_hash(missing: dict[str, An
     reference = validate_record(PERSON, DEFAULT_SOURCE_SYSTEMS)
     assert isinstance(reference, IncomingRecord)
     assert record.content_hash == reference.content_hash
+    assert record.carried_fields == reference.carried_fields == tuple(PERSON)
 
 
 def test_content_hash_ignores_arrival_time_but_not_content() -> None:
@@ -87,7 +90,7 @@ def test_party_type_spellings_and_unknown_product_lines_are_kept() -> None:
     record = validate_record({**PERSON, "party_type": "PP", "product_line": "AUTO"}, DEFAULT_SOURCE_SYSTEMS)
     assert isinstance(record, IncomingRecord)
     assert (record.party_type, record.product_line) == ("person", None)
-    assert record.payload["product_line"] == "AUTO"
+    assert orjson.loads(record.payload_text)["product_line"] == "AUTO"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
