@@ -301,6 +301,11 @@ def _apply_clusters(
     return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record)
 
 
+RELEASED_FROM = 100_000
+"""How many records make a full run give each step's freed memory back: below, the steps free too little to be
+worth a walk over the process's heap and the page faults that take the memory again."""
+
+
 class Phases(dict[str, float]):
     """Seconds spent per step of a run, for the summary: each ``lap`` charges the time since the previous one.
     ``release_memory``: give the memory a step freed back to the system at its end (`release_freed_memory`): the
@@ -345,12 +350,12 @@ def resolve_all(
 ) -> ResolutionSummary:
     """Re-cluster every live record (the daily consolidation, in full) in one transaction."""
     started = time.perf_counter()
-    phases = Phases(release_memory=True)
     now = now or utc_now()
     with transaction(sessions) as session, ExitStack() as stack:
         live = session.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.is_deleted.is_(False)))
         if not live:
             raise NothingToResolve("the hub holds no live record yet: load some first")
+        phases = Phases(release_memory=live >= RELEASED_FROM)
         survivorship_pool = stack.enter_context(survivorship_workers(live))
         model = None if retrain else latest_model(session)
         record_ids: list[int] = []
