@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, any_, bindparam, delete
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
-from mdm.db import bulk_insert
+from mdm.db import bulk_insert, one_of
 from mdm.models import GoldenPortfolio, GoldenRelationship
 
 _portfolio_table = cast(Table, GoldenPortfolio.__table__)
@@ -133,11 +132,7 @@ def replace_portfolios(session: Session, golden_ids: Sequence[str], portfolios: 
 def forget_portfolios(session: Session, golden_ids: Collection[str]) -> None:
     """Remove the portfolio rows of these golden records (merged, retired, or about to be written again)."""
     ordered = sorted(golden_ids)
-    postgresql = session.get_bind().dialect.name == "postgresql"
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
         for table in PORTFOLIO_TABLES:
-            # PostgreSQL takes the ids as one array parameter: cheaper than thousands of parameters.
-            wanted = (table.c.golden_id == any_(bindparam("ids", chunk, type_=ARRAY(table.c.golden_id.type)))
-                      if postgresql else table.c.golden_id.in_(chunk))
-            session.execute(delete(table).where(wanted))
+            session.execute(delete(table).where(one_of(session, table.c.golden_id, chunk)))

@@ -12,11 +12,11 @@ from collections.abc import Collection, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
+from mdm.db import one_of
 from mdm.events import (
     GOLDEN_CREATED,
     GOLDEN_MERGED,
@@ -119,7 +119,7 @@ def _records(session: Session, record_ids: Collection[int]) -> tuple[dict[int, s
     versions: dict[int, int] = {}
     for ids in _slices(record_ids):
         rows = session.execute(select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id,
-                                      SourceRecord.current_version).where(_among(session, SourceRecord.id, ids)))
+                                      SourceRecord.current_version).where(one_of(session, SourceRecord.id, ids)))
         for record_id, system, source_record_id, version in rows:
             names[record_id] = f"{system}:{source_record_id}"
             versions[record_id] = version
@@ -131,7 +131,7 @@ def _golden_of(session: Session, record_ids: Collection[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for ids in _slices(record_ids):
         rows = session.execute(select(RecordLink.record_id, RecordLink.golden_id)
-                               .where(_among(session, RecordLink.record_id, ids), RecordLink.valid_to.is_(None)))
+                               .where(one_of(session, RecordLink.record_id, ids), RecordLink.valid_to.is_(None)))
         found.update({record_id: golden_id for record_id, golden_id in rows})
     return found
 
@@ -140,10 +140,3 @@ def _slices(record_ids: Collection[int]) -> Iterator[list[int]]:
     ordered = sorted(record_ids)
     for start in range(0, len(ordered), _CHUNK):
         yield ordered[start:start + _CHUNK]
-
-
-def _among(session: Session, column: InstrumentedAttribute[int], ids: list[int]) -> ColumnElement[bool]:
-    # PostgreSQL takes the ids as one array parameter: an IN list of thousands of parameters costs more to build.
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger())))
-    return column.in_(ids)

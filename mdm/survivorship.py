@@ -29,10 +29,9 @@ from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 import orjson
-from sqlalchemy import Column, MetaData, String, Table, Text, any_, bindparam, func, select
+from sqlalchemy import Column, MetaData, String, Table, Text, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from config import Config
@@ -57,7 +56,7 @@ from matching.standardise import (
 from matching.text import fold_text, split_words
 from mdm.client_portfolio import Holding, PortfolioRows, client_portfolio, read_holding, replace_portfolios
 from mdm.clock import as_utc
-from mdm.db import bulk_insert_columns
+from mdm.db import bulk_insert_columns, one_of
 from mdm.models import GoldenRecord, PointOfSale, RecordLink, SourceRecord, SourceRecordVersion
 
 Value = str | dict[str, str | None]
@@ -576,9 +575,7 @@ def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
     golden id (in no particular order within a golden record: survivorship and portfolios do not depend on it)."""
     session.flush()  # the statement runs on the connection, which does not flush pending objects itself
     connection = session.connection()
-    # PostgreSQL takes the ids as one array parameter: an IN list of thousands of parameters costs more to build.
-    wanted = (RecordLink.golden_id == any_(bindparam("ids", golden_ids, type_=ARRAY(String())))
-              if connection.dialect.name == "postgresql" else RecordLink.golden_id.in_(golden_ids))
+    wanted = one_of(session, RecordLink.golden_id, golden_ids)
     rows: list[VersionRow] = [tuple(row) for row in connection.execute(
         select(RecordLink.golden_id, GoldenRecord.party_type, SourceRecord.source_system,
                SourceRecord.source_record_id, SourceRecordVersion.version, SourceRecordVersion.received_at,
