@@ -20,6 +20,7 @@ from sqlalchemy import JSON, Engine, Integer, Table, any_, bindparam, create_eng
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -179,13 +180,22 @@ def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
 
 
 @contextmanager
-def indexes_set_aside(session: Session, table: Table, primary_key: bool = False) -> Iterator[None]:
+def indexes_set_aside(session: Session, table: Table, primary_key: bool = False, foreign_keys: bool = False,
+                      ) -> Iterator[None]:
     """Drop the table's secondary indexes for a bulk rebuild and create them again after: one sort per index
     instead of millions of insertions into it (transactional on both backends, so a failure restores them).
     With ``primary_key``, a PostgreSQL table's primary key too (no foreign key may point at it; SQLite's is the
-    rowid, which costs nothing to fill)."""
+    rowid, which costs nothing to fill). With ``foreign_keys``, a PostgreSQL table's foreign keys too: each
+    inserted row's references are otherwise checked one by one, locking every row referred to, where adding them
+    back checks every row in one join. Dropping them locks the tables they refer to against every other
+    transaction, readers included, until this one ends."""
     connection = session.connection()
-    constraint = table.primary_key.name if primary_key and connection.dialect.name == "postgresql" else None
+    postgresql = connection.dialect.name == "postgresql"
+    constraint = table.primary_key.name if primary_key and postgresql else None
+    references = sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name)) if foreign_keys and postgresql \
+        else []
+    for reference in references:
+        connection.execute(DropConstraint(reference))
     for index in table.indexes:
         index.drop(connection)
     if constraint:
@@ -196,6 +206,8 @@ def indexes_set_aside(session: Session, table: Table, primary_key: bool = False)
         connection.execute(text(f"ALTER TABLE {table.name} ADD CONSTRAINT {constraint} PRIMARY KEY ({columns})"))
     for index in table.indexes:
         index.create(connection)
+    for reference in references:
+        connection.execute(AddConstraint(reference))
 
 
 def bulk_insert_columns(session: Session, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.pool import Pool
@@ -62,6 +62,7 @@ from mdm.models import (
     MatchModelVersion,
     OutboxEvent,
     PlaceholderValueUse,
+    PointOfSale,
     PointOfSaleStint,
     RecordFinding,
     RecordLink,
@@ -75,8 +76,9 @@ from mdm.models import (
 from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
-from mdm.survivorship import refresh_golden_attributes, survivorship_workers
+from mdm.survivorship import SpooledMembers, refresh_golden_attributes, survivorship_workers
 from mdm.verdicts import Pair, judgements_in_force
+from mdm.version_spool import VersionSpool
 
 ACTIVE, MERGED, RETIRED = "active", "merged", "retired"
 OVERRIDE = "override"  # the cause of links and golden record changes a steward's override made
@@ -144,28 +146,35 @@ def latest_model(session: Session) -> MatchModel | None:
 
 
 def _current_payloads(session: Session, record_ids: list[int], party_types: list[str], versions: list[int],
-                      scopes: list[RecordScope]) -> Iterator[str]:
-    """The current version of every live record, as JSON text, streamed in record id order."""
+                      scopes: list[RecordScope], spool: VersionSpool) -> Iterator[str]:
+    """The current version of every live record, as JSON text, streamed in record id order; each is also kept in
+    the spool, with its provenance, for survivorship."""
     rows = session.execute(
         select(SourceRecord.id, SourceRecord.party_type, SourceRecord.current_version,
                sql_cast(SourceRecordVersion.payload, Text), SourceRecord.source_system,
-               SourceRecord.point_of_sale_code, SourceRecord.last_received_at)
+               SourceRecord.point_of_sale_code, SourceRecord.last_received_at, SourceRecord.source_record_id,
+               SourceRecordVersion.received_at, func.coalesce(PointOfSale.network, SourceRecord.source_system),
+               SourceRecord.first_received_at)
         .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
               & (SourceRecordVersion.version == SourceRecord.current_version))
+        .outerjoin(PointOfSale, PointOfSale.code == SourceRecord.point_of_sale_code)
         .where(SourceRecord.is_deleted.is_(False))
         .order_by(SourceRecord.id)
         .execution_options(yield_per=10_000)
     )
     # A million records name a few hundred sources, points of sale and party types: one string each, not a million.
     names: dict[str, str] = {}
-    for record_id, party_type, version, payload, source_system, point_of_sale, received_at in rows:
+    for (record_id, party_type, version, payload, source_system, point_of_sale, last_received_at, source_record_id,
+         received_at, network, first_received_at) in rows:
         party_type = names.setdefault(party_type, party_type)
         record_ids.append(record_id)
         party_types.append(party_type)
         versions.append(version)
         scopes.append(RecordScope(version, names.setdefault(source_system, source_system),
                                   names.setdefault(point_of_sale, point_of_sale) if point_of_sale else None,
-                                  party_type, received_at))
+                                  party_type, last_received_at))
+        spool.append(source_system, source_record_id, version, received_at, network, point_of_sale,
+                     first_received_at, last_received_at, payload)
         yield payload
 
 
@@ -247,11 +256,12 @@ def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str, verdicts: Mapping[Pair, str],
     content_changed: set[int] | None = None, phases: Phases | None = None, actor: str = SYSTEM_ACTOR,
-    claims: Claims | None = None, survivorship_pool: Pool | None = None,
+    claims: Claims | None = None, survivorship_pool: Pool | None = None, spool: VersionSpool | None = None,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
     ``verdicts``: the steward verdicts in force the clustering honoured; ``content_changed``: the records with a
-    new version (None: all of them); ``survivorship_pool``: workers forked beforehand for survivorship."""
+    new version (None: all of them); ``survivorship_pool``: workers forked beforehand for survivorship; ``spool``:
+    the current versions of these records as read, in their order, for survivorship to read again."""
     clusters: dict[int, list[int]] = defaultdict(list)
     for position, representative in enumerate(resolution.cluster.tolist()):
         clusters[representative].append(position)
@@ -273,11 +283,15 @@ def _apply_clusters(
                 changed.append((record_id, golden_id))
                 probabilities[record_id] = strongest[position]
     _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
-    bulk_insert_columns(session, _link_table, {
-        "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
-        "model_version": [resolution.model.version] * len(changed),
-        "probability": [probabilities[record_id] for record_id, _ in changed], "cause": [cause] * len(changed),
-        "valid_from": [now] * len(changed)})
+    # A hub's first consolidation: nobody reads links or golden records yet, and checking each new link's three
+    # references one by one would cost the database most of this step.
+    first = cause == "resolution" and not current and len(changed) >= FIRST_LINKS_SET_ASIDE_FROM
+    with indexes_set_aside(session, _link_table, foreign_keys=True) if first else nullcontext():
+        bulk_insert_columns(session, _link_table, {
+            "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
+            "model_version": [resolution.model.version] * len(changed),
+            "probability": [probabilities[record_id] for record_id, _ in changed], "cause": [cause] * len(changed),
+            "valid_from": [now] * len(changed)})
     relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
                             + [(record_id, current.get(record_id), None) for record_id in retracted]))
     touched = {golden for _, before, after in relinked for golden in (before, after) if golden is not None}
@@ -291,7 +305,8 @@ def _apply_clusters(
                             frozenset(retired), frozenset(split), relinked, refreshed,
                             frozenset(record_ids if content_changed is None else content_changed), probabilities,
                             actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
-    _publish(session, changes, resolution.model.settings, phases, survivorship_pool)
+    _publish(session, changes, resolution.model.settings, phases, survivorship_pool,
+             None if spool is None else SpooledMembers(spool, assignment))
     golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
     tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
                                            None if cause == "resolution" else content_changed, retracted,
@@ -300,6 +315,10 @@ def _apply_clusters(
         phases.lap("stewardship tasks")
     return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record)
 
+
+FIRST_LINKS_SET_ASIDE_FROM = 100_000
+"""How many links a hub's first consolidation writes for their table's indexes and foreign keys to be set aside
+while it writes them (see `indexes_set_aside`)."""
 
 RELEASED_FROM = 100_000
 """How many records make a full run give each step's freed memory back: below, the steps free too little to be
@@ -325,7 +344,7 @@ class Phases(dict[str, float]):
 
 
 def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, phases: Phases | None = None,
-             survivorship_pool: Pool | None = None) -> None:
+             survivorship_pool: Pool | None = None, spooled: SpooledMembers | None = None) -> None:
     """Bring what derives from golden records up to date with these changes, in the same transaction; ``settings``:
     the match settings the changes were resolved with."""
     phases = phases if phases is not None else Phases()
@@ -335,7 +354,7 @@ def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, 
                         .values(updated_at=changes.now))
     phases.lap("golden records and links")
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution",
-                              pool=survivorship_pool)
+                              pool=survivorship_pool, spooled=spooled)
     forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
     phases.lap("survivorship")
     moves = refresh_movements(session, changes, settings)
@@ -357,6 +376,7 @@ def resolve_all(
             raise NothingToResolve("the hub holds no live record yet: load some first")
         phases = Phases(release_memory=live >= RELEASED_FROM)
         survivorship_pool = stack.enter_context(survivorship_workers(live))
+        spool = stack.enter_context(VersionSpool())
         model = None if retrain else latest_model(session)
         record_ids: list[int] = []
         party_types: list[str] = []
@@ -370,7 +390,7 @@ def resolve_all(
             verdicts.update(judgements_in_force(session))  # a full run reads every judgement at once
             return judged_constraints(verdicts, record_ids)
 
-        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes), model,
+        resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes, spool), model,
                                    workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW,
                                    settings=configured_match_settings())
         phases.lap("read and match")
@@ -390,7 +410,8 @@ def resolve_all(
         last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                                  "resolution", verdicts, content_changed, phases, survivorship_pool=survivorship_pool)
+                                  "resolution", verdicts, content_changed, phases, survivorship_pool=survivorship_pool,
+                                  spool=spool)
         rebuild_blocking_index(session, resolution.features, record_ids, resolution.model.settings.blocking_rules)
         phases.lap("blocking index")
         rebuild_search_index(session, resolution.features, record_ids)

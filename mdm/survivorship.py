@@ -58,6 +58,7 @@ from mdm.client_portfolio import Holding, PortfolioRows, client_portfolio, read_
 from mdm.clock import as_utc
 from mdm.db import bulk_insert_columns, one_of
 from mdm.models import GoldenRecord, PointOfSale, RecordLink, SourceRecord, SourceRecordVersion
+from mdm.version_spool import Span, VersionSpool, read_spooled
 
 Value = str | dict[str, str | None]
 """A field's value: text, or the parts of a field kept together (identity document, trade register)."""
@@ -565,9 +566,18 @@ def attributes_of(versions: Iterable[SourceVersion], party_type: str,
 
 # ---------------------------------------------------------------- persistence
 
-VersionRow = tuple[str, str, str, str, int, datetime, str, str, str | None, datetime, datetime]
+VersionRow = tuple[str, str, str, str, int, datetime, str | bytes, str, str | None, datetime, datetime]
 """(golden id, party type, source system, source record id, version, received_at, payload as JSON text, the record's
 network, point of sale, first and last received_at): the last four for the client's portfolio."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpooledMembers:
+    """Where a full run kept the current versions it read (``spool``), and the positions there of each golden
+    record's live records: survivorship reads those instead of asking the database again."""
+
+    spool: VersionSpool
+    members: Mapping[str, Sequence[int]]
 
 
 def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
@@ -596,6 +606,8 @@ def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
 
 StoredText = tuple[str, str]
 """(golden id, its stored attributes as JSON text)."""
+Computed = tuple[list[StoredText], list[PortfolioRows]]
+"""What a chunk's computation answers: its golden records' attributes and portfolios."""
 
 
 def _source_version(row: VersionRow) -> SourceVersion:
@@ -623,8 +635,7 @@ def _survive_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]]) -> lis
             for (golden_id, party_type), group in groupby(rows, key=itemgetter(0, 1))]
 
 
-def _refresh_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]],
-                  ) -> tuple[list[StoredText], list[PortfolioRows]]:
+def _refresh_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]]) -> Computed:
     """The stored attributes (as JSON text: the worker serialises, not the process that writes) and the portfolio
     of the golden records whose version rows these are, each version read once for both."""
     rules, rows = task
@@ -638,6 +649,19 @@ def _refresh_rows(task: tuple[Mapping[str, FieldRule], list[VersionRow]],
         portfolios.append(client_portfolio(golden_id, party_type, [
             _holding(row, version) for row, version in zip(members, versions, strict=True)], stored))
     return attributes, portfolios
+
+
+def _refresh_spooled(task: tuple[Mapping[str, FieldRule], str, list[tuple[str, str, list[Span]]]]) -> Computed:
+    """``_refresh_rows`` for golden records given as (golden id, party type, where its versions lie in the spool at
+    that path)."""
+    rules, path, golden_records = task
+    rows: list[VersionRow] = []
+    for golden_id, party_type, spans in golden_records:
+        rows.extend((golden_id, party_type, source_system, source_record_id, version, received_at, payload, network,
+                     point_of_sale, first_received_at, last_received_at)
+                    for (source_system, source_record_id, version, received_at, network, point_of_sale,
+                         first_received_at, last_received_at, payload) in read_spooled(path, spans))
+    return _refresh_rows((rules, rows))
 
 
 def _holding(row: VersionRow, version: SourceVersion) -> Holding:
@@ -670,10 +694,11 @@ def survivorship_workers(golden_records: int) -> Iterator[Pool | None]:
 
 
 def refresh_golden_attributes(session: Session, golden_ids: Collection[str], backfill: bool = False,
-                              pool: Pool | None = None) -> int:
+                              pool: Pool | None = None, spooled: SpooledMembers | None = None) -> int:
     """Store the attributes and the portfolio of these golden records, from their records' current versions.
     ``backfill`` adds the active golden records that have no attributes yet (created before survivorship existed).
-    Answers how many were written.
+    ``spooled``: where a full run kept the versions it read, for the golden records it names. Answers how many
+    were written.
 
     Many golden records are computed in worker processes (``pool``'s, or a pool forked for the call), chunk by
     chunk, while this process reads the next chunk and writes the last one: the database is only ever used from
@@ -684,11 +709,15 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
         wanted.update(session.scalars(select(GoldenRecord.id).where(
             GoldenRecord.status == "active", GoldenRecord.attributes.is_(None))))
     ordered = sorted(wanted)
-    chunks = [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+    in_spool = [golden_id for golden_id in ordered if spooled is not None and golden_id in spooled.members]
+    from_database = ordered if spooled is None else [golden_id for golden_id in ordered
+                                                     if golden_id not in spooled.members]
+    chunks = [(in_spool[start:start + CHUNK], spooled) for start in range(0, len(in_spool), CHUNK)] + [
+        (from_database[start:start + CHUNK], None) for start in range(0, len(from_database), CHUNK)]
     rules = configured_rules()
     written = 0
 
-    def write(chunk: list[str], computed: tuple[list[StoredText], list[PortfolioRows]]) -> None:
+    def write(chunk: list[str], computed: Computed) -> None:
         nonlocal written
         attributes, portfolios = computed
         _store_attributes(session, attributes)
@@ -696,8 +725,9 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
         replace_portfolios(session, chunk, portfolios)
 
     if len(chunks) < 2 or WORKERS < 2:
-        for chunk in chunks:
-            write(chunk, _refresh_rows((rules, _version_rows(session, chunk))))
+        for chunk, spool in chunks:
+            compute, task = _task(session, chunk, rules, spool)
+            write(chunk, compute(task))
         return written
     if pool is not None:
         _refresh_in(pool, session, chunks, rules, write)
@@ -714,12 +744,26 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
     return written
 
 
-def _refresh_in(pool: Pool, session: Session, chunks: list[list[str]], rules: Mapping[str, FieldRule],
-                write: Callable[[list[str], tuple[list[StoredText], list[PortfolioRows]]], None]) -> None:
+def _task(session: Session, chunk: list[str], rules: Mapping[str, FieldRule], spooled: SpooledMembers | None,
+          ) -> tuple[Callable[[Any], Computed], Any]:
+    """The computation of a chunk's attributes and its input: the version rows read from the database, or where
+    the spool holds them."""
+    if spooled is None:
+        return _refresh_rows, (rules, _version_rows(session, chunk))
+    party_types = {golden_id: party_type for golden_id, party_type in session.execute(
+        select(GoldenRecord.id, GoldenRecord.party_type).where(one_of(session, GoldenRecord.id, chunk)))}
+    spool = spooled.spool
+    return _refresh_spooled, (rules, spool.path, [
+        (golden_id, party_types[golden_id], spool.spans(spooled.members[golden_id])) for golden_id in chunk])
+
+
+def _refresh_in(pool: Pool, session: Session, chunks: list[tuple[list[str], SpooledMembers | None]],
+                rules: Mapping[str, FieldRule], write: Callable[[list[str], Computed], None]) -> None:
     """Compute the chunks in the pool's workers, a few ahead, and write each in its turn."""
-    pending: deque[tuple[list[str], AsyncResult[tuple[list[StoredText], list[PortfolioRows]]]]] = deque()
-    for chunk in chunks:
-        pending.append((chunk, pool.apply_async(_refresh_rows, ((rules, _version_rows(session, chunk)),))))
+    pending: deque[tuple[list[str], AsyncResult[Computed]]] = deque()
+    for chunk, spooled in chunks:
+        compute, task = _task(session, chunk, rules, spooled)
+        pending.append((chunk, pool.apply_async(compute, (task,))))
         if len(pending) > WORKERS:
             done, result = pending.popleft()
             write(done, result.get())

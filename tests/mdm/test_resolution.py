@@ -8,7 +8,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.synthetic import generate
@@ -26,6 +27,8 @@ from mdm.models import (
     SearchTerm,
     metadata,
 )
+from mdm import resolution
+from mdm.clock import utc_now
 from mdm.resolution import _reconcile, current_links, resolve_all
 from mdm.source_records import ingest_records, retract_record
 
@@ -57,6 +60,34 @@ def test_resolution_links_duplicates_and_keeps_ids_on_rerun(
     assert (again.links_changed, again.created, again.merged, again.split) == (0, 0, 0, 0)
     assert _links(sessions) == links
     assert again.model_version == first.model_version
+
+
+def _link_schema(session: Session) -> tuple[list[object], list[object]]:
+    inspector = inspect(session.connection())
+    return (sorted((index["name"], index["column_names"]) for index in inspector.get_indexes("record_link")),
+            sorted((fk["name"], fk["constrained_columns"], fk["referred_table"])
+                   for fk in inspector.get_foreign_keys("record_link")))
+
+
+def test_a_first_consolidation_writes_its_links_with_their_constraints_set_aside_then_restored(
+    sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(resolution, "FIRST_LINKS_SET_ASIDE_FROM", 100)  # as a first run of a large hub does
+    with sessions() as session:
+        schema = _link_schema(session)
+        assert len(schema[0]) == 2 and len(schema[1]) == 3
+    first = resolve_all(sessions)
+    links = _links(sessions)
+    assert first.records == len(links) == len(loaded)
+    assert evaluate_clusters(links, loaded).pairwise.f1 > 0.95
+    with sessions() as session:
+        assert _link_schema(session) == schema
+        record_id = session.scalar(select(RecordLink.record_id).limit(1))
+    # The references are checked again: a link to a golden record that does not exist is refused.
+    with pytest.raises(IntegrityError), transaction(sessions) as session:
+        session.add(RecordLink(record_id=record_id, golden_id="GC-NOBODY", cause="resolution", valid_from=utc_now()))
+    again = resolve_all(sessions)  # a later run has links already: written in place, and changes nothing
+    assert (again.links_changed, again.created) == (0, 0) and _links(sessions) == links
 
 
 def test_a_retracted_record_leaves_its_golden_record(
