@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from benchmarks.synthetic import generate
 from config import DEFAULT_SOURCE_SYSTEMS
 from matching.evaluate import evaluate_clusters
+from mdm import resolution
 from mdm.bulk_load import load_file
+from mdm.clock import utc_now
 from mdm.db import transaction
 from mdm.intake import take_in
 from mdm.models import (
@@ -27,8 +29,6 @@ from mdm.models import (
     SearchTerm,
     metadata,
 )
-from mdm import resolution
-from mdm.clock import utc_now
 from mdm.resolution import _reconcile, current_links, resolve_all
 from mdm.source_records import ingest_records, retract_record
 
