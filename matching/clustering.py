@@ -58,6 +58,7 @@ class _Clusters:
         for name in (*EXCLUSIVE_IDENTIFIERS, TWINS_ID):
             holds |= features.codes[name] != MISSING
         self.holds_identifiers: list[bool] = holds.tolist()
+        self.identifier_codes = [features.codes[name] for name in (*EXCLUSIVE_IDENTIFIERS, TWINS_ID)]
         # Identifier sets of merged clusters only; a singleton's are read from the features when needed.
         self.identifiers: dict[int, dict[str, set[str]]] = {}
         # Records holding each national id, of merged clusters only, for the same reason.
@@ -101,10 +102,21 @@ class _Clusters:
             for value_a, positions_a in holders_a.items() for value_b, positions_b in holders_b.items()
         )
 
+    def _never_differ(self, a: int, b: int) -> bool:
+        """Whether two roots holding only their own record's identifiers have no identifier that differs: each is
+        missing on one side or the same value on both (most matches), which no rule refuses."""
+        for codes in self.identifier_codes:
+            code_a, code_b = codes[a], codes[b]
+            if code_a != code_b and code_a != MISSING and code_b != MISSING:
+                return False
+        return True
+
     def conflict(self, a: int, b: int) -> str | None:
         if b in self.cannot_link.get(a, ()):
             return CANNOT_LINK
         if not (self.holds_identifiers[a] and self.holds_identifiers[b]):
+            return None
+        if a not in self.identifiers and b not in self.identifiers and self._never_differ(a, b):
             return None
         ids_a, ids_b = self._identifiers(a), self._identifiers(b)
         for name in EXCLUSIVE_IDENTIFIERS:

@@ -225,7 +225,14 @@ def evidence_by_comparison(model: MatchModel, party: int, features: FeatureTable
             continue
         texts = features.texts[comparison.term_frequency]
         exact = np.flatnonzero(levels[:, column] == 1)
-        weights[exact, column] += [term_frequency_adjustment(party_model, column, texts[i]) for i in left[exact]]
+        # Computed once per record (a record is in many pairs), and once per value (many records share one).
+        records, pair_record = np.unique(left[exact], return_inverse=True)
+        by_value: dict[str, float] = {}
+        adjustments = np.array([
+            by_value[value] if (value := texts[record]) in by_value
+            else by_value.setdefault(value, term_frequency_adjustment(party_model, column, value))
+            for record in records.tolist()], dtype=np.float64)
+        weights[exact, column] += adjustments[pair_record]
     return count_once(weights, model.settings.counted_once.get(party, ()))
 
 
