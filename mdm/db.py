@@ -180,30 +180,21 @@ def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
 
 
 @contextmanager
-def indexes_set_aside(session: Session, table: Table, primary_key: bool = False, foreign_keys: bool = False,
-                      ) -> Iterator[None]:
+def indexes_set_aside(session: Session, table: Table, foreign_keys: bool = False) -> Iterator[None]:
     """Drop the table's secondary indexes for a bulk rebuild and create them again after: one sort per index
     instead of millions of insertions into it (transactional on both backends, so a failure restores them).
-    With ``primary_key``, a PostgreSQL table's primary key too (no foreign key may point at it; SQLite's is the
-    rowid, which costs nothing to fill). With ``foreign_keys``, a PostgreSQL table's foreign keys too: each
-    inserted row's references are otherwise checked one by one, locking every row referred to, where adding them
-    back checks every row in one join. Dropping them locks the tables they refer to against every other
-    transaction, readers included, until this one ends."""
+    With ``foreign_keys``, a PostgreSQL table's foreign keys too: each inserted row's references are otherwise
+    checked one by one, locking every row referred to, where adding them back checks every row in one join.
+    Dropping them locks the tables they refer to against every other transaction, readers included, until this one
+    ends."""
     connection = session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    constraint = table.primary_key.name if primary_key and postgresql else None
-    references = sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name)) if foreign_keys and postgresql \
-        else []
+    references = sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name)) \
+        if foreign_keys and connection.dialect.name == "postgresql" else []
     for reference in references:
         connection.execute(DropConstraint(reference))
     for index in table.indexes:
         index.drop(connection)
-    if constraint:
-        connection.execute(text(f"ALTER TABLE {table.name} DROP CONSTRAINT {constraint}"))
     yield
-    if constraint:
-        columns = ", ".join(column.name for column in table.primary_key.columns)
-        connection.execute(text(f"ALTER TABLE {table.name} ADD CONSTRAINT {constraint} PRIMARY KEY ({columns})"))
     for index in table.indexes:
         index.create(connection)
     for reference in references:

@@ -206,9 +206,10 @@ class BlockingKey(Base):
 
     __tablename__ = "blocking_key"
     __table_args__ = (Index("ix_blocking_key_key", "key"), Index("ix_blocking_key_record_id", "record_id"))
+    # Derived data rebuilt from the records: no foreign key, whose check per row costs more than the rebuild, and no
+    # key constraint or surrogate id, which millions of rows would each have to be numbered for.
+    __mapper_args__ = {"primary_key": ("record_id", "key")}  # noqa: RUF012 - read once by the mapper
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    # Derived data rebuilt from the records: no foreign key, whose check per row costs more than the rebuild.
     record_id: Mapped[int] = mapped_column(BigId)
     key: Mapped[str] = mapped_column(String(400))
 

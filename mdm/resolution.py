@@ -537,7 +537,7 @@ def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids:
             positions, keys = key_texts(features, (rule,))
             yield [ids[positions].tolist(), keys]
 
-    with indexes_set_aside(session, _key_table, primary_key=True):
+    with indexes_set_aside(session, _key_table):
         bulk_insert_blocks(session, _key_table, ["record_id", "key"], rule_blocks())
 
 

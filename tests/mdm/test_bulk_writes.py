@@ -17,6 +17,7 @@ from matching.standardise import standardise_record
 from mdm.db import bulk_insert, bulk_insert_blocks, bulk_insert_columns, json_text
 from mdm.models import AuditEvent, BlockingKey, OutboxEvent, SearchTerm
 from mdm.resolution import _current_payloads, latest_model, rebuild_blocking_index
+from mdm.version_spool import VersionSpool
 from tests.golden_scenarios import consolidate
 
 _audit = cast(Table, AuditEvent.__table__)
@@ -99,7 +100,8 @@ def test_the_rebuilt_blocking_index_holds_each_records_own_keys(consolidated: se
         model = latest_model(session)
         assert model is not None
         record_ids: list[int] = []
-        payloads = list(_current_payloads(session, record_ids, [], [], []))  # what a full run reads
+        with VersionSpool() as spool:
+            payloads = list(_current_payloads(session, record_ids, [], [], [], spool))  # what a full run reads
         records = [standardise_record(orjson.loads(payload)) for payload in payloads]
         features = build_features(records, overused=model.overused)
         rules = model.settings.blocking_rules

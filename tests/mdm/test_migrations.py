@@ -33,6 +33,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 # Columns added to a table after it was created: each migration's upgrade and downgrade must handle them.
 ADDED_COLUMNS = {"point_of_sale": {"closed_on", "successor"}}
+# Columns dropped from a table after it was created.
+DROPPED_COLUMNS = {"blocking_key": {"id"}}
 
 
 def _tables(url: str) -> set[str]:
@@ -62,4 +64,6 @@ def test_upgrade_then_downgrade_then_upgrade(empty_database_url: str) -> None:
     assert _tables(empty_database_url) >= TABLES
     for table, columns in ADDED_COLUMNS.items():
         assert _columns(empty_database_url, table) >= columns
+    for table, columns in DROPPED_COLUMNS.items():
+        assert not _columns(empty_database_url, table) & columns
     engine.dispose()
