@@ -24,14 +24,13 @@ inserted); those of merged and retired golden records are dropped.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from itertools import chain, groupby
-from multiprocessing.pool import AsyncResult, Pool
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -332,12 +331,10 @@ def announce_moves(session: Session, moves: Sequence[Movement], now: datetime) -
     ], now)
 
 
-def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchSettings, pool: Pool | None = None,
-                      ) -> list[Movement]:
+def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchSettings) -> list[Movement]:
     """Rebuild the stints of the refreshed golden records, drop those of merged and retired ones, relabel the
     portfolio transfers of every point of sale involved; answers the moves that were not known before. Address
-    lines are alike as the match ``settings`` the hub resolves with say. ``pool``: worker processes to derive the
-    stints in."""
+    lines are alike as the match ``settings`` the hub resolves with say."""
     if session.get_bind().dialect.name == "postgresql":
         # Each query here takes an array of ids whose size varies. After a few runs of one prepared statement
         # PostgreSQL may keep a generic plan blind to that size, which for the observations' join scans every
@@ -356,7 +353,7 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
             touched.update(code for code in (point, origin) if code)
     refreshed = sorted(changes.refreshed)
     whole_hub = _most_golden_records(session, refreshed)
-    fresh = _derive_all(session, refreshed, one_home_similarity(settings), whole_hub, pool)
+    fresh = _derive_all(session, refreshed, one_home_similarity(settings), whole_hub)
     touched.update(code for stints in fresh.values() for s in stints
                    for code in (s.point_of_sale, s.from_point_of_sale) if code)
     _relabel(session, touched, fresh)
@@ -389,11 +386,10 @@ def _most_golden_records(session: Session, golden_ids: Sequence[str]) -> bool:
 
 
 def _derive_all(session: Session, golden_ids: Sequence[str], same_address_similarity: float | None,
-                one_pass: bool, pool: Pool | None = None) -> dict[str, list[Stint]]:
+                one_pass: bool) -> dict[str, list[Stint]]:
     """The stints of these golden records, from every version with a point of sale of every record currently
     linked to them, read in golden id order: one client's observations at a time are held, never all of them.
-    ``one_pass``: read every current link at once, rather than the golden records' links chunk by chunk;
-    ``pool``: worker processes that derive the stints of a batch of clients while this process reads the next."""
+    ``one_pass``: read every current link at once, rather than the golden records' links chunk by chunk."""
     query = (
         select(RecordLink.golden_id, _utc_day(session, SourceRecordVersion.received_at), SourceRecordVersion.id,
                SourceRecordVersion.point_of_sale_code, PointOfSale.network, SourceRecordVersion.product_line,
@@ -407,52 +403,23 @@ def _derive_all(session: Session, golden_ids: Sequence[str], same_address_simila
     )
     connection = session.connection()  # rows as they come, without the ORM's result handling
     fresh: dict[str, list[Stint]] = {}
-    pending: deque[AsyncResult[list[tuple[str, list[Stint]]]]] = deque()
 
-    def derive(clients: list[ClientObservations]) -> None:
-        if pool is None:
-            fresh.update(_derive_clients((clients, same_address_similarity)))
-            return
-        pending.append(pool.apply_async(_derive_clients, ((clients, same_address_similarity),)))
-        while len(pending) > _BATCHES_AHEAD or (pending and pending[0].ready()):
-            fresh.update(pending.popleft().get())
-
-    def read(rows: Iterable[Any], wanted: Container[str]) -> None:
-        clients: list[ClientObservations] = []
+    def derive(rows: Iterable[Any], wanted: Container[str]) -> None:
         for golden_id, group in groupby(rows, key=itemgetter(0)):
             if golden_id in wanted:
-                clients.append((golden_id, [tuple(row)[1:] for row in group]))
-                if len(clients) == _CHUNK:
-                    derive(clients)
-                    clients = []
-        if clients:
-            derive(clients)
+                fresh[golden_id] = derive_stints([
+                    Observation(day, version_id, point, network, line, city, address, (phone, phone_alt))
+                    for _, day, version_id, point, network, line, city, address, phone, phone_alt in group
+                ], same_address_similarity)
 
     if one_pass:
         with _every_row_wanted(session):
             rows = connection.execute(query.execution_options(yield_per=50_000))
-            read(chain.from_iterable(rows.partitions()), set(golden_ids))  # 50,000 rows a round trip
+            derive(chain.from_iterable(rows.partitions()), set(golden_ids))  # 50,000 rows a round trip
     else:
         for chunk in _chunks(golden_ids):
-            read(connection.execute(query.where(one_of(session, RecordLink.golden_id, chunk))), set(chunk))
-    while pending:
-        fresh.update(pending.popleft().get())
+            derive(connection.execute(query.where(one_of(session, RecordLink.golden_id, chunk))), set(chunk))
     return fresh
-
-
-ClientObservations = tuple[str, list[tuple[Any, ...]]]
-"""A golden id and its observations as read: (day, version id, point of sale, network, product line, city, address
-line, phone, other phone)."""
-_BATCHES_AHEAD = 4  # batches of clients handed to the workers and not yet collected
-
-
-def _derive_clients(task: tuple[list[ClientObservations], float | None]) -> list[tuple[str, list[Stint]]]:
-    """The stints of each of these clients (run in a worker process, or in this one)."""
-    clients, same_address_similarity = task
-    return [(golden_id, derive_stints([
-        Observation(day, version_id, point, network, line, city, address, (phone, phone_alt))
-        for day, version_id, point, network, line, city, address, phone, phone_alt in observations
-    ], same_address_similarity)) for golden_id, observations in clients]
 
 
 @contextmanager

@@ -256,12 +256,12 @@ def _apply_clusters(
     session: Session, resolution: BatchResolution, record_ids: list[int], party_types: list[str],
     current: dict[int, str], retracted: set[int], now: datetime, cause: str, verdicts: Mapping[Pair, str],
     content_changed: set[int] | None = None, phases: Phases | None = None, actor: str = SYSTEM_ACTOR,
-    claims: Claims | None = None, workers_pool: Pool | None = None, spool: VersionSpool | None = None,
+    claims: Claims | None = None, survivorship_pool: Pool | None = None, spool: VersionSpool | None = None,
 ) -> _Applied:
     """Reconcile the clusters of these records with their current links and write what changed.
     ``verdicts``: the steward verdicts in force the clustering honoured; ``content_changed``: the records with a
-    new version (None: all of them); ``workers_pool``: processes forked beforehand for survivorship and movements;
-    ``spool``: the current versions of these records as read, in their order, for survivorship to read again."""
+    new version (None: all of them); ``survivorship_pool``: workers forked beforehand for survivorship; ``spool``:
+    the current versions of these records as read, in their order, for survivorship to read again."""
     clusters: dict[int, list[int]] = defaultdict(list)
     for position, representative in enumerate(resolution.cluster.tolist()):
         clusters[representative].append(position)
@@ -305,7 +305,7 @@ def _apply_clusters(
                             frozenset(retired), frozenset(split), relinked, refreshed,
                             frozenset(record_ids if content_changed is None else content_changed), probabilities,
                             actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
-    _publish(session, changes, resolution.model.settings, phases, workers_pool,
+    _publish(session, changes, resolution.model.settings, phases, survivorship_pool,
              None if spool is None else SpooledMembers(spool, assignment))
     golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
     tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
@@ -344,7 +344,7 @@ class Phases(dict[str, float]):
 
 
 def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, phases: Phases | None = None,
-             workers_pool: Pool | None = None, spooled: SpooledMembers | None = None) -> None:
+             survivorship_pool: Pool | None = None, spooled: SpooledMembers | None = None) -> None:
     """Bring what derives from golden records up to date with these changes, in the same transaction; ``settings``:
     the match settings the changes were resolved with."""
     phases = phases if phases is not None else Phases()
@@ -354,10 +354,10 @@ def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, 
                         .values(updated_at=changes.now))
     phases.lap("golden records and links")
     refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution",
-                              pool=workers_pool, spooled=spooled)
+                              pool=survivorship_pool, spooled=spooled)
     forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
     phases.lap("survivorship")
-    moves = refresh_movements(session, changes, settings, workers_pool)
+    moves = refresh_movements(session, changes, settings)
     phases.lap("movements")
     record_golden_changes(session, changes, changes.actor)
     announce_moves(session, moves, changes.now)
@@ -375,7 +375,7 @@ def resolve_all(
         if not live:
             raise NothingToResolve("the hub holds no live record yet: load some first")
         phases = Phases(release_memory=live >= RELEASED_FROM)
-        workers_pool = stack.enter_context(survivorship_workers(live))
+        survivorship_pool = stack.enter_context(survivorship_workers(live))
         spool = stack.enter_context(VersionSpool())
         model = None if retrain else latest_model(session)
         record_ids: list[int] = []
@@ -410,7 +410,7 @@ def resolve_all(
         last_run = session.scalar(select(func.max(ResolutionRun.started_at)))
         content_changed = None if last_run is None else _changed_since(session, last_run)
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
-                                  "resolution", verdicts, content_changed, phases, workers_pool=workers_pool,
+                                  "resolution", verdicts, content_changed, phases, survivorship_pool=survivorship_pool,
                                   spool=spool)
         rebuild_blocking_index(session, resolution.features, record_ids, resolution.model.settings.blocking_rules)
         phases.lap("blocking index")

@@ -685,7 +685,7 @@ def survivorship_workers(golden_records: int) -> Iterator[Pool | None]:
 
     A worker's resident memory starts as its parent's at the fork: a full run forks them before the match fills
     the process with features, rather than letting `refresh_golden_attributes` fork them from a process of a few
-    gigabytes. A full run derives the movements in them too, once survivorship is done."""
+    gigabytes."""
     if WORKERS < 2 or golden_records <= CHUNK:
         yield None
         return

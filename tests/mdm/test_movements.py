@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 from datetime import UTC, date, timedelta
-from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -436,13 +434,12 @@ def load_varied_hub(sessions: sessionmaker[Session]) -> None:
     resolve_all(sessions)
 
 
-def _rebuild_every_history(session: Session, pool: Pool | None = None,
-                           ) -> tuple[list[Movement], list[tuple[object, ...]]]:
+def _rebuild_every_history(session: Session) -> tuple[list[Movement], list[tuple[object, ...]]]:
     """The moves a refresh of every active golden record answers, and the stints it stores."""
     golden_ids = frozenset(session.scalars(select(GoldenRecord.id).where(GoldenRecord.status == "active")))
     session.execute(delete(PointOfSaleStint))
     moves = refresh_movements(session, GoldenChanges("resolution", None, utc_now(), golden_ids, {}, frozenset(),
-                                                     frozenset(), (), golden_ids), shipped_settings(), pool)
+                                                     frozenset(), (), golden_ids), shipped_settings())
     stints = session.execute(select(
         PointOfSaleStint.golden_id, PointOfSaleStint.network, PointOfSaleStint.point_of_sale,
         PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.end_date,
@@ -487,15 +484,11 @@ def test_a_full_refresh_reads_in_one_pass_what_the_records_tell_chunk_by_chunk(
         monkeypatch.setattr(movements, "_CHUNK", 50)  # below the refreshed count: one pass over every link
         one_pass = _rebuild_every_history(session)
         session.rollback()
-        # As a full run does: batches of 50 clients derived in worker processes, collected in order.
-        with multiprocessing.get_context("fork").Pool(2) as pool:
-            in_workers = _rebuild_every_history(session, pool)
-        session.rollback()
         monkeypatch.setattr(movements, "_CHUNK", 5000)
         by_chunks = _rebuild_every_history(session)
         expected = _histories_from_the_records(session)
         session.rollback()
-    assert one_pass == by_chunks == in_workers
+    assert one_pass == by_chunks
     moves, stints = one_pass
     assert {row[-1] for row in stints} == set(REASONS)  # every kind of move is compared
     assert len(moves) == sum(row[3] is not None for row in stints)  # each move once, none known before
