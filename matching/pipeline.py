@@ -93,12 +93,14 @@ def resolve_batch(
     constraints: Callable[[], Constraints] | None = None,
     window: BirthDateWindow = DEFAULT_BIRTH_DATE_WINDOW,
     settings: MatchSettings | None = None,
+    features_ready: Callable[[FeatureTable, MatchSettings], None] | None = None,
 ) -> BatchResolution:
     """Standardise, block, (train,) score and cluster a whole batch of raw records. ``constraints`` answers the
     must-links and cannot-links (steward judgements) by position; it is asked once the records have been read,
     since a streamed batch only knows its records then. ``window`` tells which birth dates are plausible. A given
     model runs with the settings it was trained with; without one, a model is trained with ``settings`` (the
-    shipped ones by default)."""
+    shipped ones by default). ``features_ready`` is told the features and settings as soon as they are known,
+    after the constraints were asked: a caller may start work of its own on them while the batch is matched."""
     if model is not None and settings is not None and not model.trained_with(settings):
         raise ValueError(f"model {model.version} was trained with other match settings")
     settings = model.settings if model is not None else settings or shipped_settings()
@@ -118,6 +120,9 @@ def resolve_batch(
                               caps=settings.sharing_caps)
     del columns  # the features hold what is needed of them
     lap("features")
+    must_link, cannot_link = constraints() if constraints is not None else ([], [])
+    if features_ready is not None:
+        features_ready(features, settings)
     pairs_per_rule: dict[str, int] = {}
     candidates = candidate_pairs(features, settings.blocking_rules, report=pairs_per_rule.__setitem__)
     lap("block")
@@ -129,7 +134,6 @@ def resolve_batch(
     scored = score_pairs(model, features, candidates, compared)
     lap("score")
     matches = scored.bands == MATCH
-    must_link, cannot_link = constraints() if constraints is not None else ([], [])
     clustering = cluster_records(features, candidates[matches], scored.weights[matches], must_link, cannot_link)
     lap("cluster")
     settled_apart = clusters_settled_apart(model, features, scored, clustering.cluster)

@@ -8,6 +8,7 @@ a record that changes golden record gets its old link closed and a new one opene
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -390,12 +391,14 @@ def resolve_all(
             verdicts.update(judgements_in_force(session))  # a full run reads every judgement at once
             return judged_constraints(verdicts, record_ids)
 
+        indexes = _IndexRebuild(session, record_ids, scopes)
+        stack.callback(indexes.wait, quietly=True)  # a failed match still waits for it, before the rollback
         resolution = resolve_batch(_current_payloads(session, record_ids, party_types, versions, scopes, spool), model,
                                    workers, constraints=constraints, window=Config.BIRTH_DATE_WINDOW,
-                                   settings=configured_match_settings())
+                                   settings=configured_match_settings(), features_ready=indexes.start)
         phases.lap("read and match")
-        # The write phase goes alone: online resolutions still running finish first, new ones wait for its commit.
-        lock_space(session, RESOLUTION_LOCKS, exclusive=True)
+        indexes.wait()
+        phases.lap("indexes and findings")  # what the match left to wait for: on PostgreSQL they run beside it
         # Records a steward judged while the run matched (a decision, an override) are resolved after it as well,
         # so that the run's clusters, made without that verdict, do not undo it.
         late = _stored_since_read(session, record_ids, versions) | _judged_since_read(session, judgements_read)
@@ -412,12 +415,6 @@ def resolve_all(
         applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                                   "resolution", verdicts, content_changed, phases, survivorship_pool=survivorship_pool,
                                   spool=spool)
-        rebuild_blocking_index(session, resolution.features, record_ids, resolution.model.settings.blocking_rules)
-        phases.lap("blocking index")
-        rebuild_search_index(session, resolution.features, record_ids)
-        phases.lap("search index")
-        rebuild_record_findings(session, resolution.features, record_ids, scopes)
-        phases.lap("data-quality findings")
         if late:  # resolved as online writes are, now that the rest is in place: nothing stored meanwhile is lost
             _unlink_from_inactive(session, unread_late, now)
             _resolve_component(session, late, now)
@@ -441,6 +438,59 @@ def resolve_all(
         return ResolutionSummary(run.id, resolution.model.version, len(record_ids), len(applied.assignment),
                                  len(applied.created), applied.merged, applied.split, len(applied.changed),
                                  possible, time.perf_counter() - started, dict(phases), tasks)
+
+
+class _IndexRebuild:
+    """A full run's rebuild of the blocking and search indexes and of the data-quality findings: they depend on the
+    records' features only, not on the clusters.
+
+    On PostgreSQL it runs in a thread on the run's own connection as soon as the features are built, while the main
+    thread blocks, scores and clusters: the database sorts and writes the indexes on one core while Python matches
+    on the other. The main thread leaves the session alone until ``wait``. On SQLite, whose connection belongs to
+    one thread, ``wait`` rebuilds them itself. Either way the write phase starts here, and goes alone: online
+    resolutions still running finish first, new ones wait for the run's commit."""
+
+    def __init__(self, session: Session, record_ids: list[int], scopes: list[RecordScope]) -> None:
+        self._session = session
+        self._record_ids = record_ids
+        self._scopes = scopes
+        self._features: tuple[FeatureTable, MatchSettings] | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def start(self, features: FeatureTable, settings: MatchSettings) -> None:
+        """Told the features once every live record was read (``record_ids`` and ``scopes`` are complete)."""
+        self._features = features, settings
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._thread = threading.Thread(target=self._run, name="index-rebuild")
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._rebuild()
+        except BaseException as failure:  # handed to the main thread by ``wait``
+            self._failure = failure
+
+    def _rebuild(self) -> None:
+        assert self._features is not None
+        features, settings = self._features
+        self._features = None
+        session = self._session
+        lock_space(session, RESOLUTION_LOCKS, exclusive=True)
+        rebuild_blocking_index(session, features, self._record_ids, settings.blocking_rules)
+        rebuild_search_index(session, features, self._record_ids)
+        rebuild_record_findings(session, features, self._record_ids, self._scopes)
+
+    def wait(self, quietly: bool = False) -> None:
+        """Once this returns the rebuild is written; raises what failed it (``quietly``: only waits)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        elif self._features is not None and not quietly:
+            self._rebuild()
+        failure, self._failure = self._failure, None
+        if failure is not None and not quietly:
+            raise failure
 
 
 def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.ndarray, size: int) -> list[float | None]:

@@ -90,6 +90,24 @@ def test_a_first_consolidation_writes_its_links_with_their_constraints_set_aside
     assert (again.links_changed, again.created) == (0, 0) and _links(sessions) == links
 
 
+def test_a_full_run_whose_index_rebuild_fails_writes_nothing(
+    sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The indexes are rebuilt beside the match (a thread on PostgreSQL): its failure is the run's, and the run's
+    transaction holds none of its work."""
+    def failing(*_: object) -> None:
+        raise RuntimeError("disk full while writing the search index")
+
+    monkeypatch.setattr(resolution, "rebuild_search_index", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        resolve_all(sessions)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(GoldenRecord)) == 0
+        assert session.scalar(select(func.count()).select_from(BlockingKey)) == 0
+    monkeypatch.undo()
+    assert resolve_all(sessions).records == len(loaded)  # nothing left locked or half-open behind it
+
+
 def test_a_retracted_record_leaves_its_golden_record(
     sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str],
 ) -> None:
