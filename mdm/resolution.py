@@ -76,6 +76,7 @@ from mdm.models import (
 )
 from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
+from mdm.resolved_records import ResolvedRecords
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
 from mdm.survivorship import SpooledMembers, refresh_golden_attributes, survivorship_workers
 from mdm.verdicts import Pair, judgements_in_force
@@ -275,7 +276,8 @@ def _apply_clusters(
     bulk_insert_columns(session, _golden_table, {
         "id": new_ids, "party_type": [party_types[assignment[golden_id][0]] for golden_id in new_ids],
         "status": [ACTIVE] * len(new_ids), "created_at": [now] * len(new_ids), "updated_at": [now] * len(new_ids)})
-    merged_into, retired = _retire(session, current, assignment, record_ids, now)
+    resolved = ResolvedRecords(record_ids, assignment)
+    merged_into, retired = _retire(session, current, resolved, assignment.keys(), now)
     changed: list[tuple[int, str]] = []
     probabilities: dict[int, float | None] = {}
     for golden_id, members in assignment.items():
@@ -308,10 +310,9 @@ def _apply_clusters(
                             actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
     _publish(session, changes, resolution.model.settings, phases, survivorship_pool,
              None if spool is None else SpooledMembers(spool, assignment))
-    golden_of = {record_ids[position]: golden for golden, members in assignment.items() for position in members}
-    tasks, tasks_by_record = refresh_tasks(session, resolution, record_ids,
+    tasks, tasks_by_record = refresh_tasks(session, resolution, resolved,
                                            None if cause == "resolution" else content_changed, retracted,
-                                           set(verdicts), golden_of, now, actor, cause)
+                                           set(verdicts), now, actor, cause)
     if phases is not None:
         phases.lap("stewardship tasks")
     return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record)
@@ -539,19 +540,15 @@ def _reconcile(
     return assignment, created, merged, split
 
 
-def _retire(session: Session, current: dict[int, str], assignment: dict[str, list[int]], record_ids: list[int],
+def _retire(session: Session, current: dict[int, str], resolved: ResolvedRecords, kept: Collection[str],
             now: datetime) -> tuple[dict[str, str], set[str]]:
-    """Golden records no cluster kept: merged into where most of their records went, or retired if none is left.
+    """Golden records no cluster ``kept``: merged into where most of their records went, or retired if none is left.
     Answers (merged id -> survivor, retired ids)."""
-    kept = set(assignment)
     destination: dict[str, Counter[str]] = defaultdict(Counter)
-    golden_of_position = {p: g for g, members in assignment.items() for p in members}
-    position_of = {record_id: position for position, record_id in enumerate(record_ids)}
     for record_id, golden_id in current.items():
         if golden_id in kept:
             continue
-        position = position_of.get(record_id)
-        destination[golden_id][golden_of_position[position] if position is not None else ""] += 1
+        destination[golden_id][resolved.golden_of(record_id) or ""] += 1
     merged: dict[str, str] = {}
     retired: set[str] = set()
     for golden_id, targets in destination.items():
@@ -795,7 +792,7 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     if not record_ids:  # only retractions, and nobody left beside them
         _close_links(session, sorted(retracted), now)
         close_tasks_of(session, retracted, RETRACTED, now, actor, model.version)
-        merged_into, retired = _retire(session, current, {}, [], now)
+        merged_into, retired = _retire(session, current, ResolvedRecords([], {}), (), now)
         _publish(session, GoldenChanges(
             "online", model.version, now, frozenset(), merged_into, frozenset(retired), frozenset(),
             tuple(sorted((record_id, current.get(record_id), None) for record_id in retracted)), frozenset(),

@@ -11,7 +11,7 @@ records (``matching.uncertain``). A resolution looks again at every open task wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from matching.uncertain import CONSTRAINT_SPLIT, IDENTIFIER_CONFLICT, UncertainP
 from mdm.audit import AuditEntry, append_events
 from mdm.events import NewEvent, emit_many
 from mdm.models import CLOSED, OPEN, SourceRecord, StewardshipTask
+from mdm.resolved_records import ResolvedRecords
 
 TASK_CREATED, TASK_REFRESHED, TASK_CLOSED = "task.created", "task.refreshed", "task.closed"
 # Why the data settled a task (its outcome when closed).
@@ -67,26 +68,26 @@ class _Desired:
 
 
 def refresh_tasks(
-    session: Session, resolution: BatchResolution, record_ids: Sequence[int], changed: set[int] | None,
-    retracted: set[int], judged_pairs: set[tuple[int, int]], golden_of: dict[int, str], now: datetime, actor: str,
-    cause: str,
+    session: Session, resolution: BatchResolution, records: ResolvedRecords, changed: set[int] | None,
+    retracted: set[int], judged_pairs: set[tuple[int, int]], now: datetime, actor: str, cause: str,
 ) -> tuple[TaskChanges, dict[int, set[int]]]:
-    """Bring the open tasks of these records in line with their new clustering (positions of ``resolution``).
+    """Bring the open tasks of these records in line with their new clustering (positions of ``resolution``, golden
+    records each joined).
 
     ``changed``: the records with a new version (None: a full run, which answers for every open task).
     ``judged_pairs``: the pairs of records with a steward's verdict in force, whatever it says (the clustering
     honoured them): two clusters a steward already compared do not come back to the queue. Answers what changed
     and, for the records of opened or refreshed tasks, their task ids."""
     cluster = resolution.cluster
-    position_of = {record_id: position for position, record_id in enumerate(record_ids)}
+    record_ids = records.record_ids
     sizes = np.bincount(cluster, minlength=len(record_ids)) if len(record_ids) else np.zeros(0, np.int64)
 
     def cluster_pair(left: int, right: int) -> tuple[int, int]:
         a, b = int(cluster[left]), int(cluster[right])
         return (a, b) if a < b else (b, a)
 
-    judged = {cluster_pair(position_of[a], position_of[b]) for a, b in judged_pairs
-              if a in position_of and b in position_of}
+    judged = {cluster_pair(position_a, position_b) for a, b in judged_pairs
+              if (position_a := records.position(a)) is not None and (position_b := records.position(b)) is not None}
     desired: dict[tuple[int, int], _Desired] = {}
     for pair in find_uncertain_pairs(resolution.features, resolution.scored, resolution.clustering,
                                      resolution.settled_apart):
@@ -111,12 +112,12 @@ def refresh_tasks(
         a, b = task.record_a_id, task.record_b_id
         if a in retracted or b in retracted or heads[a].is_deleted or heads[b].is_deleted:
             closed.append((task, RETRACTED))
-        elif a not in position_of or b not in position_of:
+        elif (position_a := records.position(a)) is None or (position_b := records.position(b)) is None:
             # Its partner was not re-clustered: a record that changed lost every key it shared with it.
             if changed is not None and (a in changed or b in changed):
                 closed.append((task, SETTLED))
         else:
-            keyed.append((task, cluster_pair(position_of[a], position_of[b])))
+            keyed.append((task, cluster_pair(position_a, position_b)))
     # A task already on its pair's strongest records keeps it first, so no two open tasks ever hold one pair.
     keyed.sort(key=lambda item: (item[1] not in desired or (desired[item[1]].record_a, desired[item[1]].record_b)
                                  != (item[0].record_a_id, item[0].record_b_id), item[0].id))
@@ -147,7 +148,7 @@ def refresh_tasks(
         session.add(task)
         opened.append(task)
     session.flush()
-    _record(session, opened, refreshed, closed, heads, golden_of, resolution.model.version, actor, cause, now)
+    _record(session, opened, refreshed, closed, heads, records, resolution.model.version, actor, cause, now)
     changes = TaskChanges(tuple(t.id for t in opened), tuple(t.id for t in refreshed), tuple(t.id for t, _ in closed))
     by_record: dict[int, set[int]] = {}
     for task in opened + refreshed:
@@ -206,22 +207,23 @@ def close_tasks_of(session: Session, record_ids: set[int], outcome: str, now: da
         session.execute(update(StewardshipTask).where(StewardshipTask.id == task.id).values(
             status=CLOSED, outcome=outcome, ended_at=now, ended_by=actor, updated_at=now,
             revision=StewardshipTask.revision + 1))
-    _record(session, [], [], [(task, outcome) for task in tasks], {}, {}, model_version, actor, "online", now)
+    _record(session, [], [], [(task, outcome) for task in tasks], {}, ResolvedRecords([], {}), model_version, actor,
+            "online", now)
     return tuple(task.id for task in tasks)
 
 
 def _record(session: Session, opened: list[StewardshipTask], refreshed: list[StewardshipTask],
-            closed: list[tuple[StewardshipTask, str]], heads: dict[int, SourceRecord], golden_of: dict[int, str],
+            closed: list[tuple[StewardshipTask, str]], heads: dict[int, SourceRecord], records: ResolvedRecords,
             model_version: str | None, actor: str, cause_kind: str, now: datetime) -> None:
     """Every change of a task in the audit trail (caused by the resolution: ``online`` or ``resolution``); a new
     task also as a ``task.created`` event."""
     cause = {"kind": cause_kind}
 
     def describe(task: StewardshipTask) -> dict[str, Any]:
-        records = (task.record_a_id, task.record_b_id)
+        pair = (task.record_a_id, task.record_b_id)
         return {"task": task.id, "kind": task.kind, "priority": task.priority, "party_type": task.party_type,
-                "records": [f"{heads[r].source_system}:{heads[r].source_record_id}" for r in records],
-                "versions": [task.version_a, task.version_b], "golden_ids": [golden_of.get(r) for r in records],
+                "records": [f"{heads[r].source_system}:{heads[r].source_record_id}" for r in pair],
+                "versions": [task.version_a, task.version_b], "golden_ids": [records.golden_of(r) for r in pair],
                 "probability": task.probability, "detail": task.detail}
 
     entries = [AuditEntry(TASK_CREATED, None, actor, cause, model_version, describe(task)) for task in opened]
