@@ -286,8 +286,9 @@ def _apply_clusters(
                 changed.append((record_id, golden_id))
                 probabilities[record_id] = strongest[position]
     _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
-    # A hub's first consolidation: nobody reads links or golden records yet, and checking each new link's three
-    # references one by one would cost the database most of this step.
+    # A hub's first consolidation: checking each new link's three references one by one would cost the database
+    # most of this step. There are no links or golden records to read yet; readers of source records wait for the
+    # run's commit.
     first = cause == "resolution" and not current and len(changed) >= FIRST_LINKS_SET_ASIDE_FROM
     with indexes_set_aside(session, _link_table, foreign_keys=True) if first else nullcontext():
         bulk_insert_columns(session, _link_table, {

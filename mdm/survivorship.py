@@ -725,8 +725,8 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
         replace_portfolios(session, chunk, portfolios)
 
     if len(chunks) < 2 or WORKERS < 2:
-        for chunk, spool in chunks:
-            compute, task = _task(session, chunk, rules, spool)
+        for chunk, spooled_chunk in chunks:
+            compute, task = _task(session, chunk, rules, spooled_chunk)
             write(chunk, compute(task))
         return written
     if pool is not None:
