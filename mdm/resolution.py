@@ -252,6 +252,7 @@ class _Applied:
     changes: GoldenChanges
     tasks: TaskChanges
     tasks_by_record: dict[int, set[int]]
+    resolved: ResolvedRecords
 
 
 def _apply_clusters(
@@ -302,8 +303,7 @@ def _apply_clusters(
     if content_changed is None:
         touched.update(assignment)
     else:
-        golden_of = {record_ids[p]: golden for golden, members in assignment.items() for p in members}
-        touched.update(golden_of[record_id] for record_id in content_changed if record_id in golden_of)
+        touched.update(golden for record_id in content_changed if (golden := resolved.golden_of(record_id)))
     refreshed = frozenset(touched & set(assignment))
     changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
                             frozenset(retired), frozenset(split), relinked, refreshed,
@@ -316,7 +316,7 @@ def _apply_clusters(
                                            set(verdicts), now, actor, cause)
     if phases is not None:
         phases.lap("stewardship tasks")
-    return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record)
+    return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record, resolved)
 
 
 FIRST_LINKS_SET_ASIDE_FROM = 100_000
@@ -810,7 +810,6 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
     applied = _apply_clusters(session, resolution, record_ids, party_types, current, retracted, now,
                               OVERRIDE if claims else "online", verdicts, changed_ids, actor=actor, claims=claims)
 
-    golden_of = {record_ids[p]: golden for golden, members in applied.assignment.items() for p in members}
     sizes = {golden: len(members) for golden, members in applied.assignment.items()}
     # Affected: the golden records a changed link left or joined (merged and emptied ones included).
     touched = tuple(sorted(
@@ -824,7 +823,8 @@ def _resolve_component(session: Session, changed_ids: set[int], now: datetime, a
         if record_id in retracted:
             outcome[record_id] = RecordResolution(None, "retracted", touched)
             continue
-        golden = golden_of[record_id]
+        golden = applied.resolved.golden_of(record_id)
+        assert golden is not None  # every live record of the component joined a golden record
         decision = "linked" if sizes[golden] > 1 else "possible" if record_id in possible else "new"
         outcome[record_id] = RecordResolution(golden, decision, touched,
                                               applied.tasks.touching((record_id,), applied.tasks_by_record))
