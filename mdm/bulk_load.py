@@ -8,6 +8,7 @@ import io
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,9 +29,11 @@ from mdm.source_records import REJECTED, IngestResult, store_records
 from mdm.strict_json import parse_json
 from mdm.validation import IncomingRecord, validate_record
 
-# Each chunk is one transaction: a crash loses at most the chunk in flight, and a re-run of the same
+# Each chunk is one transaction: a crash loses at most the chunks in flight, and a re-run of the same
 # file is idempotent (every record already stored answers "unchanged").
 DEFAULT_CHUNK_SIZE = 5000
+# Chunks stored at once on PostgreSQL, each on its own connection.
+CONCURRENT_CHUNKS = 2
 # Processes that parse and validate chunks ahead of the one that stores them: the machine's two cores.
 CHECKING_PROCESSES = 2
 
@@ -128,27 +131,68 @@ def _store_checked(
     reject: Callable[[int, bytes, tuple[FieldError, ...]], None], progress: Callable[[int], None],
     chunk_size: int, actor: str, summary: LoadSummary,
 ) -> None:
-    """Worker processes parse and validate the chunks ahead; this one stores each chunk in its turn."""
-    for lines, position, checked in _checked_batches(_batches(stream, raw, chunk_size), frozenset(source_systems)):
-        summary.read += len(lines)
-        accepted: list[tuple[int, IncomingRecord]] = []
-        invalid: list[tuple[int, bytes]] = []
-        errors: list[tuple[FieldError, ...]] = []
-        for (number, text), outcome in zip(lines, checked, strict=True):
-            if isinstance(outcome, _Unreadable):
-                _count_rejection(summary, reject, number, text, (outcome.error,))
-            elif isinstance(outcome, _Invalid):
-                invalid.append((number, text))
-                errors.append(outcome.errors)
-            else:
-                accepted.append((len(accepted), _incoming(outcome)))
-        # Rejected as the API rejects: the lines that are no JSON first, then the records that break a rule.
-        for (number, text), broken in zip(invalid, errors, strict=True):
-            _count_rejection(summary, reject, number, text, broken)
-        results = run_transaction(sessions, partial(_store_chunk, accepted=accepted, actor=actor))
-        for result in results:
-            setattr(summary, result.status, getattr(summary, result.status) + 1)
-        progress(position)
+    """Worker processes parse and validate the chunks ahead; this process stores them, a few at once."""
+    with _ChunkWriters(sessions, actor, summary, progress) as writers:
+        for lines, position, checked in _checked_batches(_batches(stream, raw, chunk_size),
+                                                         frozenset(source_systems)):
+            summary.read += len(lines)
+            accepted: list[tuple[int, IncomingRecord]] = []
+            invalid: list[tuple[int, bytes]] = []
+            errors: list[tuple[FieldError, ...]] = []
+            for (number, text), outcome in zip(lines, checked, strict=True):
+                if isinstance(outcome, _Unreadable):
+                    _count_rejection(summary, reject, number, text, (outcome.error,))
+                elif isinstance(outcome, _Invalid):
+                    invalid.append((number, text))
+                    errors.append(outcome.errors)
+                else:
+                    accepted.append((len(accepted), _incoming(outcome)))
+            # Rejected as the API rejects: the lines that are no JSON first, then the records that break a rule.
+            for (number, text), broken in zip(invalid, errors, strict=True):
+                _count_rejection(summary, reject, number, text, broken)
+            writers.store(accepted, position)
+
+
+class _ChunkWriters:
+    """Stores chunks in their own transactions, on PostgreSQL two at once on two connections: while the database
+    writes one chunk, Python prepares the next (alone, each waited for the other: the load took the sum of both).
+    A record's versions are still numbered in file order: a chunk holding a record that a chunk still being
+    stored holds waits for it. SQLite takes one writer at a time, so there chunks are stored one after the other.
+    Results and progress are counted in file order."""
+
+    def __init__(self, sessions: sessionmaker[Session], actor: str, summary: LoadSummary,
+                 progress: Callable[[int], None]) -> None:
+        with sessions() as session:
+            postgresql = session.get_bind().dialect.name == "postgresql"
+        self._most = CONCURRENT_CHUNKS if postgresql else 1
+        self._sessions, self._actor, self._summary, self._progress = sessions, actor, summary, progress
+        self._pool = ThreadPoolExecutor(self._most, thread_name_prefix="load-writer")
+        self._storing: deque[tuple[set[tuple[str, str]], Future[list[IngestResult]], int]] = deque()
+
+    def __enter__(self) -> _ChunkWriters:
+        return self
+
+    def __exit__(self, *failure: object) -> None:
+        try:
+            if failure[0] is None:
+                while self._storing:
+                    self._finish_oldest()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def store(self, accepted: list[tuple[int, IncomingRecord]], position: int) -> None:
+        keys = {record.key for _, record in accepted}
+        while self._storing and (len(self._storing) == self._most
+                                 or any(not keys.isdisjoint(held) for held, _, _ in self._storing)):
+            self._finish_oldest()
+        self._storing.append((keys, self._pool.submit(
+            run_transaction, self._sessions, partial(_store_chunk, accepted=accepted, actor=self._actor)), position))
+
+    def _finish_oldest(self) -> None:
+        _, stored, position = self._storing.popleft()
+        for result in stored.result():
+            setattr(self._summary, result.status, getattr(self._summary, result.status) + 1)
+        self._progress(position)
 
 
 def _store_chunk(session: Session, accepted: list[tuple[int, IncomingRecord]], actor: str) -> list[IngestResult]:

@@ -129,3 +129,27 @@ def test_a_load_stores_field_by_field_what_ingest_records_stores(
     assert [number for number, _ in loaded] == [5, 1, 35] and loaded == reference
     assert by_load["versions"] and by_load["journal_field_month"]
     assert by_load == _hub_state(engine)
+
+
+def test_a_record_sent_in_many_chunks_keeps_its_versions_in_file_order(
+    sessions: sessionmaker[Session], tmp_path: Path,
+) -> None:
+    # Chunks of two lines, each with a new version of one client: on PostgreSQL chunks are stored two at once, and
+    # a chunk must wait for the one before it that holds the same record.
+    lines = []
+    for step in range(30):
+        lines.append(orjson.dumps({"source_system": "WEB", "source_record_id": "SAME", "party_type": "person",
+                                   "full_name": "CLIENT SAME", "phone": f"06610000{step:02d}"}))
+        lines.append(_lines(30)[step])
+    summary = load_file(sessions, _write(tmp_path / "versions.jsonl", lines), DEFAULT_SOURCE_SYSTEMS,
+                        lambda *_: None, chunk_size=2)
+    assert (summary.created, summary.updated, summary.rejected) == (31, 29, 0)
+    with sessions() as session:
+        phones = session.execute(
+            select(SourceRecordVersion.version, SourceRecordVersion.payload["phone"].as_string())
+            .join(SourceRecord, SourceRecord.id == SourceRecordVersion.record_id)
+            .where(SourceRecord.source_record_id == "SAME").order_by(SourceRecordVersion.version)).all()
+        head = session.scalars(select(SourceRecord).where(SourceRecord.source_record_id == "SAME")).one()
+    assert [version for version, _ in phones] == list(range(1, 31))
+    assert [phone for _, phone in phones] == [f"06610000{step:02d}" for step in range(30)]
+    assert head.current_version == 30
