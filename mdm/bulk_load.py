@@ -21,7 +21,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mdm.audit import SYSTEM_ACTOR
-from mdm.db import commit_without_waiting_for_disk, refresh_statistics, run_transaction, transaction
+from mdm.db import commit_without_waiting_for_disk, next_ids, refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError, MalformedRequest
 from mdm.intake import IntakeResult, take_in
 from mdm.models import SourceRecord, SourceRecordVersion
@@ -34,6 +34,11 @@ from mdm.validation import IncomingRecord, validate_record
 DEFAULT_CHUNK_SIZE = 5000
 # Chunks stored at once on PostgreSQL, each on its own connection.
 CONCURRENT_CHUNKS = 2
+
+# Allocations between two collections of the garbage collector's youngest generation during a load.
+YOUNG_COLLECTION_EVERY = 70_000
+
+_record_table = cast(Table, SourceRecord.__table__)
 # Processes that parse and validate chunks ahead of the one that stores them: the machine's two cores.
 CHECKING_PROCESSES = 2
 
@@ -99,11 +104,16 @@ def load_file(
 def _long_lived_objects_set_aside() -> Iterator[None]:
     """Keep the objects alive when the load starts (modules, the engine, the configuration) out of the garbage
     collector's full passes: a load allocates enough to run one every 5,000 records, and each walked them all,
-    a tenth of a second (a third of the storing process's time)."""
+    a tenth of a second (a third of the storing process's time). The youngest generation is collected a hundred
+    times less often too: each chunk being stored keeps a hundred thousand objects alive for a while, which the
+    default pace walked again and again (the journal's tally spent two thirds of its time there)."""
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
@@ -156,15 +166,17 @@ def _store_checked(
 class _ChunkWriters:
     """Stores chunks in their own transactions, on PostgreSQL two at once on two connections: while the database
     writes one chunk, Python prepares the next (alone, each waited for the other: the load took the sum of both).
-    A record's versions are still numbered in file order: a chunk holding a record that a chunk still being
-    stored holds waits for it. SQLite takes one writer at a time, so there chunks are stored one after the other.
-    Results and progress are counted in file order."""
+    What was stored still follows the file's order. A record's versions are numbered in it: a chunk holding a
+    record that a chunk still being stored holds waits for it. New records take ids drawn beforehand, chunk after
+    chunk, whichever transaction comes first: a full run reads records in id order, and its training sample and
+    its ties follow that order, so a load gives the same clusters however its chunks were timed. SQLite takes one
+    writer at a time: there chunks are stored one after the other. Results and progress are counted in file order."""
 
     def __init__(self, sessions: sessionmaker[Session], actor: str, summary: LoadSummary,
                  progress: Callable[[int], None]) -> None:
         with sessions() as session:
-            postgresql = session.get_bind().dialect.name == "postgresql"
-        self._most = CONCURRENT_CHUNKS if postgresql else 1
+            self._postgresql = session.get_bind().dialect.name == "postgresql"
+        self._most = CONCURRENT_CHUNKS if self._postgresql else 1
         self._sessions, self._actor, self._summary, self._progress = sessions, actor, summary, progress
         self._pool = ThreadPoolExecutor(self._most, thread_name_prefix="load-writer")
         self._storing: deque[tuple[set[tuple[str, str]], Future[list[IngestResult]], int]] = deque()
@@ -185,8 +197,12 @@ class _ChunkWriters:
         while self._storing and (len(self._storing) == self._most
                                  or any(not keys.isdisjoint(held) for held, _, _ in self._storing)):
             self._finish_oldest()
-        self._storing.append((keys, self._pool.submit(
-            run_transaction, self._sessions, partial(_store_chunk, accepted=accepted, actor=self._actor)), position))
+        reserved = None
+        if self._postgresql and accepted:  # one id per record: those that turn out not new leave a gap
+            with transaction(self._sessions) as session:
+                reserved = next_ids(session, _record_table, len(accepted))
+        self._storing.append((keys, self._pool.submit(run_transaction, self._sessions, partial(
+            _store_chunk, accepted=accepted, actor=self._actor, reserved_ids=reserved)), position))
 
     def _finish_oldest(self) -> None:
         _, stored, position = self._storing.popleft()
@@ -195,11 +211,12 @@ class _ChunkWriters:
         self._progress(position)
 
 
-def _store_chunk(session: Session, accepted: list[tuple[int, IncomingRecord]], actor: str) -> list[IngestResult]:
+def _store_chunk(session: Session, accepted: list[tuple[int, IncomingRecord]], actor: str,
+                 reserved_ids: list[int] | None) -> list[IngestResult]:
     # A chunk whose commit a crash loses is stored again by a re-run of the file, each of its records new or
     # unchanged from what is stored: the load need not wait for each commit to reach the disk.
     commit_without_waiting_for_disk(session)
-    return store_records(session, accepted, actor=actor)
+    return store_records(session, accepted, actor=actor, reserved_ids=reserved_ids)
 
 
 def _batches(stream: IO[bytes], raw: IO[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:

@@ -94,9 +94,11 @@ def store_records(
     accepted: Sequence[tuple[int, IncomingRecord]],
     now: datetime | None = None,
     actor: str | None = None,
+    reserved_ids: Sequence[int] | None = None,
 ) -> list[IngestResult]:
     """Store records that passed validation (each with its index in the caller's batch), in the caller's
-    transaction; answers their results in the order given."""
+    transaction; answers their results in the order given. ``reserved_ids`` (PostgreSQL): ids drawn beforehand
+    from the records' sequence, one per item of ``accepted``; a new record takes its item's."""
     now = now or utc_now()
     # Each record's index, status and version; its result is made once its head has an id.
     outcomes: list[tuple[int, str, IncomingRecord, int]] = []
@@ -110,7 +112,7 @@ def store_records(
     new_heads: dict[tuple[str, str], tuple[datetime, IncomingRecord, datetime]] = {}
     head_updates: dict[tuple[str, str], tuple[IncomingRecord, datetime]] = {}
     versions: list[_NewVersion] = []
-    for index, record in accepted:
+    for position, (index, record) in enumerate(accepted):
         key = record.key
         head = heads.get(key)
         if head is not None and not head.is_deleted and head.content_hash == record.content_hash:
@@ -118,7 +120,7 @@ def store_records(
             continue
         received_at = record.received_at or now
         if head is None:
-            head = heads[key] = _Head(None, 1, record.content_hash, False)
+            head = heads[key] = _Head(reserved_ids[position] if reserved_ids else None, 1, record.content_hash, False)
             new_heads[key] = (received_at, record, received_at)
             outcomes.append((index, CREATED, record, 1))
         else:
@@ -160,9 +162,10 @@ def _write(
 ) -> None:
     if new_heads:
         postgresql = session.get_bind().dialect.name == "postgresql"
-        if postgresql:
+        drawn = [key for key in new_heads if heads[key].id is None]
+        if postgresql and drawn:
             # Ids drawn from the key's sequence first: the heads go in with their ids, nothing to read back.
-            for key, record_id in zip(new_heads, next_ids(session, _record_table, len(new_heads)), strict=True):
+            for key, record_id in zip(drawn, next_ids(session, _record_table, len(drawn)), strict=True):
                 heads[key].id = record_id
         firsts = list(new_heads.values())
         latest = [record for _, record, _ in firsts]
