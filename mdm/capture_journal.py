@@ -7,14 +7,13 @@ import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-import orjson
-from sqlalchemy import ColumnElement, Table, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, func, select, text
+from sqlalchemy.orm import Session, class_mapper
 
-from mdm.db import empty_table
+from mdm.db import bulk_insert_blocks, empty_table
 from mdm.models import (
     JOURNAL_FIELDS,
     JournalCaptureDay,
@@ -38,6 +37,10 @@ day_table = cast(Table, JournalCaptureDay.__table__)
 month_table = cast(Table, JournalCaptureMonth.__table__)
 field_month_table = JournalFieldMonth.__table__
 unknown_field_month_table = cast(Table, JournalUnknownFieldMonth.__table__)
+JOURNAL_TABLES = (day_table, month_table, field_month_table, unknown_field_month_table)
+# Each table's key columns (its mapper's identity; the tables have no key constraint): the other columns are counts.
+_KEYS = {cast(Table, model.__table__).name: tuple(column.name for column in class_mapper(model).primary_key)
+         for model in (JournalCaptureDay, JournalCaptureMonth, JournalFieldMonth, JournalUnknownFieldMonth)}
 # Where each field of the record format is counted in a row of field_month_table's counts, after the captures.
 _FIELD_POSITIONS = {name: position for position, name in enumerate(JOURNAL_FIELDS, start=1)}
 # Versions read per round trip when the journal is filled from the versions already stored.
@@ -108,7 +111,7 @@ class _Tally:
 
 
 def journal_captures(session: Session, captures: Iterable[Capture]) -> None:
-    """Add the captures of one write to the journal: one upsert per table, whatever the size of the batch."""
+    """Add the captures of one write to the journal: one appended row per key it counts, one insert per table."""
     tally = _Tally()
     for capture in captures:
         tally.add(capture)
@@ -116,43 +119,56 @@ def journal_captures(session: Session, captures: Iterable[Capture]) -> None:
 
 
 def _write(session: Session, tally: _Tally) -> None:
-    _upsert(session, day_table, [(*key, *counts) for key, counts in tally.days.items()])
-    _upsert(session, month_table, [(*key, *counts) for key, counts in tally.months.items()])
-    _upsert(session, field_month_table, [(*key, *counts) for key, counts in tally.fields.items()])
-    _upsert(session, unknown_field_month_table, [(*key, present) for key, present in tally.unknown_fields.items()])
+    _append(session, day_table, [(*key, *counts) for key, counts in tally.days.items()])
+    _append(session, month_table, [(*key, *counts) for key, counts in tally.months.items()])
+    _append(session, field_month_table, [(*key, *counts) for key, counts in tally.fields.items()])
+    _append(session, unknown_field_month_table, [(*key, present) for key, present in tally.unknown_fields.items()])
 
 
-def _upsert(session: Session, table: Table, rows: list[tuple[Any, ...]]) -> None:
-    """Add counts to the rows of these keys, creating the rows not there yet: one statement, keys in sorted
-    order, so concurrent writers lock shared rows in the same order and never deadlock."""
-    if not rows:
-        return
-    rows.sort()
-    connection = session.connection()
-    dialect = connection.dialect
-    names = [column.name for column in table.columns]
-    keys = [column.name for column in table.primary_key.columns]
-    additions = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in names if name not in keys)
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {additions}"
-    if dialect.name == "postgresql":
-        # The rows as one JSON array of arrays: one round trip, read back in the array's (sorted) order. Array
-        # parameters cost more: the driver adapts a Python list value by value, a third of each upsert's time.
-        columns = ", ".join(f"(item ->> {position})::{column.type.compile(dialect=dialect)}"
-                            for position, column in enumerate(table.columns))
-        connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {columns} FROM jsonb_array_elements(%s::jsonb) "
-            f"WITH ORDINALITY AS batch(item, position) ORDER BY position {conflict}",
-            (orjson.dumps(rows).decode(),))
-        return
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) {conflict}",
-        [tuple(value.isoformat() if isinstance(value, date) else value for value in row) for row in rows])
+def _append(session: Session, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Rows given in the table's column order, keys first; a key's rows are added up when read."""
+    if rows:
+        bulk_insert_blocks(session, table, [column.name for column in table.columns], [list(zip(*rows, strict=True))],
+                           stream=False)
+
+
+def journal_key(table: Table) -> tuple[str, ...]:
+    """The columns that make a journal row's key; the others are counts."""
+    return _KEYS[table.name]
+
+
+def fold_capture_journal(session: Session) -> None:
+    """Fold the rows of each key into one, in every journal table (the daily run does, after writes appended a row
+    per key each): the reports read the same sums from fewer rows. A row appended by a writer while this runs is
+    left as it is, for the next fold."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for table in JOURNAL_TABLES:
+        keys = ", ".join(journal_key(table))
+        counts = [column.name for column in table.columns if column.name not in journal_key(table)]
+        insert = f"INSERT INTO {table.name} ({keys}, {', '.join(counts)})"
+        sums = ", ".join(f"sum({name})" for name in counts)
+        if postgresql:
+            # One statement, one snapshot: it deletes the rows of repeated keys it sees and inserts their sums.
+            session.execute(text(
+                f"WITH folded AS (DELETE FROM {table.name} WHERE ({keys}) IN (SELECT {keys} FROM {table.name} "
+                f"GROUP BY {keys} HAVING count(*) > 1) RETURNING *) {insert} SELECT {keys}, {sums} FROM folded "
+                f"GROUP BY {keys}"))
+            continue
+        # SQLite writes one transaction at a time; the sums get rowids after the last row they add up.
+        last = session.scalar(text(f"SELECT max(rowid) FROM {table.name}"))
+        if last is None:
+            continue
+        repeated = f"SELECT {keys} FROM {table.name} WHERE rowid <= :last GROUP BY {keys} HAVING count(*) > 1"
+        session.execute(text(f"{insert} SELECT {keys}, {sums} FROM {table.name} WHERE rowid <= :last AND "
+                             f"({keys}) IN ({repeated}) GROUP BY {keys}"), {"last": last})
+        session.execute(text(f"DELETE FROM {table.name} WHERE rowid <= :last AND ({keys}) IN ({repeated})"),
+                        {"last": last})
 
 
 def rebuild_capture_journal(session: Session) -> None:
     """Fill the journal again from every stored version, page by page. A version is counted under its point of
     sale's network as the reference data says now: the network at capture was not kept before the journal."""
-    for table in (day_table, month_table, field_month_table, unknown_field_month_table):
+    for table in JOURNAL_TABLES:
         empty_table(session, table)
     networks = networks_by_code(session)
     version = SourceRecordVersion
@@ -176,8 +192,7 @@ def rebuild_capture_journal(session: Session) -> None:
                               None if is_tombstone else carried_fields(payload)))
         _write(session, tally)
         last_id = page[-1][0]
-
-
+    fold_capture_journal(session)
 
 
 def is_monthly(table: Table) -> bool:

@@ -428,15 +428,21 @@ class _CaptureCounts:
 class JournalCaptureDay(_CaptureCounts, Base):
     """How many source record versions were captured per day: created (a record's first version), modified (a
     later version) and retracted (a tombstone). The network is the point of sale's at capture, else the source's;
-    '' stands for no product line, so the key holds no null. Kept in step by every write of a version. The source
-    system is no key: no report splits by it, and it would add rows wherever it differs from the network."""
+    '' stands for no product line, so the key holds no null. The source system is no key: no report splits by
+    it, and it would add rows wherever it differs from the network.
+
+    Like every journal table, it holds counts to add up: each write of versions appends a row per key it counts,
+    in its own transaction, and a key's rows are summed when read (``journal_sums``). The daily run folds them
+    into one row per key. No key constraint: upserting a row per key made every write update rows scattered over
+    the whole table, the larger part of a bulk load's time, and made concurrent writers wait for each other."""
 
     __tablename__ = "journal_capture_day"
+    __mapper_args__ = {"primary_key": ("day", "network", "product_line", "party_type")}  # noqa: RUF012
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    network: Mapped[str] = mapped_column(String(32), primary_key=True)
-    product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
-    party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    network: Mapped[str] = mapped_column(String(32))
+    product_line: Mapped[str] = mapped_column(String(16))
+    party_type: Mapped[str] = mapped_column(String(16))
 
 
 class JournalCaptureMonth(_CaptureCounts, Base):
@@ -444,12 +450,14 @@ class JournalCaptureMonth(_CaptureCounts, Base):
     would hold as many rows as captures."""
 
     __tablename__ = "journal_capture_month"
+    __mapper_args__ = {  # noqa: RUF012 - read once by the mapper
+        "primary_key": ("month", "network", "point_of_sale", "product_line", "party_type")}
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    network: Mapped[str] = mapped_column(String(32), primary_key=True)
-    point_of_sale: Mapped[str] = mapped_column(String(64), primary_key=True)
-    product_line: Mapped[str] = mapped_column(String(16), primary_key=True)
-    party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    network: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str] = mapped_column(String(64))
+    product_line: Mapped[str] = mapped_column(String(16))
+    party_type: Mapped[str] = mapped_column(String(16))
 
 
 # The fields of the record format in the order of their journal columns, each counted in a column of its own.
@@ -468,13 +476,14 @@ class JournalFieldMonth(Base):
 
     __table__ = Table(
         "journal_field_month", metadata,
-        Column("month", Date, primary_key=True),
-        Column("network", String(32), primary_key=True),
-        Column("point_of_sale", String(64), primary_key=True),
-        Column("party_type", String(16), primary_key=True),
+        Column("month", Date, nullable=False),
+        Column("network", String(32), nullable=False),
+        Column("point_of_sale", String(64), nullable=False),
+        Column("party_type", String(16), nullable=False),
         Column("captures", BigInteger, nullable=False),
         *(Column(field_column(field), BigInteger, nullable=False) for field in JOURNAL_FIELDS),
     )
+    __mapper_args__ = {"primary_key": ("month", "network", "point_of_sale", "party_type")}  # noqa: RUF012
 
 
 class JournalUnknownFieldMonth(Base):
@@ -482,12 +491,14 @@ class JournalUnknownFieldMonth(Base):
     rows only for the fields sources actually send, so it stays small."""
 
     __tablename__ = "journal_unknown_field_month"
+    __mapper_args__ = {  # noqa: RUF012 - read once by the mapper
+        "primary_key": ("month", "network", "point_of_sale", "party_type", "field")}
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    network: Mapped[str] = mapped_column(String(32), primary_key=True)
-    point_of_sale: Mapped[str] = mapped_column(String(64), primary_key=True)
-    party_type: Mapped[str] = mapped_column(String(16), primary_key=True)
-    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    network: Mapped[str] = mapped_column(String(32))
+    point_of_sale: Mapped[str] = mapped_column(String(64))
+    party_type: Mapped[str] = mapped_column(String(16))
+    field: Mapped[str] = mapped_column(String(64))
     present: Mapped[int] = mapped_column(BigInteger)
 
 

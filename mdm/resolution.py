@@ -33,6 +33,7 @@ from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
 from matching.settings import MatchSettings
 from mdm.audit import SYSTEM_ACTOR
+from mdm.capture_journal import fold_capture_journal
 from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
 from mdm.db import (
@@ -444,7 +445,8 @@ def resolve_all(
 
 class _IndexRebuild:
     """A full run's rebuild of the blocking and search indexes and of the data-quality findings: they depend on the
-    records' features only, not on the clusters.
+    records' features only, not on the clusters. The capture journal's rows are folded there too: that depends on
+    nothing the run reads or writes.
 
     On PostgreSQL it runs in a thread on the run's own connection as soon as the features are built, while the main
     thread blocks, scores and clusters: the database sorts and writes the indexes on one core while Python matches
@@ -482,6 +484,7 @@ class _IndexRebuild:
         rebuild_blocking_index(session, features, self._record_ids, settings.blocking_rules)
         rebuild_search_index(session, features, self._record_ids)
         rebuild_record_findings(session, features, self._record_ids, self._scopes)
+        fold_capture_journal(session)
 
     def wait(self, quietly: bool = False) -> None:
         """Once this returns the rebuild is written; raises what failed it (``quietly``: only waits)."""
@@ -860,6 +863,7 @@ def resolve_since_last_run(sessions: sessionmaker[Session], now: datetime | None
         )
         session.add(run)
         session.flush()
+        fold_capture_journal(session)
         return ResolutionSummary(run.id, model.version, run.records, run.golden_records, run.created, run.merged,
                                  run.split, run.links_changed, possible, time.perf_counter() - started, tasks=tasks)
 

@@ -8,15 +8,17 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, exists, literal, select, text, union_all
+from sqlalchemy import Engine, exists, func, literal, select, text, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import DEFAULT_SOURCE_SYSTEMS
 from hub import create_app
+from mdm.capture_journal import JOURNAL_TABLES, journal_key
 from mdm.clock import utc_now
 from mdm.db import make_engine, make_session_factory, transaction, upgrade_database
 from mdm.models import metadata
@@ -186,3 +188,13 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def anonymous_client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def journal_state(engine: Engine) -> list[list[tuple[Any, ...]]]:
+    """Each journal table's counts summed per key, as every report reads them, however many rows a key has."""
+    with engine.connect() as connection:
+        return [sorted(tuple(row) for row in connection.execute(
+            select(*(table.c[name] for name in journal_key(table)),
+                   *(func.sum(column) for column in table.columns if column.name not in journal_key(table)))
+            .group_by(*(table.c[name] for name in journal_key(table)))))
+            for table in JOURNAL_TABLES]

@@ -1,5 +1,6 @@
 """The capture journal: versions created, modified and retracted per day and per month, and the fields captured
-(one column per field of the record format, a row per field outside it), filled from the versions already stored.
+(one column per field of the record format, a row per field outside it); 0018 fills it from the versions already
+stored.
 
 Revision ID: 0013
 Revises: 0012
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0013"
 down_revision = "0012"
@@ -53,11 +53,8 @@ def upgrade() -> None:
     _create_journal_table("journal_unknown_field_month", [
         _key("month"), _key("network", 32), _key("point_of_sale", 64), _key("party_type", 16), _key("field", 64),
     ], ("present",))
-    # A hub that already holds versions starts with a journal that counts them.
-    from mdm.capture_journal import rebuild_capture_journal
-
-    with Session(bind=op.get_bind()) as session:
-        rebuild_capture_journal(session)
+    # A hub that already holds versions gets a journal that counts them from revision 0018 on, which fills it with
+    # the code of its own revision (rows that add up: this revision's key constraint would refuse them).
 
 
 def downgrade() -> None:

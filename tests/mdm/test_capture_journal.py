@@ -10,20 +10,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.synthetic import generate
 from config import DEFAULT_SOURCE_SYSTEMS
 from mdm.activity_journal import REPORTS as ACTIVITY_REPORTS
-from mdm.capture_journal import day_table, field_month_table, month_table, unknown_field_month_table
+from mdm.capture_journal import (
+    JOURNAL_TABLES,
+    field_month_table,
+    fold_capture_journal,
+    journal_key,
+    unknown_field_month_table,
+)
 from mdm.capture_quality import REPORTS as QUALITY_REPORTS
 from mdm.db import downgrade_database, make_engine, transaction, upgrade_database
 from mdm.field_spec import configured_field_spec
 from mdm.points_of_sale import update_point_of_sale
 from mdm.reports import ReportFilters, ReportTable
 from mdm.source_records import ingest_records, retract_record
-from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_schema, postgres_schema_url
+from tests.conftest import (
+    POSTGRES_URL,
+    create_postgres_schema,
+    drop_postgres_schema,
+    journal_state,
+    postgres_schema_url,
+)
 
 # The record format of DESIGN §3, written out here so the unknown fields are told apart independently.
 FORMAT_FIELDS = {
@@ -308,8 +320,10 @@ def test_the_field_tables_hold_a_row_only_where_fields_were_captured(
     unknown = {(*key, field) for key, payload in captured for field, value in payload.items()
                if field not in FORMAT_FIELDS and _carries(value)}
     with module_sessions() as session:
-        rows = {tuple(row) for row in session.execute(select(*field_month_table.primary_key.columns))}
-        unknown_rows = {tuple(row) for row in session.execute(select(*unknown_field_month_table.primary_key.columns))}
+        rows = {tuple(row) for row in session.execute(
+            select(*(field_month_table.c[name] for name in journal_key(field_month_table))))}
+        unknown_rows = {tuple(row) for row in session.execute(
+            select(*(unknown_field_month_table.c[name] for name in journal_key(unknown_field_month_table))))}
     assert rows == {key for key, _ in captured}
     assert unknown_rows == unknown
 
@@ -330,17 +344,44 @@ def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     drop_postgres_schema(schema)
 
 
-def _journal(engine: Engine) -> list[list[tuple[Any, ...]]]:
+def _rows_per_key(engine: Engine) -> list[int]:
     with engine.connect() as connection:
-        return [sorted(tuple(row) for row in connection.execute(select(table)))
-                for table in (day_table, month_table, field_month_table, unknown_field_month_table)]
+        return [max(connection.execute(select(func.count()).select_from(table)
+                                       .group_by(*(table.c[name] for name in journal_key(table)))).scalars())
+                for table in JOURNAL_TABLES]
 
 
 def test_the_migration_fills_the_journal_as_online_upkeep_does(fresh_engine: Engine) -> None:
     upgrade_database(fresh_engine)
     _send(sessionmaker(bind=fresh_engine))
-    online = _journal(fresh_engine)
+    online = journal_state(fresh_engine)
     assert all(online)
     downgrade_database(fresh_engine, "0012")  # a hub from before the journal, holding the same versions
     upgrade_database(fresh_engine)
-    assert _journal(fresh_engine) == online
+    assert journal_state(fresh_engine) == online
+    # The key constraint of the journal's first revisions holds once the rows are folded.
+    downgrade_database(fresh_engine, "0017")
+    assert journal_state(fresh_engine) == online and _rows_per_key(fresh_engine) == [1, 1, 1, 1]
+
+
+def test_folding_leaves_one_row_per_key_and_every_report_as_it_was(fresh_engine: Engine) -> None:
+    upgrade_database(fresh_engine)
+    sessions = sessionmaker(bind=fresh_engine)
+    _send(sessions)
+    reports = {**ACTIVITY_REPORTS, **QUALITY_REPORTS}
+    grains = (None, "month", "day")
+
+    def every_report() -> list[list[dict[str, Any]]]:
+        return [_report(sessions, name, grain=grain) for name in reports for grain in grains]
+
+    before, summed = every_report(), journal_state(fresh_engine)
+    # Each write appended its own row per key: the feed's months and days came back in later writes.
+    assert all(rows > 1 for rows in _rows_per_key(fresh_engine)[:3])
+    with transaction(sessions) as session:
+        fold_capture_journal(session)
+    assert _rows_per_key(fresh_engine) == [1, 1, 1, 1]
+    assert journal_state(fresh_engine) == summed
+    assert every_report() == before
+    with transaction(sessions) as session:  # a second fold finds nothing to fold
+        fold_capture_journal(session)
+    assert journal_state(fresh_engine) == summed
