@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import gzip
 import io
 import multiprocessing
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mdm.audit import SYSTEM_ACTOR
 from mdm.db import commit_without_waiting_for_disk, next_ids, refresh_statistics, run_transaction, transaction
 from mdm.errors import FieldError, MalformedRequest
+from mdm.heap import batch_collection_pace
 from mdm.intake import IntakeResult, take_in
 from mdm.models import SourceRecord, SourceRecordVersion
 from mdm.source_records import REJECTED, IngestResult, store_records
@@ -34,9 +33,6 @@ from mdm.validation import IncomingRecord, validate_record
 DEFAULT_CHUNK_SIZE = 5000
 # Chunks stored at once on PostgreSQL, each on its own connection.
 CONCURRENT_CHUNKS = 2
-
-# Allocations between two collections of the garbage collector's youngest generation during a load.
-YOUNG_COLLECTION_EVERY = 70_000
 
 _record_table = cast(Table, SourceRecord.__table__)
 # Processes that parse and validate chunks ahead of the one that stores them: the machine's two cores.
@@ -90,7 +86,7 @@ def load_file(
     ``online``: each chunk is resolved in its own transaction as it is stored, exactly as the API does."""
     summary = LoadSummary()
     stream, raw = _open(path)
-    with stream, raw, _long_lived_objects_set_aside():
+    with stream, raw, batch_collection_pace():
         if online:
             _load_online(sessions, stream, raw, source_systems, reject, progress, chunk_size, actor, summary)
         else:
@@ -98,23 +94,6 @@ def load_file(
     with transaction(sessions) as session:
         refresh_statistics(session, [cast(Table, model.__table__) for model in (SourceRecord, SourceRecordVersion)])
     return summary
-
-
-@contextmanager
-def _long_lived_objects_set_aside() -> Iterator[None]:
-    """Keep the objects alive when the load starts (modules, the engine, the configuration) out of the garbage
-    collector's full passes: a load allocates enough to run one every 5,000 records, and each walked them all,
-    a tenth of a second (a third of the storing process's time). The youngest generation is collected a hundred
-    times less often too: each chunk being stored keeps a hundred thousand objects alive for a while, which the
-    default pace walked again and again (the journal's tally spent two thirds of its time there)."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _load_online(

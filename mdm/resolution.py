@@ -50,7 +50,7 @@ from mdm.db import (
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
 from mdm.golden_search import rebuild_search_index, replace_search_terms
-from mdm.heap import release_freed_memory
+from mdm.heap import batch_collection_pace, release_freed_memory
 from mdm.match_settings import configured_match_settings
 from mdm.models import (
     NOT_SAME,
@@ -374,7 +374,7 @@ def resolve_all(
     """Re-cluster every live record (the daily consolidation, in full) in one transaction."""
     started = time.perf_counter()
     now = now or utc_now()
-    with transaction(sessions) as session, ExitStack() as stack:
+    with batch_collection_pace(), transaction(sessions) as session, ExitStack() as stack:
         live = session.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.is_deleted.is_(False)))
         if not live:
             raise NothingToResolve("the hub holds no live record yet: load some first")
