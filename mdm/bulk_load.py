@@ -33,10 +33,10 @@ from mdm.validation import IncomingRecord, validate_record
 DEFAULT_CHUNK_SIZE = 5000
 # Chunks stored at once on PostgreSQL, each on its own connection.
 CONCURRENT_CHUNKS = 2
-
-_record_table = cast(Table, SourceRecord.__table__)
 # Processes that parse and validate chunks ahead of the one that stores them: the machine's two cores.
 CHECKING_PROCESSES = 2
+
+_record_table = cast(Table, SourceRecord.__table__)
 
 
 @dataclass(slots=True)

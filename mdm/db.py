@@ -152,7 +152,7 @@ def _copy_block(columns: Sequence[Sequence[Any]]) -> str:
     """Rows given column by column as COPY text lines."""
     moments: dict[datetime, str] = {}
     # Joining the fields of each row is a fifth faster than formatting a line template with them.
-    return "\n".join(map("\t".join, zip(*(_copy_field(values, moments) for values in columns)))) + "\n"
+    return "\n".join(map("\t".join, zip(*(_copy_field(values, moments) for values in columns), strict=True))) + "\n"
 
 
 def empty_table(session: Session, table: Table) -> None:

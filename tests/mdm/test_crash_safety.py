@@ -174,7 +174,7 @@ def first_load(new_hubs: Callable[[], Hub], feeds: tuple[Path, Path, Path], tmp_
     return state_of(hub, tmp)
 
 
-def test_a_load_killed_mid_file_loses_only_its_chunk_in_flight_and_completes_when_run_again(
+def test_a_load_killed_mid_file_loses_only_its_chunks_in_flight_and_completes_when_run_again(
     new_hubs: Callable[[], Hub], feeds: tuple[Path, Path, Path], first_load: HubState, tmp_path: Path,
 ) -> None:
     hub = new_hubs()
