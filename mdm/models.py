@@ -471,8 +471,8 @@ def field_column(field: str) -> str:
 
 class JournalFieldMonth(Base):
     """Per month and point of sale, how many captures (created or modified versions) there were and how many
-    carried each field of the record format with a value, one column per field (with_phone, ...): one row per key
-    however many fields a capture carries, so missing = captures - with_<field>."""
+    carried each field of the record format with a value, one column per field (with_phone, ...): a row per key
+    (and per write until folded) however many fields a capture carries, so missing = captures - with_<field>."""
 
     __table__ = Table(
         "journal_field_month", metadata,
