@@ -11,6 +11,7 @@ twice.
 from __future__ import annotations
 
 import mmap
+import os
 import tempfile
 from array import array
 from collections.abc import Iterator, Sequence
@@ -61,6 +62,7 @@ class VersionSpool:
             self._pending.clear()
 
     def close(self) -> None:
+        _forget_mapping(self.path)  # a mapping would keep the deleted file's space until this process ends
         self._file.close()  # and the file is gone
 
     def __enter__(self) -> VersionSpool:
@@ -80,9 +82,38 @@ def read_spooled(path: str, spans: Sequence[Span]) -> Iterator[SpooledVersion]:
     forked before it existed)."""
     if not spans:
         return
-    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        for start, end in spans:
-            header, _, payload = mapped[start:end].partition(b"\n")
-            given: list[Any] = orjson.loads(header)
-            yield (given[0], given[1], given[2], datetime.fromisoformat(given[3]), given[4], given[5],
-                   datetime.fromisoformat(given[6]), datetime.fromisoformat(given[7]), payload)
+    mapped = _mapping(path, max(end for _, end in spans))
+    for start, end in spans:
+        header, _, payload = mapped[start:end].partition(b"\n")
+        given: list[Any] = orjson.loads(header)
+        yield (given[0], given[1], given[2], datetime.fromisoformat(given[3]), given[4], given[5],
+               datetime.fromisoformat(given[6]), datetime.fromisoformat(given[7]), payload)
+
+
+_kept: tuple[tuple[str, int, int], mmap.mmap] | None = None
+"""The spool this process last read, still mapped: a golden record's versions lie anywhere in the file, so each
+chunk touches pages all over it, and mapping the file anew per chunk took every page's fault again (at a million
+records, seconds of the workers' time)."""
+
+
+def _mapping(path: str, size: int) -> mmap.mmap:
+    """The file at ``path`` mapped whole, at least ``size`` bytes of it: the one kept when it is the same file and
+    long enough, a new one (which replaces it) otherwise."""
+    global _kept
+    status = os.stat(path)
+    identity = (path, status.st_ino, status.st_dev)
+    if _kept is not None and _kept[0] == identity and len(_kept[1]) >= size:
+        return _kept[1]
+    _forget_mapping()
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    _kept = (identity, mapped)
+    return mapped
+
+
+def _forget_mapping(path: str | None = None) -> None:
+    """Unmap the kept spool (only if it is the one at ``path``, when given)."""
+    global _kept
+    if _kept is not None and (path is None or _kept[0][0] == path):
+        _kept[1].close()
+        _kept = None

@@ -31,3 +31,22 @@ def test_versions_come_back_by_position_with_their_provenance_and_payload_intact
         assert list(read_spooled(spool.path, spool.spans([]))) == []
         path = spool.path
     assert not os.path.exists(path)  # nothing of the clients' data stays behind on disk
+
+
+def _entry(index: int) -> tuple[str, str, int, datetime, str, str | None, datetime, datetime, str]:
+    moment = datetime(2026, 3, 1, 9, index % 60, tzinfo=UTC)
+    return ("WEB", f"W-{index}", 1, moment, "WEB", None, moment, moment, orjson.dumps({"index": index}).decode())
+
+
+def test_a_reader_sees_entries_appended_after_its_last_read_and_each_spool_its_own() -> None:
+    with VersionSpool() as first, VersionSpool() as second:
+        for index in range(3):
+            first.append(*_entry(index))
+            second.append(*_entry(100 + index))
+        assert [orjson.loads(entry[8])["index"] for entry in read_spooled(first.path, first.spans([2, 0]))] == [2, 0]
+        for index in range(3, 5000):  # the file grows well past what was read from it before
+            first.append(*_entry(index))
+        assert [orjson.loads(entry[8])["index"] for entry in read_spooled(first.path, first.spans([4999, 1]))] == [
+            4999, 1]
+        assert [orjson.loads(entry[8])["index"] for entry in read_spooled(second.path, second.spans([1]))] == [101]
+        assert [orjson.loads(entry[8])["index"] for entry in read_spooled(first.path, first.spans([3]))] == [3]
