@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,6 +90,27 @@ class FieldRule:
 
     criteria: tuple[str, ...]
     trust: tuple[str, ...] = ()
+    # How candidates are scored under the rule, worked out once: a full run scores millions of candidates. Each
+    # candidate's measures come in the order of _MEASURED; ``ordered`` picks validity and the rule's criteria from them.
+    ranks: Mapping[str, int] = dataclass_field(init=False, repr=False, compare=False, hash=False)
+    ordered: Callable[[tuple[float, ...]], tuple[float, ...]] = dataclass_field(
+        init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        ranks: dict[str, int] = {}
+        for rank, system in enumerate(self.trust):
+            ranks.setdefault(system, rank)
+        object.__setattr__(self, "ranks", ranks)
+        picked = (0, *(_MEASURED.index(criterion) for criterion in self.criteria))
+        object.__setattr__(self, "ordered", itemgetter(*picked) if len(picked) > 1
+                           else lambda measures: (measures[0],))  # itemgetter of one item answers no tuple
+
+    def __reduce__(self) -> tuple[type[FieldRule], tuple[tuple[str, ...], tuple[str, ...]]]:
+        return FieldRule, (self.criteria, self.trust)  # the rest is worked out again where it is unpickled
+
+
+_MEASURED = ("validity", TRUST, RECENCY, COMPLETENESS, FREQUENCY)
+_NO_VOTES: Mapping[str, int] = {}
 
 
 # Banks check identity documents when they open an account; clients type their own name on the web.
@@ -423,26 +444,6 @@ def _source_order(source: SourceVersion) -> tuple[str, str, int]:
     return source.source_system, source.source_record_id, source.version
 
 
-@lru_cache(maxsize=1024)
-def _trust_rank(trust: tuple[str, ...], source_system: str) -> int:
-    return trust.index(source_system) if source_system in trust else len(trust)
-
-
-def _scores(reading: Reading, source: SourceVersion, rule: FieldRule, frequency: Counter[str]) -> list[float]:
-    """Lower is better, criterion by criterion, after validity."""
-    scores: list[float] = [reading.quality != VALID]
-    for criterion in rule.criteria:
-        if criterion == TRUST:
-            scores.append(_trust_rank(rule.trust, source.source_system))
-        elif criterion == RECENCY:
-            scores.append(source.recency)
-        elif criterion == COMPLETENESS:
-            scores.append(-reading.completeness)
-        else:
-            scores.append(-frequency[reading.key])
-    return scores
-
-
 def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
     """The surviving candidate (junk never survives) and the criterion that set it apart from the best
     candidate with another value; None when every candidate is junk."""
@@ -453,15 +454,20 @@ def choose(candidates: Sequence[Candidate], rule: FieldRule) -> Chosen | None:
     if len(eligible) <= 1:
         return Chosen(eligible[0].reading, eligible[0].source, SINGLE) if eligible else None
     # Duplicates mostly agree: then no candidate has a rival, and frequency sets none apart (all count the same).
-    agreeing = len({candidate.reading.key for candidate in eligible}) == 1
-    frequency: Counter[str] = Counter()
+    first_key = eligible[0].reading.key
+    agreeing = all(candidate.reading.key == first_key for candidate in eligible)
+    votes = _NO_VOTES
     if FREQUENCY in rule.criteria and not agreeing:
         # One vote per record and standardised value: a record listing a number twice does not count twice.
-        frequency.update(key for _, _, key in {(c.source.source_system, c.source.source_record_id, c.reading.key)
-                                                for c in eligible})
+        counted: dict[str, int] = {}
+        for _, _, key in {(c.source.source_system, c.source.source_record_id, c.reading.key) for c in eligible}:
+            counted[key] = counted.get(key, 0) + 1
+        votes = counted
     # The tie-break (key, source, record id, version) makes the order candidates come in irrelevant.
-    ranked = [(_scores(reading, source, rule, frequency), reading.key, source.source_system,
-               source.source_record_id, source.version, position)
+    ranks, untrusted, ordered = rule.ranks, len(rule.trust), rule.ordered
+    ranked = [(ordered((reading.quality != VALID, ranks.get(source.source_system, untrusted), source.recency,
+                        -reading.completeness, -votes.get(reading.key, 0))),
+               reading.key, source.source_system, source.source_record_id, source.version, position)
               for position, (reading, source) in enumerate(eligible)]
     best = min(ranked)
     winner = eligible[best[5]]
