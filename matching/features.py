@@ -55,7 +55,10 @@ def _registry(record: StandardisedRecord) -> str | None:
 
 
 def _nth(values: Callable[[StandardisedRecord], tuple[str, ...]], index: int) -> Extractor:
-    return lambda record: values(record)[index] if len(values(record)) > index else None
+    def nth(record: StandardisedRecord) -> str | None:
+        found = values(record)  # once: a record's phones are joined anew at each call
+        return found[index] if len(found) > index else None
+    return nth
 
 
 def _birth_date(record: StandardisedRecord) -> str | None:

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from functools import lru_cache
 
 PLACEHOLDER_WORDS: frozenset[str] = frozenset(
     {
@@ -96,8 +97,13 @@ def is_placeholder_email(email: str) -> bool:
 def is_placeholder_birth_date(value: date, today: date) -> bool:
     """Tell whether a birth date is invented: a known placeholder, one digit repeated (11/11/1111), or not before
     the day it was recorded."""
-    return value in PLACEHOLDER_BIRTH_DATES or value >= today or _is_one_repeated_character(
-        _NOT_DIGIT.sub("", value.isoformat()))
+    return value >= today or _invented_date(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _invented_date(value: date) -> bool:
+    # Cached by date: clients' birth dates repeat (a few tens of thousands of days), millions of records name them.
+    return value in PLACEHOLDER_BIRTH_DATES or _is_one_repeated_character(_NOT_DIGIT.sub("", value.isoformat()))
 
 
 def is_placeholder_postal_code(code: str) -> bool:

@@ -222,7 +222,8 @@ def _birth_date(text: str, received_on: date) -> Reading:
         return Reading(text, text, text, 0, INVALID)
     # A date whose day and month may be swapped is shown as written: the ISO form would pretend to know. One before
     # the plausible window is shown, and loses to one within it.
-    return Reading(text if swapped else value.isoformat(), text, value.isoformat(), 2 if swapped else 3,
+    written = value.isoformat()
+    return Reading(text if swapped else written, text, written, 2 if swapped else 3,
                    VALID if verdict is None else INVALID)
 
 
