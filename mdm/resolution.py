@@ -33,7 +33,7 @@ from matching.model import MATCH, POSSIBLE, MatchModel
 from matching.pipeline import BatchResolution, Constraints, resolve_batch, standardise_columns
 from matching.settings import MatchSettings
 from mdm.audit import SYSTEM_ACTOR
-from mdm.capture_journal import fold_capture_journal
+from mdm.capture_journal import fold_capture_journal, journal_folded_beside
 from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
 from mdm.db import (
@@ -402,6 +402,7 @@ def resolve_all(
         phases.lap("read and match")
         indexes.wait()
         phases.lap("indexes and findings")  # what the match left to wait for: on PostgreSQL they run beside it
+        stack.enter_context(journal_folded_beside(sessions, session))
         # Records a steward judged while the run matched (a decision, an override) are resolved after it as well,
         # so that the run's clusters, made without that verdict, do not undo it.
         late = _stored_since_read(session, record_ids, versions) | _judged_since_read(session, judgements_read)
@@ -445,8 +446,7 @@ def resolve_all(
 
 class _IndexRebuild:
     """A full run's rebuild of the blocking and search indexes and of the data-quality findings: they depend on the
-    records' features only, not on the clusters. The capture journal's rows are folded there too: that depends on
-    nothing the run reads or writes.
+    records' features only, not on the clusters.
 
     On PostgreSQL it runs in a thread on the run's own connection as soon as the features are built, while the main
     thread blocks, scores and clusters: the database sorts and writes the indexes on one core while Python matches
@@ -484,7 +484,6 @@ class _IndexRebuild:
         rebuild_blocking_index(session, features, self._record_ids, settings.blocking_rules)
         rebuild_search_index(session, features, self._record_ids)
         rebuild_record_findings(session, features, self._record_ids, self._scopes)
-        fold_capture_journal(session)
 
     def wait(self, quietly: bool = False) -> None:
         """Once this returns the rebuild is written; raises what failed it (``quietly``: only waits)."""

@@ -28,6 +28,7 @@ from mdm.db import downgrade_database, make_engine, transaction, upgrade_databas
 from mdm.field_spec import configured_field_spec
 from mdm.points_of_sale import update_point_of_sale
 from mdm.reports import ReportFilters, ReportTable
+from mdm.resolution import resolve_all
 from mdm.source_records import ingest_records, retract_record
 from tests.conftest import (
     POSTGRES_URL,
@@ -384,4 +385,16 @@ def test_folding_leaves_one_row_per_key_and_every_report_as_it_was(fresh_engine:
     assert every_report() == before
     with transaction(sessions) as session:  # a second fold finds nothing to fold
         fold_capture_journal(session)
+    assert journal_state(fresh_engine) == summed
+
+
+def test_a_full_run_folds_the_journal_with_the_same_sums(fresh_engine: Engine) -> None:
+    upgrade_database(fresh_engine)
+    sessions = sessionmaker(bind=fresh_engine)
+    _send(sessions)
+    summed = journal_state(fresh_engine)
+    assert all(rows > 1 for rows in _rows_per_key(fresh_engine)[:3])
+    summary = resolve_all(sessions)
+    assert summary.golden_records > 0
+    assert _rows_per_key(fresh_engine) == [1, 1, 1, 1]
     assert journal_state(fresh_engine) == summed
