@@ -112,8 +112,8 @@ def _mapping(path: str, size: int) -> mmap.mmap:
 
 
 def _forget_mapping(path: str | None = None) -> None:
-    """Unmap the kept spool (only if it is the one at ``path``, when given)."""
+    """Let go of the kept spool (only if it is the one at ``path``, when given): it is unmapped once no reader still
+    going through it holds it."""
     global _kept
     if _kept is not None and (path is None or _kept[0][0] == path):
-        _kept[1].close()
         _kept = None

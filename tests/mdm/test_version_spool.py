@@ -50,3 +50,14 @@ def test_a_reader_sees_entries_appended_after_its_last_read_and_each_spool_its_o
             4999, 1]
         assert [orjson.loads(entry[8])["index"] for entry in read_spooled(second.path, second.spans([1]))] == [101]
         assert [orjson.loads(entry[8])["index"] for entry in read_spooled(first.path, first.spans([3]))] == [3]
+
+
+def test_reading_one_spool_does_not_cut_short_a_read_of_another_under_way() -> None:
+    with VersionSpool() as first, VersionSpool() as second:
+        for index in range(3):
+            first.append(*_entry(index))
+            second.append(*_entry(100 + index))
+        under_way = read_spooled(first.path, first.spans([0, 1, 2]))
+        assert orjson.loads(next(under_way)[8])["index"] == 0
+        assert [orjson.loads(entry[8])["index"] for entry in read_spooled(second.path, second.spans([2]))] == [102]
+        assert [orjson.loads(entry[8])["index"] for entry in under_way] == [1, 2]
