@@ -79,7 +79,7 @@ from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
 from mdm.resolved_records import ResolvedRecords
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
-from mdm.survivorship import SpooledMembers, refresh_golden_attributes, survivorship_workers
+from mdm.survivorship import SpooledMembers, attributes_under_way, survivorship_workers
 from mdm.verdicts import Pair, judgements_in_force
 from mdm.version_spool import VersionSpool
 
@@ -357,15 +357,20 @@ def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, 
         session.execute(update(GoldenRecord).where(GoldenRecord.id.in_(ordered[start:start + 5000]))
                         .values(updated_at=changes.now))
     phases.lap("golden records and links")
-    refresh_golden_attributes(session, changes.refreshed, backfill=changes.cause == "resolution",
-                              pool=survivorship_pool, spooled=spooled)
+    # Survivorship's workers compute while this process derives the movements and the audit trail, which depend
+    # on the links alone: on one core each, they would otherwise leave the other idle.
+    with attributes_under_way(session, changes.refreshed, backfill=changes.cause == "resolution",
+                              pool=survivorship_pool, spooled=spooled) as attributes:
+        moves = refresh_movements(session, changes, settings)
+        phases.lap("movements")
+        attributes.write_ready()
+        phases.lap("survivorship")
+        record_golden_changes(session, changes, changes.actor)
+        announce_moves(session, moves, changes.now)
+        phases.lap("audit and events")
+        attributes.write()
     forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
     phases.lap("survivorship")
-    moves = refresh_movements(session, changes, settings)
-    phases.lap("movements")
-    record_golden_changes(session, changes, changes.actor)
-    announce_moves(session, moves, changes.now)
-    phases.lap("audit and events")
 
 
 def resolve_all(

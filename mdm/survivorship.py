@@ -16,6 +16,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,9 +27,9 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.pool import AsyncResult, IMapIterator, Pool
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import orjson
 from sqlalchemy import Column, MetaData, String, Table, Text, func, select
@@ -711,6 +714,38 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
     chunk, while this process reads the next chunk and writes the last one: the database is only ever used from
     here.
     """
+    with attributes_under_way(session, golden_ids, backfill, pool, spooled) as under_way:
+        return under_way.write()
+
+
+@contextmanager
+def attributes_under_way(session: Session, golden_ids: Collection[str], backfill: bool = False,
+                         pool: Pool | None = None, spooled: SpooledMembers | None = None,
+                         ) -> Iterator[AttributesUnderWay]:
+    """`refresh_golden_attributes`, started now and stored by the answer's ``write``. With a pool, its workers
+    compute the golden records the spool holds from now on, while this process goes on with other work (a full
+    run's movements and audit, which leave one core idle), and set each chunk's result down in a file until
+    ``write`` stores it: held in memory, a full run's attributes would add hundreds of megabytes at its peak."""
+    spooled_chunks, database_chunks = _chunks(session, golden_ids, backfill, spooled)
+    rules = configured_rules()
+    if pool is None or spooled is None or len(spooled_chunks) + len(database_chunks) < 2 or WORKERS < 2:
+        yield AttributesUnderWay(session, [(chunk, spooled) for chunk in spooled_chunks]
+                                 + [(chunk, None) for chunk in database_chunks], rules, pool)
+        return
+    party_types = [_party_types(session, chunk) for chunk in spooled_chunks]
+    spooled.spool.flush()  # the tasks are made in the pool's own thread, which must find everything in the file
+    with tempfile.TemporaryDirectory(prefix="mdm-attributes-") as folder:
+        set_aside = pool.imap(_refresh_spooled_aside, (
+            (*_spooled_task(rules, spooled, chunk, types), folder)
+            for chunk, types in zip(spooled_chunks, party_types, strict=True)))
+        yield AttributesUnderWay(session, [(chunk, None) for chunk in database_chunks], rules, pool,
+                                 deque(spooled_chunks), set_aside)
+
+
+def _chunks(session: Session, golden_ids: Collection[str], backfill: bool, spooled: SpooledMembers | None,
+            ) -> tuple[list[list[str]], list[list[str]]]:
+    """These golden records (with ``backfill``, those without attributes yet too) in chunks, in id order: those
+    the spool holds, then the others."""
     wanted = set(golden_ids)
     if backfill:
         wanted.update(session.scalars(select(GoldenRecord.id).where(
@@ -719,36 +754,104 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
     in_spool = [golden_id for golden_id in ordered if spooled is not None and golden_id in spooled.members]
     from_database = ordered if spooled is None else [golden_id for golden_id in ordered
                                                      if golden_id not in spooled.members]
-    chunks = [(in_spool[start:start + CHUNK], spooled) for start in range(0, len(in_spool), CHUNK)] + [
-        (from_database[start:start + CHUNK], None) for start in range(0, len(from_database), CHUNK)]
-    rules = configured_rules()
-    written = 0
+    return ([in_spool[start:start + CHUNK] for start in range(0, len(in_spool), CHUNK)],
+            [from_database[start:start + CHUNK] for start in range(0, len(from_database), CHUNK)])
 
-    def write(chunk: list[str], computed: Computed) -> None:
-        nonlocal written
+
+def _party_types(session: Session, golden_ids: list[str]) -> list[str]:
+    """The party type of each of these golden records, in their order."""
+    known = dict(session.execute(select(GoldenRecord.id, GoldenRecord.party_type)
+                                 .where(one_of(session, GoldenRecord.id, golden_ids))).all())
+    return [sys.intern(known[golden_id]) for golden_id in golden_ids]  # two values, not one string per golden
+
+
+def _spooled_task(rules: Mapping[str, FieldRule], spooled: SpooledMembers, chunk: list[str], party_types: list[str],
+                  ) -> tuple[Mapping[str, FieldRule], str, list[tuple[str, str, list[Span]]]]:
+    """The input of ``_refresh_spooled`` for these golden records of these party types."""
+    spool = spooled.spool
+    return rules, spool.path, [(golden_id, party_type, spool.spans(spooled.members[golden_id]))
+                               for golden_id, party_type in zip(chunk, party_types, strict=True)]
+
+
+class AttributesUnderWay:
+    """Golden records' attributes being computed (see `attributes_under_way`): ``write`` stores them."""
+
+    def __init__(self, session: Session, chunks: list[tuple[list[str], SpooledMembers | None]],
+                 rules: Mapping[str, FieldRule], pool: Pool | None,
+                 computed_ahead: deque[list[str]] | None = None, set_aside: IMapIterator[SetAside] | None = None,
+                 ) -> None:
+        self._session = session
+        self._chunks = chunks
+        self._rules = rules
+        self._pool = pool
+        self._computed_ahead = computed_ahead or deque()  # chunks the workers compute, in order
+        self._set_aside = set_aside  # where each of them was set down
+        self._written = 0
+
+    def write_ready(self) -> None:
+        """Store the chunks the workers have computed by now, without waiting for the others: called between
+        other steps, this spares ``write`` most of its work, and runs while the workers still compute."""
+        while self._computed_ahead:
+            assert self._set_aside is not None
+            try:
+                where = self._set_aside.next(timeout=0)
+            except multiprocessing.TimeoutError:
+                return
+            self._write(self._computed_ahead.popleft(), _read_aside(where))
+
+    def _write(self, chunk: list[str], computed: Computed) -> None:
         attributes, portfolios = computed
-        _store_attributes(session, attributes)
-        written += len(attributes)
-        replace_portfolios(session, chunk, portfolios)
+        _store_attributes(self._session, attributes)
+        self._written += len(attributes)
+        replace_portfolios(self._session, chunk, portfolios)
 
-    if len(chunks) < 2 or WORKERS < 2:
-        for chunk, spooled_chunk in chunks:
-            compute, task = _task(session, chunk, rules, spooled_chunk)
-            write(chunk, compute(task))
-        return written
-    if pool is not None:
-        _refresh_in(pool, session, chunks, rules, write)
-        return written
-    # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
-    # instead of being copied into every worker; the workers make no reference cycles and run without it.
-    gc.freeze()
-    try:
-        with survivorship_workers(len(ordered)) as forked:
-            assert forked is not None
-            _refresh_in(forked, session, chunks, rules, write)
-    finally:
-        gc.unfreeze()
-    return written
+    def write(self) -> int:
+        """Store every chunk's attributes and portfolios (waiting for those the workers still compute); answers
+        how many golden records were written in all."""
+        session, chunks, rules, write = self._session, self._chunks, self._rules, self._write
+        while self._computed_ahead:
+            assert self._set_aside is not None
+            write(self._computed_ahead.popleft(), _read_aside(next(self._set_aside)))
+        if len(chunks) < 2 or WORKERS < 2:
+            for chunk, spooled_chunk in chunks:
+                compute, task = _task(session, chunk, rules, spooled_chunk)
+                write(chunk, compute(task))
+        elif self._pool is not None:
+            _refresh_in(self._pool, session, chunks, rules, write)
+        else:
+            # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
+            # instead of being copied into every worker; the workers make no reference cycles and run without it.
+            gc.freeze()
+            try:
+                with survivorship_workers(sum(len(chunk) for chunk, _ in chunks)) as forked:
+                    assert forked is not None
+                    _refresh_in(forked, session, chunks, rules, write)
+            finally:
+                gc.unfreeze()
+        return self._written
+
+
+SetAside = tuple[str, int, int]
+"""Where a worker set a chunk's result down: (file, offset, length) of its pickle."""
+
+
+def _refresh_spooled_aside(task: tuple[Mapping[str, FieldRule], str, list[tuple[str, str, list[Span]]], str],
+                           ) -> SetAside:
+    """``_refresh_spooled``, its result pickled into this worker's own file in the given folder."""
+    rules, path, golden_records, folder = task
+    pickled = pickle.dumps(_refresh_spooled((rules, path, golden_records)), protocol=pickle.HIGHEST_PROTOCOL)
+    aside = os.path.join(folder, str(os.getpid()))
+    with open(aside, "ab") as file:  # opened at its end: the offset is what this worker wrote before
+        start = file.tell()
+        file.write(pickled)
+    return aside, start, len(pickled)
+
+
+def _read_aside(where: SetAside) -> Computed:
+    path, start, length = where
+    with open(path, "rb") as file:
+        file.seek(start)
+        return cast(Computed, pickle.loads(file.read(length)))
 
 
 def _task(session: Session, chunk: list[str], rules: Mapping[str, FieldRule], spooled: SpooledMembers | None,
@@ -757,11 +860,7 @@ def _task(session: Session, chunk: list[str], rules: Mapping[str, FieldRule], sp
     the spool holds them."""
     if spooled is None:
         return _refresh_rows, (rules, _version_rows(session, chunk))
-    party_types = {golden_id: party_type for golden_id, party_type in session.execute(
-        select(GoldenRecord.id, GoldenRecord.party_type).where(one_of(session, GoldenRecord.id, chunk)))}
-    spool = spooled.spool
-    return _refresh_spooled, (rules, spool.path, [
-        (golden_id, party_types[golden_id], spool.spans(spooled.members[golden_id])) for golden_id in chunk])
+    return _refresh_spooled, _spooled_task(rules, spooled, chunk, _party_types(session, chunk))
 
 
 def _refresh_in(pool: Pool, session: Session, chunks: list[tuple[list[str], SpooledMembers | None]],

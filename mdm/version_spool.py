@@ -44,18 +44,19 @@ class VersionSpool:
         self._pending += entry
         self._ends.append(self._ends[-1] + len(entry))
         if len(self._pending) >= _FLUSHED_FROM:
-            self._flush()
+            self.flush()
 
     def __len__(self) -> int:
         return len(self._ends) - 1
 
     def spans(self, positions: Sequence[int]) -> list[Span]:
         """Where the entries of the records at these positions lie (everything appended is readable after)."""
-        self._flush()
+        self.flush()
         ends = self._ends
         return [(ends[position], ends[position + 1]) for position in positions]
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what was appended to the file."""
         if self._pending:
             self._file.write(self._pending)
             self._file.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +10,12 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from sqlalchemy import null, select, update
+from sqlalchemy import func, null, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.synthetic import generate
 from config import DEFAULT_SOURCE_SYSTEMS, Config
-from mdm import survivorship
+from mdm import resolution, survivorship
 from mdm.cli import cli
 from mdm.db import transaction
 from mdm.models import GoldenRecord
@@ -133,6 +134,36 @@ def test_the_bulk_refresh_stores_what_survive_answers_field_by_field(
     with sessions() as session:
         assert dict(session.execute(select(GoldenRecord.id, GoldenRecord.attributes)
                                     .where(GoldenRecord.status == "active")).all()) == stored
+
+
+def test_a_run_that_fails_while_survivorship_computes_beside_it_stores_nothing_and_leaves_no_file(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """A full run's workers compute attributes while it derives movements and the audit trail, setting them down
+    in files until they are written. A run failing meanwhile writes none of it and removes those files; the next
+    run stores the attributes in full."""
+    with transaction(sessions) as session:
+        ingest_records(session, [g.record for g in generate(400, seed=13)], DEFAULT_SOURCE_SYSTEMS)
+    monkeypatch.setattr(survivorship, "CHUNK", 30)
+    monkeypatch.setattr(survivorship, "WORKERS", 2)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the run's spool and set-aside files go
+
+    def audit_fails(*_: object) -> None:
+        assert any(tmp_path.glob("mdm-attributes-*")), "the workers have a folder for their results"
+        raise RuntimeError("the audit trail could not be written")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(resolution, "record_golden_changes", audit_fails)
+        with pytest.raises(RuntimeError, match="audit trail"):
+            resolve_all(sessions)
+    assert list(tmp_path.iterdir()) == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(GoldenRecord)) == 0
+
+    resolve_all(sessions)
+    assert list(tmp_path.iterdir()) == []
+    assert len(_stored(sessions)) > 4 * 30
+    assert_attributes_are_recomputable(sessions)
 
 
 def test_a_resolve_fills_golden_records_stored_without_attributes(sessions: sessionmaker[Session]) -> None:
