@@ -21,6 +21,7 @@ from matching.model import MATCH, POSSIBLE, MatchModel, ScoredPairs, compare_by_
 from matching.settings import MatchSettings, shipped_settings
 from matching.settled_apart import ClusterPair, clusters_settled_apart
 from matching.standardise import standardise_record
+from matching.uncertain import UncertainPair, find_uncertain_pairs
 
 RawInput = Mapping[str, object] | bytes | str  # a record, or its JSON text
 CHUNK_SIZE = 5000
@@ -28,7 +29,7 @@ CHUNK_SIZE = 5000
 
 @dataclass(slots=True)
 class BatchResolution:
-    features: FeatureTable
+    features: FeatureTable | None  # None once released (`release_features`)
     model: MatchModel
     scored: ScoredPairs
     clustering: Clustering
@@ -36,6 +37,13 @@ class BatchResolution:
     seconds: dict[str, float] = field(default_factory=dict)
     # Pairs of clusters a possible pair links but whose other records say two clients: not asked of stewards.
     settled_apart: frozenset[ClusterPair] = frozenset()
+    # What the match could not settle alone, for stewards (`matching.uncertain`).
+    uncertain: list[UncertainPair] = field(default_factory=list)
+
+    def release_features(self) -> None:
+        """Let go of the features once nothing more is built from them: at a million records they hold ~700 MB,
+        which a full run would otherwise carry through every step of writing its results."""
+        self.features = None
 
     @property
     def cluster(self) -> npt.NDArray[np.int64]:
@@ -132,10 +140,13 @@ def resolve_batch(
         model = train_model(features, candidates, settings, compared=compared, workers=workers)
         lap("train")
     scored = score_pairs(model, features, candidates, compared)
+    del compared  # the comparison vectors (~300 MB at a million records) are not needed to cluster
     lap("score")
     matches = scored.bands == MATCH
     clustering = cluster_records(features, candidates[matches], scored.weights[matches], must_link, cannot_link)
     lap("cluster")
     settled_apart = clusters_settled_apart(model, features, scored, clustering.cluster)
     lap("settle")
-    return BatchResolution(features, model, scored, clustering, pairs_per_rule, seconds, settled_apart)
+    uncertain = find_uncertain_pairs(features, scored, clustering, settled_apart)
+    lap("uncertain")
+    return BatchResolution(features, model, scored, clustering, pairs_per_rule, seconds, settled_apart, uncertain)

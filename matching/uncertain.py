@@ -63,20 +63,18 @@ def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering
         if held is None or _stronger(candidate, held):
             best[key] = candidate
 
-    lookup = _ScoreLookup(scored, features.size)
     possible = np.flatnonzero(scored.bands == POSSIBLE)
     across = possible[cluster[scored.pairs[possible, 0]] != cluster[scored.pairs[possible, 1]]]
     for index in across.tolist():
         left, right = int(scored.pairs[index, 0]), int(scored.pairs[index, 1])
         offer(UncertainPair(POSSIBLE_MATCH, left, right, float(scored.weights[index]),
                             float(scored.probabilities[index]), None))
-    for edge in clustering.refused:
-        weight, probability = lookup.score(edge.left, edge.right)
-        offer(UncertainPair(CONSTRAINT_SPLIT, edge.left, edge.right, weight, probability, edge.reason))
-    for name in STRONG_IDENTIFIERS:
-        for left, right in _shared_across_clusters(features.codes[name], cluster):
-            weight, probability = lookup.score(left, right)
-            offer(UncertainPair(IDENTIFIER_CONFLICT, left, right, weight, probability, name))
+    asked = [(CONSTRAINT_SPLIT, edge.left, edge.right, edge.reason) for edge in clustering.refused] + [
+        (IDENTIFIER_CONFLICT, left, right, name) for name in STRONG_IDENTIFIERS
+        for left, right in _shared_across_clusters(features.codes[name], cluster)]
+    scores = _scores_of(scored, [(left, right) for _, left, right, _ in asked], features.size)
+    for (kind, left, right, detail), (weight, probability) in zip(asked, scores, strict=True):
+        offer(UncertainPair(kind, left, right, weight, probability, detail))
     return sorted(best.values(), key=lambda pair: (pair.left, pair.right))
 
 
@@ -107,24 +105,28 @@ def _shared_across_clusters(codes: npt.NDArray[np.int64], cluster: npt.NDArray[n
     return pairs
 
 
-class _ScoreLookup:
-    """The weight and probability of a scored pair of positions, found by binary search over encoded pairs."""
+_SCANNED = 1 << 20  # scored pairs encoded at a time: a batch's millions at once would take hundreds of megabytes
 
-    def __init__(self, scored: ScoredPairs, size: int) -> None:
-        self.scored, self.size = scored, max(size, 1)
-        low = np.minimum(scored.pairs[:, 0], scored.pairs[:, 1]) if len(scored.pairs) else np.zeros(0, np.int64)
-        high = np.maximum(scored.pairs[:, 0], scored.pairs[:, 1]) if len(scored.pairs) else np.zeros(0, np.int64)
-        encoded = low * self.size + high
-        self.order = np.argsort(encoded, kind="stable")
-        self.encoded = encoded[self.order]
 
-    def score(self, left: int, right: int) -> tuple[float | None, float | None]:
-        key = min(left, right) * self.size + max(left, right)
-        at = int(np.searchsorted(self.encoded, key))
-        if at == len(self.encoded) or self.encoded[at] != key:
-            return None, None
-        index = int(self.order[at])
-        return float(self.scored.weights[index]), float(self.scored.probabilities[index])
+def _scores_of(scored: ScoredPairs, asked: list[tuple[int, int]], size: int,
+               ) -> list[tuple[float | None, float | None]]:
+    """The weight and probability of each asked pair of positions, as first scored in either order (None, None
+    where it was not scored). The scored pairs are scanned a slice at a time for the few asked: sorting them all
+    for lookups took seconds and twice their memory at a million records."""
+    if not asked:
+        return []
+    size = max(size, 1)
+    keys = np.array([min(left, right) * size + max(left, right) for left, right in asked], dtype=np.int64)
+    wanted = np.unique(keys)
+    first: dict[int, int] = {}
+    for start in range(0, len(scored.pairs), _SCANNED):
+        block = scored.pairs[start:start + _SCANNED]
+        encoded = np.minimum(block[:, 0], block[:, 1]) * size + np.maximum(block[:, 0], block[:, 1])
+        at = np.minimum(np.searchsorted(wanted, encoded), len(wanted) - 1)
+        for offset in np.flatnonzero(wanted[at] == encoded).tolist():
+            first.setdefault(int(encoded[offset]), start + offset)
+    return [(float(scored.weights[index]), float(scored.probabilities[index]))
+            if (index := first.get(key)) is not None else (None, None) for key in keys.tolist()]
 
 
 def strong_identifiers(record: StandardisedRecord) -> dict[str, str]:

@@ -272,6 +272,7 @@ def _apply_clusters(
     strongest = _strongest_match(resolution.scored.pairs, resolution.scored.probabilities,
                                  resolution.scored.bands, len(record_ids))
     assignment, created, merged, split = _reconcile(clusters, record_ids, current, claims)
+    del clusters  # a list per cluster (~100 MB at a million records), no longer needed
     restored = _restore_claimed(session, created, now) if claims is not None else set()
     created -= restored
     new_ids = [golden_id for golden_id in assignment if golden_id in created]
@@ -406,6 +407,10 @@ def resolve_all(
                                    settings=configured_match_settings(), features_ready=indexes.start)
         phases.lap("read and match")
         indexes.wait()
+        # Nothing more is built from the features or the records' scopes: ~800 MB at a million records, which the
+        # writing steps that follow would otherwise carry (the run's peak of memory is in them).
+        resolution.release_features()
+        del scopes
         phases.lap("indexes and findings")  # what the match left to wait for: on PostgreSQL they run beside it
         stack.enter_context(journal_folded_beside(sessions, session))
         # Records a steward judged while the run matched (a decision, an override) are resolved after it as well,
@@ -483,12 +488,12 @@ class _IndexRebuild:
     def _rebuild(self) -> None:
         assert self._features is not None
         features, settings = self._features
-        self._features = None
+        scopes, self._features, self._scopes = self._scopes, None, []  # let go of once written
         session = self._session
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
         rebuild_blocking_index(session, features, self._record_ids, settings.blocking_rules)
         rebuild_search_index(session, features, self._record_ids)
-        rebuild_record_findings(session, features, self._record_ids, self._scopes)
+        rebuild_record_findings(session, features, self._record_ids, scopes)
 
     def wait(self, quietly: bool = False) -> None:
         """Once this returns the rebuild is written; raises what failed it (``quietly``: only waits)."""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from matching.clustering import CANNOT_LINK
 from matching.pipeline import BatchResolution
-from matching.uncertain import CONSTRAINT_SPLIT, IDENTIFIER_CONFLICT, UncertainPair, find_uncertain_pairs
+from matching.uncertain import CONSTRAINT_SPLIT, IDENTIFIER_CONFLICT, UncertainPair
 from mdm.audit import AuditEntry, append_events
 from mdm.events import NewEvent, emit_many
 from mdm.models import CLOSED, OPEN, SourceRecord, StewardshipTask
@@ -89,8 +89,7 @@ def refresh_tasks(
     judged = {cluster_pair(position_a, position_b) for a, b in judged_pairs
               if (position_a := records.position(a)) is not None and (position_b := records.position(b)) is not None}
     desired: dict[tuple[int, int], _Desired] = {}
-    for pair in find_uncertain_pairs(resolution.features, resolution.scored, resolution.clustering,
-                                     resolution.settled_apart):
+    for pair in resolution.uncertain:
         key = cluster_pair(pair.left, pair.right)
         record_a, record_b = sorted((record_ids[pair.left], record_ids[pair.right]))
         # Two clusters a steward already compared stay out of the queue, except where a record bridged the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matching import uncertain
 from matching.clustering import CANNOT_LINK, Clustering, RefusedEdge
 from matching.model import MATCH, NON_MATCH, POSSIBLE, ScoredPairs
 from matching.standardise import standardise_record
@@ -48,6 +49,26 @@ def test_each_kind_is_found_once_per_pair_of_clusters() -> None:
     ]
     conflict = found[0]
     assert conflict.weight == -6.0 and conflict.probability is not None and conflict.probability < 0.1
+
+
+@pytest.mark.parametrize("scanned", [1, 2, 1 << 20])
+def test_a_conflict_or_split_carries_the_score_of_its_pair_however_the_pairs_were_listed(
+    scanned: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The weight shown to a steward is the pair's first score, whichever order its two records were listed in and
+    however many scored pairs are read at a time; a pair never scored shows none."""
+    monkeypatch.setattr(uncertain, "_SCANNED", scanned)
+    records = [_person("Mohamed", "Alaoui", "BK482913"), _person("Karim", "Bennani", "BK482913"),
+               _person("Sara", "Tazi", "JA604512"), _person("Salma", "Tazi", "JA604512"),
+               _person("Amine", "Idrissi", None), _person("Amine", "Idrisi", None)]
+    found = _find(records, [(4, 5, MATCH, 14.0), (1, 0, NON_MATCH, -6.0), (0, 1, NON_MATCH, -9.0),
+                            (3, 4, NON_MATCH, -3.0)],
+                  cluster=[0, 1, 2, 3, 4, 4], refused=(RefusedEdge(5, 3, 9.0, "different_given_names"),))
+    assert [(p.kind, p.left, p.right, p.weight) for p in found] == [
+        (IDENTIFIER_CONFLICT, 0, 1, -6.0),  # listed as (1, 0), first
+        (IDENTIFIER_CONFLICT, 2, 3, None),  # never compared
+        (CONSTRAINT_SPLIT, 5, 3, None),
+    ]
 
 
 def test_pairs_inside_one_cluster_are_settled() -> None:
