@@ -688,6 +688,16 @@ def recompute(session: Session, golden_ids: Collection[str]) -> dict[str, dict[s
     return computed
 
 
+def _worker_started() -> None:
+    """A survivorship worker makes no reference cycles: it runs without the collector. It computes ahead of the
+    process that writes its results, whose path is what a run waits for: it yields the processor to it."""
+    gc.disable()
+    os.nice(WORKER_NICENESS)
+
+
+WORKER_NICENESS = 10
+
+
 @contextmanager
 def survivorship_workers(golden_records: int) -> Iterator[Pool | None]:
     """Worker processes for `refresh_golden_attributes` of up to that many golden records, forked now (None where
@@ -699,7 +709,7 @@ def survivorship_workers(golden_records: int) -> Iterator[Pool | None]:
     if WORKERS < 2 or golden_records <= CHUNK:
         yield None
         return
-    with multiprocessing.get_context("fork").Pool(WORKERS, initializer=gc.disable) as pool:
+    with multiprocessing.get_context("fork").Pool(WORKERS, initializer=_worker_started) as pool:
         yield pool
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from mdm.db import transaction
 from mdm.models import GoldenRecord
 from mdm.resolution import current_links, resolve_all
 from mdm.source_records import ingest_records
-from mdm.survivorship import golden_survivorship, recompute, refresh_golden_attributes
+from mdm.survivorship import golden_survivorship, recompute, refresh_golden_attributes, survivorship_workers
 
 
 def _stored(sessions: sessionmaker[Session], status: str = "active") -> dict[str, Any]:
@@ -231,3 +232,12 @@ def test_export_golden_writes_one_line_per_active_golden_record(
     names = [g["attributes"].get("last_name") or g["attributes"].get("full_name") or g["attributes"]["company_name"]
              for g in exported]
     assert all(name["value"] for name in names)  # every client keeps a name
+
+
+def test_survivorship_workers_yield_the_processor_to_the_process_that_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """They compute ahead while the run's own process derives movements and writes: that process is what the run
+    waits for."""
+    monkeypatch.setattr(survivorship, "WORKERS", 2)
+    with survivorship_workers(survivorship.CHUNK + 1) as pool:
+        assert pool is not None
+        assert set(pool.map(os.nice, [0] * 8, chunksize=1)) == {min(19, os.nice(0) + survivorship.WORKER_NICENESS)}
