@@ -78,15 +78,16 @@ def new_hubs() -> Iterator[Callable[[], Hub]]:
         drop_postgres_schema(schema)
 
 
-def _environment(hub: Hub) -> dict[str, str]:
-    # The commands run from a scratch folder: this checkout's packages must come first on the path.
-    return {**os.environ, "MDM_DATABASE_URL": hub.url,
+def _environment(hub: Hub, tmp: Path) -> dict[str, str]:
+    # The commands run from a scratch folder: this checkout's packages must come first on the path. Their temporary
+    # files go there too: a killed command cannot remove its own (a full run's spool of versions).
+    return {**os.environ, "MDM_DATABASE_URL": hub.url, "TMPDIR": str(tmp),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def run_mdm(hub: Hub, tmp: Path, *arguments: str) -> str:
     done = subprocess.run([sys.executable, "-m", "mdm", *arguments], cwd=tmp, capture_output=True, text=True,
-                          env=_environment(hub), timeout=300)
+                          env=_environment(hub, tmp), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -95,7 +96,7 @@ def kill_while_writing(hub: Hub, tmp: Path, arguments: list[str], ready: Callabl
     """Start the command, wait until ``ready`` holds and one of its transactions has written something not yet
     committed, then SIGKILL it. Answers the statement its session was running."""
     process = subprocess.Popen([sys.executable, "-m", "mdm", *arguments], cwd=tmp, start_new_session=True,
-                               env=_environment(hub),
+                               env=_environment(hub, tmp),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     in_flight = text("SELECT query FROM pg_stat_activity WHERE application_name = :name "
                      "AND backend_xid IS NOT NULL LIMIT 1")
