@@ -801,10 +801,14 @@ class AttributesUnderWay:
     def write_ready(self) -> None:
         """Store the chunks the workers have computed by now, without waiting for the others: called between
         other steps, this spares ``write`` most of its work, and runs while the workers still compute."""
+        self._write_computed_ahead(wait=False)
+
+    def _write_computed_ahead(self, wait: bool) -> None:
+        """Store the chunks computed ahead, in order: all of them (``wait``), or those done by now."""
         while self._computed_ahead:
             assert self._set_aside is not None
             try:
-                where = self._set_aside.next(timeout=0)
+                where = self._set_aside.next(timeout=None if wait else 0)
             except multiprocessing.TimeoutError:
                 return
             self._write(self._computed_ahead.popleft(), _read_aside(where))
@@ -818,10 +822,8 @@ class AttributesUnderWay:
     def write(self) -> int:
         """Store every chunk's attributes and portfolios (waiting for those the workers still compute); answers
         how many golden records were written in all."""
+        self._write_computed_ahead(wait=True)
         session, chunks, rules, write = self._session, self._chunks, self._rules, self._write
-        while self._computed_ahead:
-            assert self._set_aside is not None
-            write(self._computed_ahead.popleft(), _read_aside(next(self._set_aside)))
         if len(chunks) < 2 or WORKERS < 2:
             for chunk, spooled_chunk in chunks:
                 compute, task = _task(session, chunk, rules, spooled_chunk)
