@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -91,10 +92,13 @@ def _phones(record: StandardisedRecord) -> tuple[str, ...]:
 NATIONAL_DIGITS = 9
 
 
+def _national_number(number: str | None) -> str | None:
+    return number[-NATIONAL_DIGITS:] if number else None
+
+
 def _national(extract: Extractor) -> Extractor:
     def national(record: StandardisedRecord) -> str | None:
-        number = extract(record)
-        return number[-NATIONAL_DIGITS:] if number else None
+        return _national_number(extract(record))
     return national
 
 
@@ -107,11 +111,15 @@ def _country(record: StandardisedRecord) -> str | None:
 
 
 def _company_words(record: StandardisedRecord) -> str | None:
+    if not (record.company_name_tokens or record.trade_name_tokens):  # every person
+        return None
     keys = name_word_keys(record.company_name_tokens) + name_word_keys(record.trade_name_tokens)
     return " ".join(dict.fromkeys(keys)) or None
 
 
 def _company_word_pairs(record: StandardisedRecord) -> str | None:
+    if not (record.company_name_tokens or record.trade_name_tokens):
+        return None
     keys = adjacent_word_keys(record.company_name_tokens) + adjacent_word_keys(record.trade_name_tokens)
     return " ".join(dict.fromkeys(keys)) or None
 
@@ -119,8 +127,8 @@ def _company_word_pairs(record: StandardisedRecord) -> str | None:
 # Every coded feature: name -> how to read it from a standardised record.
 CODED_FEATURES: dict[str, Extractor] = {
     "name": _name,
-    "first_name": lambda r: r.first_name_key,
-    "family_name": lambda r: r.family_name_key,
+    "first_name": attrgetter("first_name_key"),
+    "family_name": attrgetter("family_name_key"),
     # The first-name field's units (initials kept) and the full form of its first name, for short forms.
     "given_names": _given_names,
     "given_name_root": _given_name_root,
@@ -128,40 +136,41 @@ CODED_FEATURES: dict[str, Extractor] = {
     "family_name_sound": lambda r: phonetic_key(given_name_units(r.last_name)) if r.last_name else None,
     "birth_date": _birth_date,
     "birth_date_swapped": _birth_date_swapped,
-    "national_id": lambda r: r.national_id,
+    "national_id": attrgetter("national_id"),
     # Only a well-formed id of a known document type is strong enough to keep two clients apart (clustering).
     "typed_national_id": lambda r: (
         f"{r.id_type}:{r.national_id}" if r.national_id and r.id_type and "national_id" not in r.invalid_fields
         else None
     ),
-    "mobile_1": _nth(lambda r: r.mobile_phones, 0),
-    "mobile_2": _nth(lambda r: r.mobile_phones, 1),
-    "fixed_1": _nth(lambda r: r.fixed_phones, 0),
-    "fixed_2": _nth(lambda r: r.fixed_phones, 1),
+    "mobile_1": _nth(attrgetter("mobile_phones"), 0),
+    "mobile_2": _nth(attrgetter("mobile_phones"), 1),
+    "fixed_1": _nth(attrgetter("fixed_phones"), 0),
+    "fixed_2": _nth(attrgetter("fixed_phones"), 1),
     "phone_1": _nth(_phones, 0),
     "phone_2": _nth(_phones, 1),
-    "email": lambda r: r.email,
-    "address": lambda r: r.address,
-    "city": lambda r: r.city,
+    "email": attrgetter("email"),
+    "address": attrgetter("address"),
+    "city": attrgetter("city"),
     "country": _country,
-    "postal_code": lambda r: r.postal_code,
+    "postal_code": attrgetter("postal_code"),
     "postal_area": lambda r: postal_area(r.postal_code) if r.postal_code else None,
-    "legal_form": lambda r: r.legal_form,
+    "legal_form": attrgetter("legal_form"),
     "ice": _ice_number,
     "ice_company": _ice_company,
     "ice_establishment": _ice_establishment,
     "registry": _registry,
-    "rc_number": lambda r: r.rc_number,
+    "rc_number": attrgetter("rc_number"),
     "rc_court": lambda r: r.rc_court if r.rc_number else None,
-    "tax_id": lambda r: r.tax_id,
-    "professional_tax_number": lambda r: r.professional_tax_number,
+    "tax_id": attrgetter("tax_id"),
+    "professional_tax_number": attrgetter("professional_tax_number"),
     # What a company is looked up by (the search index), word by word: the matcher compares "name" only.
     "company_words": _company_words,
     "company_word_pairs": _company_word_pairs,
 }
 PHONE_FEATURES = ("mobile_1", "mobile_2", "fixed_1", "fixed_2", "phone_1", "phone_2")
 # The same phones without their country code: what the matcher compares and blocks on.
-CODED_FEATURES.update({f"{name}_national": _national(CODED_FEATURES[name]) for name in PHONE_FEATURES})
+NATIONAL_OF = {f"{name}_national": name for name in PHONE_FEATURES}
+CODED_FEATURES.update({national: _national(CODED_FEATURES[name]) for national, name in NATIONAL_OF.items()})
 # Features also kept as text, for the comparisons that measure how close two values are and for term frequencies.
 TEXT_FEATURES = ("name", "first_name", "family_name", "given_names", "national_id", "typed_national_id", "email",
                  "address", "birth_date", "ice", "ice_establishment", "city", "legal_form")
@@ -332,7 +341,11 @@ class FeatureColumns:
 
 def extract_columns(records: Sequence[StandardisedRecord], extra_fields: tuple[str, ...] = ()) -> FeatureColumns:
     """The feature columns of standardised records, with the ``extra_fields`` they kept from their payload."""
-    values = {name: [extract(record) for record in records] for name, extract in CODED_FEATURES.items()}
+    values: dict[str, list[str | None]] = {}
+    for name, extract in CODED_FEATURES.items():  # the phone columns come before their national numbers
+        # A batch's national numbers are cut from its phone columns, not read again from each record.
+        national_of = NATIONAL_OF.get(name)
+        values[name] = list(map(_national_number, values[national_of]) if national_of else map(extract, records))
     for name in extra_fields:
         values[name] = [dict(record.extra).get(name) for record in records]
     return FeatureColumns.of_values([ORGANIZATION if record.party_type == "organization" else PERSON
