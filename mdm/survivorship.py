@@ -179,10 +179,10 @@ configured_rules()  # a bad MDM_SURVIVORSHIP stops the hub when it starts, not a
 # ---------------------------------------------------------------- readings
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """What one record says about one field: the display value, the raw value it came from, the standardised key
-    (equal keys agree), how complete it is (higher is fuller) and its quality."""
+    (equal keys agree), how complete it is (higher is fuller) and its quality. A named tuple: a full run reads
+    millions, and a frozen dataclass sets each field through ``object.__setattr__``."""
 
     value: Value
     raw: Value
