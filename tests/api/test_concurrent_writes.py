@@ -4,7 +4,6 @@ once; online writers extend one audit chain; a writer joining a golden record an
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -118,11 +117,11 @@ def test_a_second_appender_waits_for_the_first_to_commit(engine: Engine, session
         append_events(session, [entry], utc_now())  # the chain head exists from now on
     appended = threading.Event()
     with transaction(sessions) as first:
-        append_events(first, [replace(entry, golden_id="GC-B")], utc_now())
+        append_events(first, [entry._replace(golden_id="GC-B")], utc_now())
 
         def second_writer() -> None:
             with transaction(sessions) as second:
-                append_events(second, [replace(entry, golden_id="GC-C")], utc_now())
+                append_events(second, [entry._replace(golden_id="GC-C")], utc_now())
             appended.set()
 
         thread = threading.Thread(target=second_writer)
