@@ -173,6 +173,10 @@ def _one_typo_apart(values_a: set[str], values_b: set[str]) -> bool:
     return any(OSA.distance(a, b) <= 1 for a in values_a for b in values_b)
 
 
+# Up to this many edges (an online request's component), merging them one by one costs less than finding components.
+_FEW_EDGES = 1000
+
+
 def cluster_records(
     features: FeatureTable,
     edges: npt.NDArray[np.int64],
@@ -187,7 +191,7 @@ def cluster_records(
     (each labelled by its first position). Only the other components go through the merges one edge at a time,
     which give the same clusters as if every edge had: components never share a record."""
     must_link, cannot_link = list(must_link), list(cannot_link)
-    if len(edges) < _FEW_EDGES:  # an online request's component: the merges cost less than finding components
+    if len(edges) < _FEW_EDGES:
         clusters, refused = _merge_in_order(features, edges, weights, must_link, cannot_link)
         return Clustering(np.fromiter((clusters.find(position) for position in range(features.size)),
                                       dtype=np.int64, count=features.size), refused)
@@ -201,16 +205,13 @@ def cluster_records(
     if not contested.any():
         return Clustering(cluster)
     in_contest = contested[component]
-    kept = in_contest[edges[:, 0]] if len(edges) else np.zeros(0, dtype=bool)
+    kept = in_contest[edges[:, 0]]
     clusters, refused = _merge_in_order(
         features, edges[kept], weights[kept],
         [(a, b) for a, b in must_link if in_contest[a]], [(a, b) for a, b in cannot_link if in_contest[a]])
     positions = np.flatnonzero(in_contest)
     cluster[positions] = [clusters.find(position) for position in positions.tolist()]
     return Clustering(cluster, refused)
-
-
-_FEW_EDGES = 1000
 
 
 def _contested_components(features: FeatureTable, component: npt.NDArray[np.int32], count: int,
