@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from matching.comparisons import given_names_differ
 from matching.distinct import distinct
@@ -196,9 +194,7 @@ def cluster_records(
         return Clustering(np.fromiter((clusters.find(position) for position in range(features.size)),
                                       dtype=np.int64, count=features.size), refused)
     linked = np.concatenate([edges.reshape(-1, 2), np.array(must_link, dtype=np.int64).reshape(-1, 2)])
-    count, component = connected_components(
-        coo_matrix((np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])),
-                   shape=(features.size, features.size)), directed=False)
+    count, component = _components(features.size, linked)
     contested = _contested_components(features, component, count, cannot_link)
     _, first_position = np.unique(component, return_index=True)
     cluster = first_position[component].astype(np.int64)
@@ -212,6 +208,17 @@ def cluster_records(
     positions = np.flatnonzero(in_contest)
     cluster[positions] = [clusters.find(position) for position in positions.tolist()]
     return Clustering(cluster, refused)
+
+
+def _components(size: int, linked: npt.NDArray[np.int64]) -> tuple[int, npt.NDArray[np.int32]]:
+    """The connected components of the graph of these edges: how many, and each position's."""
+    # Imported here: only a batch looks for components, and the web processes need not load scipy (228 modules).
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(linked), dtype=np.int8), (linked[:, 0], linked[:, 1])), shape=(size, size))
+    count, component = connected_components(graph, directed=False)
+    return int(count), component
 
 
 def _contested_components(features: FeatureTable, component: npt.NDArray[np.int32], count: int,
