@@ -19,6 +19,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
+from matching.distinct import distinct
 from matching.features import MISSING, FeatureTable
 from matching.forked import split_over_processes
 from matching.given_names import INITIALS, VARIANT, compare_given_names
@@ -297,19 +298,23 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
                     for i, j in zip(left[where], right[where], strict=True)]
     # Two well-formed documents of the same type that are more than a typo apart belong to two people.
     typed = features.codes["typed_national_id"]
-    document_type = _document_types(features.vocabulary["typed_national_id"])
     typed_left, typed_right = typed[left], typed[right]
-    conflicting = (present & ~equal & (distance > 1) & (typed_left != MISSING) & (typed_right != MISSING)
-                   & (document_type[typed_left] == document_type[typed_right]))
+    conflicting = present & ~equal & (distance > 1) & (typed_left != MISSING) & (typed_right != MISSING)
+    where = np.flatnonzero(conflicting)
+    document_type = _document_types(features.vocabulary["typed_national_id"],
+                                    np.concatenate([typed_left[where], typed_right[where]]))
+    conflicting[where] = document_type[typed_left[where]] == document_type[typed_right[where]]
     return _levels(present, [equal, (distance == 1) & ~twins, twins, conflicting])
 
 
-def _document_types(typed_ids: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
-    """A code of each typed id's document type ("CIN:AB123456" -> CIN's), one per distinct id, and a last one for a
-    missing id (index -1), which no type shares."""
-    types: dict[str, int] = {}
-    codes = [types.setdefault(typed_id.split(":", 1)[0], len(types)) for typed_id in typed_ids.tolist()]
-    return np.array([*codes, -1], dtype=np.int64)
+def _document_types(typed_ids: npt.NDArray[np.object_], used: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.int64]:
+    """A code of the document type ("CIN:AB123456" -> CIN's) of each typed id whose code is ``used`` (-1 for the
+    others): only the ids of the pairs asked, not the whole batch's, at each comparison."""
+    types = np.full(len(typed_ids), -1, dtype=np.int64)
+    used = distinct(used.astype(np.int64))
+    kinds: dict[str, int] = {}
+    types[used] = [kinds.setdefault(typed_id.split(":", 1)[0], len(kinds)) for typed_id in typed_ids[used].tolist()]
+    return types
 
 
 def _ice_levels(features: FeatureTable, left: Positions, right: Positions) -> Levels:
