@@ -130,6 +130,9 @@ def one_home_similarity(settings: MatchSettings) -> float | None:
     return settings.similarity_threshold("person", "address", "similar")
 
 
+_received_order = attrgetter("day", "version_id")
+
+
 def derive_stints(observations: Iterable[Observation], same_address_similarity: float | None) -> list[Stint]:
     """The stints of one client, from the observations of all its records (every version), in any order; two
     address lines at least ``same_address_similarity`` alike are one home (None: address lines tell nothing)."""
@@ -165,9 +168,6 @@ def derive_stints(observations: Iterable[Observation], same_address_similarity: 
         holder.last_position = position
     return sorted((stint for track in tracks for stint in track.stints),
                   key=lambda s: (s.start_date, s.evidence_version_id))
-
-
-_received_order = attrgetter("day", "version_id")
 
 
 class _Residences:

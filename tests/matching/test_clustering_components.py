@@ -30,8 +30,8 @@ def _edges(features: FeatureTable, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     family = features.codes["family_name"]
     order = np.argsort(family, kind="stable")
-    same = order[:-1][(family[order[:-1]] == family[order[1:]]) & (family[order[:-1]] != MISSING)]
-    follows = order[1:][(family[order[:-1]] == family[order[1:]]) & (family[order[:-1]] != MISSING)]
+    adjacent = (family[order[:-1]] == family[order[1:]]) & (family[order[:-1]] != MISSING)
+    same, follows = order[:-1][adjacent], order[1:][adjacent]
     holders = np.flatnonzero(features.codes["national_id"] != MISSING)
     random = rng.choice(holders, size=(60, 2))
     edges = np.concatenate([np.stack([same, follows], axis=1), random[random[:, 0] != random[:, 1]]])
