@@ -121,7 +121,8 @@ def _text(chosen: Mapping[str, Any] | None) -> str | None:
 
 def replace_portfolios(session: Session, golden_ids: Sequence[str], portfolios: Iterable[PortfolioRows]) -> None:
     """Replace the portfolio rows of these golden records (sorted) by the computed ones (a golden record without
-    computed rows keeps none), in the caller's transaction."""
+    computed rows keeps none), in the caller's transaction. A golden record that is not stored yet has no rows to
+    replace and need not be named."""
     forget_portfolios(session, golden_ids)
     computed = sorted(portfolios, key=lambda rows: rows[0]["golden_id"])
     bulk_insert(session, _portfolio_table, [portfolio for portfolio, _ in computed])

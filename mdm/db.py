@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Engine, Integer, Table, any_, bindparam, create_engine, event, text
+from sqlalchemy import JSON, Engine, ForeignKeyConstraint, Integer, Table, any_, bindparam, create_engine, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -191,21 +191,29 @@ def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
 def indexes_set_aside(session: Session, table: Table, foreign_keys: bool = False) -> Iterator[None]:
     """Drop the table's secondary indexes for a bulk rebuild and create them again after: one sort per index
     instead of millions of insertions into it (transactional on both backends, so a failure restores them).
-    With ``foreign_keys``, a PostgreSQL table's foreign keys too: each inserted row's references are otherwise
-    checked one by one, locking every row referred to, where adding them back checks every row in one join.
-    Dropping them locks the tables they refer to against every other transaction, readers included, until this one
-    ends."""
+    With ``foreign_keys``, a PostgreSQL table's foreign keys too (see `foreign_keys_set_aside`)."""
     connection = session.connection()
-    references = sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name)) \
-        if foreign_keys and connection.dialect.name == "postgresql" else []
-    for reference in references:
+    with foreign_keys_set_aside(session, table.foreign_key_constraints if foreign_keys else ()):
+        for index in table.indexes:
+            index.drop(connection)
+        yield
+        for index in table.indexes:
+            index.create(connection)
+
+
+@contextmanager
+def foreign_keys_set_aside(session: Session, references: Iterable[ForeignKeyConstraint]) -> Iterator[None]:
+    """Drop these foreign keys of PostgreSQL tables while rows are written and add them back after: each inserted
+    row's references are otherwise checked one by one, locking every row referred to, where adding them back checks
+    every row in one join. Dropping them locks the tables they refer to against every other transaction, readers
+    included, until this one ends. SQLite keeps its foreign keys (it cannot drop one)."""
+    connection = session.connection()
+    set_aside = sorted(references, key=lambda reference: str(reference.name)) \
+        if connection.dialect.name == "postgresql" else []
+    for reference in set_aside:
         connection.execute(DropConstraint(reference))
-    for index in table.indexes:
-        index.drop(connection)
     yield
-    for index in table.indexes:
-        index.create(connection)
-    for reference in references:
+    for reference in set_aside:
         connection.execute(AddConstraint(reference))
 
 

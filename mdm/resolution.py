@@ -41,6 +41,7 @@ from mdm.db import (
     bulk_insert_blocks,
     bulk_insert_columns,
     empty_table,
+    foreign_keys_set_aside,
     indexes_set_aside,
     lock_names,
     lock_space,
@@ -79,7 +80,7 @@ from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
 from mdm.resolved_records import ResolvedRecords
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
-from mdm.survivorship import SpooledMembers, attributes_under_way, survivorship_workers
+from mdm.survivorship import HeldBack, SpooledMembers, attributes_under_way, survivorship_workers
 from mdm.verdicts import Pair, judgements_in_force
 from mdm.version_spool import VersionSpool
 
@@ -88,6 +89,8 @@ OVERRIDE = "override"  # the cause of links and golden record changes a steward'
 GOLDEN_PREFIX = "GC-"
 _link_table = cast(Table, RecordLink.__table__)
 _golden_table = cast(Table, GoldenRecord.__table__)
+_golden_reference = next(reference for reference in _link_table.foreign_key_constraints
+                         if reference.referred_table is _golden_table)
 _key_table = cast(Table, BlockingKey.__table__)
 # Lock spaces of online resolution (PostgreSQL advisory locks): the space as a whole, its blocking keys, its
 # golden records. Above _MOST_KEY_LOCKS keys (a large batch), a resolution locks the whole space instead.
@@ -275,12 +278,6 @@ def _apply_clusters(
     del clusters  # a list per cluster (~100 MB at a million records), no longer needed
     restored = _restore_claimed(session, created, now) if claims is not None else set()
     created -= restored
-    new_ids = [golden_id for golden_id in assignment if golden_id in created]
-    bulk_insert_columns(session, _golden_table, {
-        "id": new_ids, "party_type": [party_types[assignment[golden_id][0]] for golden_id in new_ids],
-        "status": [ACTIVE] * len(new_ids), "created_at": [now] * len(new_ids), "updated_at": [now] * len(new_ids)})
-    resolved = ResolvedRecords(record_ids, assignment)
-    merged_into, retired = _retire(session, current, resolved, assignment.keys(), now)
     changed: list[tuple[int, str]] = []
     probabilities: dict[int, float | None] = {}
     for golden_id, members in assignment.items():
@@ -288,37 +285,65 @@ def _apply_clusters(
             if current.get(record_id := record_ids[position]) != golden_id:
                 changed.append((record_id, golden_id))
                 probabilities[record_id] = strongest[position]
-    _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
     # A hub's first consolidation: checking each new link's three references one by one would cost the database
     # most of this step. There are no links or golden records to read yet; readers of source records wait for the
     # run's commit.
     first = cause == "resolution" and not current and len(changed) >= FIRST_LINKS_SET_ASIDE_FROM
-    with indexes_set_aside(session, _link_table, foreign_keys=True) if first else nullcontext():
-        bulk_insert_columns(session, _link_table, {
-            "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
-            "model_version": [resolution.model.version] * len(changed),
-            "probability": [probabilities[record_id] for record_id, _ in changed], "cause": [cause] * len(changed),
-            "valid_from": [now] * len(changed)})
-    relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
-                            + [(record_id, current.get(record_id), None) for record_id in retracted]))
-    touched = {golden for _, before, after in relinked for golden in (before, after) if golden is not None}
-    if content_changed is None:
-        touched.update(assignment)
-    else:
-        touched.update(golden for record_id in content_changed if (golden := resolved.golden_of(record_id)))
-    refreshed = frozenset(touched & set(assignment))
-    changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
-                            frozenset(retired), frozenset(split), relinked, refreshed,
-                            frozenset(record_ids if content_changed is None else content_changed), probabilities,
-                            actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
-    _publish(session, changes, resolution.model.settings, phases, survivorship_pool,
-             None if spool is None else SpooledMembers(spool, assignment))
+    new_party_types = {golden_id: party_types[assignment[golden_id][0]] for golden_id in assignment
+                       if golden_id in created}
+    # There, on PostgreSQL, the new golden records are inserted with their attributes, once survivorship has them:
+    # their links' reference to them is set aside until then.
+    held_back = HeldBack(new_party_types, now) if first and session.get_bind().dialect.name == "postgresql" else None
+    with foreign_keys_set_aside(session, [_golden_reference] if held_back is not None else []):
+        if held_back is None:
+            _insert_golden_records(session, new_party_types, now)
+        resolved = ResolvedRecords(record_ids, assignment)
+        merged_into, retired = _retire(session, current, resolved, assignment.keys(), now)
+        _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
+        _write_links(session, changed, probabilities, resolution.model.version, cause, now, first,
+                     golden_reference_aside=held_back is not None)
+        relinked = tuple(sorted([(record_id, current.get(record_id), golden_id) for record_id, golden_id in changed]
+                                + [(record_id, current.get(record_id), None) for record_id in retracted]))
+        touched = {golden for _, before, after in relinked for golden in (before, after) if golden is not None}
+        if content_changed is None:
+            touched.update(assignment)
+        else:
+            touched.update(golden for record_id in content_changed if (golden := resolved.golden_of(record_id)))
+        refreshed = frozenset(touched & set(assignment))
+        changes = GoldenChanges(cause, resolution.model.version, now, frozenset(created), merged_into,
+                                frozenset(retired), frozenset(split), relinked, refreshed,
+                                frozenset(record_ids if content_changed is None else content_changed), probabilities,
+                                actor=actor, restored=frozenset(restored), decision=claims.decision if claims else {})
+        _publish(session, changes, resolution.model.settings, phases, survivorship_pool,
+                 None if spool is None else SpooledMembers(spool, assignment), held_back)
     tasks, tasks_by_record = refresh_tasks(session, resolution, resolved,
                                            None if cause == "resolution" else content_changed, retracted,
                                            set(verdicts), now, actor, cause)
     if phases is not None:
         phases.lap("stewardship tasks")
     return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record, resolved)
+
+
+def _insert_golden_records(session: Session, party_types: Mapping[str, str], now: datetime) -> None:
+    """Insert these new golden records (id -> party type), active and without attributes yet."""
+    bulk_insert_columns(session, _golden_table, {
+        "id": list(party_types), "party_type": list(party_types.values()), "status": [ACTIVE] * len(party_types),
+        "created_at": [now] * len(party_types), "updated_at": [now] * len(party_types)})
+
+
+def _write_links(session: Session, changed: list[tuple[int, str]], probabilities: Mapping[int, float | None],
+                 model_version: str, cause: str, now: datetime, first: bool, golden_reference_aside: bool) -> None:
+    """Open a link for each (record id, golden id). ``first``: a hub's first consolidation, which sets the table's
+    indexes and foreign keys aside meanwhile (``golden_reference_aside``: the one to golden records already is)."""
+    references = [reference for reference in _link_table.foreign_key_constraints
+                  if not (golden_reference_aside and reference is _golden_reference)] if first else []
+    with indexes_set_aside(session, _link_table) if first else nullcontext(), \
+            foreign_keys_set_aside(session, references):
+        bulk_insert_columns(session, _link_table, {
+            "record_id": [record_id for record_id, _ in changed], "golden_id": [golden_id for _, golden_id in changed],
+            "model_version": [model_version] * len(changed),
+            "probability": [probabilities[record_id] for record_id, _ in changed], "cause": [cause] * len(changed),
+            "valid_from": [now] * len(changed)})
 
 
 FIRST_LINKS_SET_ASIDE_FROM = 100_000
@@ -349,9 +374,11 @@ class Phases(dict[str, float]):
 
 
 def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, phases: Phases | None = None,
-             survivorship_pool: Pool | None = None, spooled: SpooledMembers | None = None) -> None:
+             survivorship_pool: Pool | None = None, spooled: SpooledMembers | None = None,
+             held_back: HeldBack | None = None) -> None:
     """Bring what derives from golden records up to date with these changes, in the same transaction; ``settings``:
-    the match settings the changes were resolved with."""
+    the match settings the changes were resolved with; ``held_back``: new golden records not inserted yet, which
+    survivorship inserts with their attributes."""
     phases = phases if phases is not None else Phases()
     ordered = sorted(changes.refreshed - changes.created)
     for start in range(0, len(ordered), 5000):
@@ -361,7 +388,7 @@ def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, 
     # Survivorship's workers compute while this process derives the movements and the audit trail, which depend
     # on the links alone: on one core each, they would otherwise leave the other idle.
     with attributes_under_way(session, changes.refreshed, backfill=changes.cause == "resolution",
-                              pool=survivorship_pool, spooled=spooled) as attributes:
+                              pool=survivorship_pool, spooled=spooled, held_back=held_back) as attributes:
         moves = refresh_movements(session, changes, settings)
         phases.lap("movements")
         attributes.write_ready()

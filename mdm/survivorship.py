@@ -590,6 +590,30 @@ class SpooledMembers:
     members: Mapping[str, Sequence[int]]
 
 
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    """New golden records not inserted yet: each is inserted with its attributes when survivorship stores them,
+    rather than inserted bare and rewritten whole by an update to add them (at a hub's first consolidation, 400,000
+    updated rows cost PostgreSQL more than the inserts, the attributes' parsing included). ``party_types``: the party
+    type of each; ``created_at``: the time they were created at. Each of them is among the golden records whose
+    attributes are refreshed, and the spool holds its versions."""
+
+    party_types: Mapping[str, str]
+    created_at: datetime
+
+    def insert(self, session: Session, attributes: list[StoredText]) -> None:
+        """Insert these golden records, active as new ones are, with their attributes (JSON text)."""
+        golden_ids = [golden_id for golden_id, _ in attributes]
+        created = [self.created_at] * len(golden_ids)
+        bulk_insert_columns(session, _golden_table, {
+            "id": golden_ids, "party_type": [self.party_types[golden_id] for golden_id in golden_ids],
+            "status": ["active"] * len(golden_ids), "created_at": created, "updated_at": created,
+            "attributes": [stored for _, stored in attributes]})
+
+
+_golden_table = cast(Table, GoldenRecord.__table__)
+
+
 def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
     """The current version of every live record linked to these (at most ``CHUNK``) golden records, grouped by
     golden id (in no particular order within a golden record: survivorship and portfolios do not depend on it)."""
@@ -731,24 +755,25 @@ def refresh_golden_attributes(session: Session, golden_ids: Collection[str], bac
 @contextmanager
 def attributes_under_way(session: Session, golden_ids: Collection[str], backfill: bool = False,
                          pool: Pool | None = None, spooled: SpooledMembers | None = None,
-                         ) -> Iterator[AttributesUnderWay]:
+                         held_back: HeldBack | None = None) -> Iterator[AttributesUnderWay]:
     """`refresh_golden_attributes`, started now and stored by the answer's ``write``. With a pool, its workers
     compute the golden records the spool holds from now on, while this process goes on with other work (a full
     run's movements and audit, which leave one core idle), and set each chunk's result down in a file until
-    ``write`` stores it: held in memory, a full run's attributes would add hundreds of megabytes at its peak."""
+    ``write`` stores it: held in memory, a full run's attributes would add hundreds of megabytes at its peak.
+    ``held_back``: golden records among these that are inserted with their attributes (the spool holds them)."""
     spooled_chunks, database_chunks = _chunks(session, golden_ids, backfill, spooled)
     rules = configured_rules()
     if pool is None or spooled is None or len(spooled_chunks) + len(database_chunks) < 2 or WORKERS < 2:
         yield AttributesUnderWay(session, [(chunk, spooled) for chunk in spooled_chunks]
-                                 + [(chunk, None) for chunk in database_chunks], rules, pool)
+                                 + [(chunk, None) for chunk in database_chunks], rules, pool, held_back)
         return
-    party_types = [_party_types(session, chunk) for chunk in spooled_chunks]
+    party_types = [_party_types(session, chunk, held_back) for chunk in spooled_chunks]
     spooled.spool.flush()  # the tasks are made in the pool's own thread, which must find everything in the file
     with tempfile.TemporaryDirectory(prefix="mdm-attributes-") as folder:
         set_aside = pool.imap(_refresh_spooled_aside, (
             (*_spooled_task(rules, spooled, chunk, types), folder)
             for chunk, types in zip(spooled_chunks, party_types, strict=True)))
-        yield AttributesUnderWay(session, [(chunk, None) for chunk in database_chunks], rules, pool,
+        yield AttributesUnderWay(session, [(chunk, None) for chunk in database_chunks], rules, pool, held_back,
                                  deque(spooled_chunks), set_aside)
 
 
@@ -768,10 +793,13 @@ def _chunks(session: Session, golden_ids: Collection[str], backfill: bool, spool
             [from_database[start:start + CHUNK] for start in range(0, len(from_database), CHUNK)])
 
 
-def _party_types(session: Session, golden_ids: list[str]) -> list[str]:
-    """The party type of each of these golden records, in their order."""
+def _party_types(session: Session, golden_ids: list[str], held_back: HeldBack | None) -> list[str]:
+    """The party type of each of these golden records, in their order (those held back are not stored yet)."""
+    held = held_back.party_types if held_back is not None else {}
+    stored = [golden_id for golden_id in golden_ids if golden_id not in held]
     known = dict(session.execute(select(GoldenRecord.id, GoldenRecord.party_type)
-                                 .where(one_of(session, GoldenRecord.id, golden_ids))).all())
+                                 .where(one_of(session, GoldenRecord.id, stored))).all()) if stored else {}
+    known.update((golden_id, held[golden_id]) for golden_id in golden_ids if golden_id in held)
     return [sys.intern(known[golden_id]) for golden_id in golden_ids]  # two values, not one string per golden
 
 
@@ -787,13 +815,14 @@ class AttributesUnderWay:
     """Golden records' attributes being computed (see `attributes_under_way`): ``write`` stores them."""
 
     def __init__(self, session: Session, chunks: list[tuple[list[str], SpooledMembers | None]],
-                 rules: Mapping[str, FieldRule], pool: Pool | None,
+                 rules: Mapping[str, FieldRule], pool: Pool | None, held_back: HeldBack | None,
                  computed_ahead: deque[list[str]] | None = None, set_aside: IMapIterator[SetAside] | None = None,
                  ) -> None:
         self._session = session
         self._chunks = chunks
         self._rules = rules
         self._pool = pool
+        self._held_back = held_back
         self._computed_ahead = computed_ahead or deque()  # chunks the workers compute, in order
         self._set_aside = set_aside  # where each of them was set down
         self._written = 0
@@ -815,21 +844,28 @@ class AttributesUnderWay:
 
     def _write(self, chunk: list[str], computed: Computed) -> None:
         attributes, portfolios = computed
-        _store_attributes(self._session, attributes)
         self._written += len(attributes)
-        replace_portfolios(self._session, chunk, portfolios)
+        stored_before = chunk
+        if (held_back := self._held_back) is not None:
+            held = held_back.party_types
+            held_back.insert(self._session, [given for given in attributes if given[0] in held])
+            attributes = [given for given in attributes if given[0] not in held]
+            stored_before = [golden_id for golden_id in chunk if golden_id not in held]
+        _store_attributes(self._session, attributes)
+        replace_portfolios(self._session, stored_before, portfolios)
 
     def write(self) -> int:
         """Store every chunk's attributes and portfolios (waiting for those the workers still compute); answers
         how many golden records were written in all."""
         self._write_computed_ahead(wait=True)
         session, chunks, rules, write = self._session, self._chunks, self._rules, self._write
+        held_back = self._held_back
         if len(chunks) < 2 or WORKERS < 2:
             for chunk, spooled_chunk in chunks:
-                compute, task = _task(session, chunk, rules, spooled_chunk)
+                compute, task = _task(session, chunk, rules, spooled_chunk, held_back)
                 write(chunk, compute(task))
         elif self._pool is not None:
-            _refresh_in(self._pool, session, chunks, rules, write)
+            _refresh_in(self._pool, session, chunks, rules, write, held_back)
         else:
             # Frozen, the objects the workers inherit are never scanned by the collector, so their pages stay shared
             # instead of being copied into every worker; the workers make no reference cycles and run without it.
@@ -837,7 +873,7 @@ class AttributesUnderWay:
             try:
                 with survivorship_workers(sum(len(chunk) for chunk, _ in chunks)) as forked:
                     assert forked is not None
-                    _refresh_in(forked, session, chunks, rules, write)
+                    _refresh_in(forked, session, chunks, rules, write, held_back)
             finally:
                 gc.unfreeze()
         return self._written
@@ -867,20 +903,21 @@ def _read_aside(where: SetAside) -> Computed:
 
 
 def _task(session: Session, chunk: list[str], rules: Mapping[str, FieldRule], spooled: SpooledMembers | None,
-          ) -> tuple[Callable[[Any], Computed], Any]:
+          held_back: HeldBack | None) -> tuple[Callable[[Any], Computed], Any]:
     """The computation of a chunk's attributes and its input: the version rows read from the database, or where
     the spool holds them."""
     if spooled is None:
         return _refresh_rows, (rules, _version_rows(session, chunk))
-    return _refresh_spooled, _spooled_task(rules, spooled, chunk, _party_types(session, chunk))
+    return _refresh_spooled, _spooled_task(rules, spooled, chunk, _party_types(session, chunk, held_back))
 
 
 def _refresh_in(pool: Pool, session: Session, chunks: list[tuple[list[str], SpooledMembers | None]],
-                rules: Mapping[str, FieldRule], write: Callable[[list[str], Computed], None]) -> None:
+                rules: Mapping[str, FieldRule], write: Callable[[list[str], Computed], None],
+                held_back: HeldBack | None) -> None:
     """Compute the chunks in the pool's workers, a few ahead, and write each in its turn."""
     pending: deque[tuple[list[str], AsyncResult[Computed]]] = deque()
     for chunk, spooled in chunks:
-        compute, task = _task(session, chunk, rules, spooled)
+        compute, task = _task(session, chunk, rules, spooled, held_back)
         pending.append((chunk, pool.apply_async(compute, (task,))))
         if len(pending) > WORKERS:
             done, result = pending.popleft()

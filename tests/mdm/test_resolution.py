@@ -27,10 +27,12 @@ from mdm.models import (
     RecordFinding,
     RecordLink,
     SearchTerm,
+    SourceRecord,
     metadata,
 )
 from mdm.resolution import _reconcile, current_links, resolve_all
 from mdm.source_records import ingest_records, retract_record
+from mdm.survivorship import recompute
 
 
 @pytest.fixture
@@ -83,6 +85,18 @@ def test_a_first_consolidation_writes_its_links_with_their_constraints_set_aside
     with sessions() as session:
         assert _link_schema(session) == schema
         record_id = session.scalar(select(RecordLink.record_id).limit(1))
+        # On PostgreSQL each golden record was inserted with its attributes: the same as computed from scratch.
+        goldens = session.execute(select(GoldenRecord.id, GoldenRecord.party_type, GoldenRecord.status,
+                                         GoldenRecord.created_at, GoldenRecord.updated_at,
+                                         GoldenRecord.attributes)).all()
+        assert len(goldens) == first.golden_records == len(set(links.values()))
+        assert all(status == "active" and created == updated for _, _, status, created, updated, _ in goldens)
+        assert {golden_id: attributes for golden_id, *_, attributes in goldens} == recompute(
+            session, [golden_id for golden_id, *_ in goldens])
+        party_of_record = dict(session.execute(select(SourceRecord.id, SourceRecord.party_type)).all())
+        party_of_golden = {golden_id: party_type for golden_id, party_type, *_ in goldens}
+        assert all(party_of_golden[golden_id] == party_of_record[record]
+                   for record, golden_id in session.execute(select(RecordLink.record_id, RecordLink.golden_id)))
     # The references are checked again: a link to a golden record that does not exist is refused.
     with pytest.raises(IntegrityError), transaction(sessions) as session:
         session.add(RecordLink(record_id=record_id, golden_id="GC-NOBODY", cause="resolution", valid_from=utc_now()))
