@@ -539,7 +539,9 @@ def _strongest_match(pairs: np.ndarray, probabilities: np.ndarray, bands: np.nda
     matches = bands == MATCH
     for column in (0, 1):
         np.fmax.at(strongest, pairs[matches, column], probabilities[matches])
-    return [None if np.isnan(value) else round(float(value), 6) for value in strongest]
+    # Python floats (``tolist``), not a numpy scalar per record: a full run reads a million of them. NaN is unequal
+    # to itself.
+    return [None if value != value else round(value, 6) for value in strongest.tolist()]
 
 
 def _reconcile(
