@@ -153,6 +153,10 @@ def _write_all(hub: Hub) -> list[Answer]:
         network, agent = (requests.Session() for _ in range(2))
         network.headers["Authorization"] = f"Bearer {tokens[writer][0]}"
         agent.headers["Authorization"] = f"Bearer {tokens[writer][1]}"
+        for client in (network, agent):
+            # A connection per request: gunicorn closes a kept-alive connection idle for 2 s, and a writer waits at
+            # the barrier as long as the slowest request takes; a request sent as it closes got no answer.
+            client.headers["Connection"] = "close"
         try:
             for round_number in range(ROUNDS):
                 steps = [("person", network, _person(round_number, writer)),
