@@ -80,7 +80,13 @@ from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
 from mdm.resolved_records import ResolvedRecords
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
-from mdm.survivorship import HeldBack, SpooledMembers, attributes_under_way, survivorship_workers
+from mdm.survivorship import (
+    HeldBack,
+    SpooledMembers,
+    attributes_under_way,
+    insert_golden_records,
+    survivorship_workers,
+)
 from mdm.verdicts import Pair, judgements_in_force
 from mdm.version_spool import VersionSpool
 
@@ -296,7 +302,7 @@ def _apply_clusters(
     held_back = HeldBack(new_party_types, now) if first and session.get_bind().dialect.name == "postgresql" else None
     with foreign_keys_set_aside(session, [_golden_reference] if held_back is not None else []):
         if held_back is None:
-            _insert_golden_records(session, new_party_types, now)
+            insert_golden_records(session, new_party_types, now)
         resolved = ResolvedRecords(record_ids, assignment)
         merged_into, retired = _retire(session, current, resolved, assignment.keys(), now)
         _close_links(session, [record_id for record_id, _ in changed if record_id in current] + sorted(retracted), now)
@@ -322,13 +328,6 @@ def _apply_clusters(
     if phases is not None:
         phases.lap("stewardship tasks")
     return _Applied(assignment, created, merged, len(split), changed, changes, tasks, tasks_by_record, resolved)
-
-
-def _insert_golden_records(session: Session, party_types: Mapping[str, str], now: datetime) -> None:
-    """Insert these new golden records (id -> party type), active and without attributes yet."""
-    bulk_insert_columns(session, _golden_table, {
-        "id": list(party_types), "party_type": list(party_types.values()), "status": [ACTIVE] * len(party_types),
-        "created_at": [now] * len(party_types), "updated_at": [now] * len(party_types)})
 
 
 def _write_links(session: Session, changed: list[tuple[int, str]], probabilities: Mapping[int, float | None],

@@ -602,13 +602,19 @@ class HeldBack:
     created_at: datetime
 
     def insert(self, session: Session, attributes: list[StoredText]) -> None:
-        """Insert these golden records, active as new ones are, with their attributes (JSON text)."""
-        golden_ids = [golden_id for golden_id, _ in attributes]
-        created = [self.created_at] * len(golden_ids)
-        bulk_insert_columns(session, _golden_table, {
-            "id": golden_ids, "party_type": [self.party_types[golden_id] for golden_id in golden_ids],
-            "status": ["active"] * len(golden_ids), "created_at": created, "updated_at": created,
-            "attributes": [stored for _, stored in attributes]})
+        """Insert these golden records with their attributes (JSON text)."""
+        insert_golden_records(session, {golden_id: self.party_types[golden_id] for golden_id, _ in attributes},
+                              self.created_at, [stored for _, stored in attributes])
+
+
+def insert_golden_records(session: Session, party_types: Mapping[str, str], created_at: datetime,
+                          attributes: list[str] | None = None) -> None:
+    """Insert new golden records (id -> party type), active, with their attributes as JSON text, in the same order
+    (None: without attributes yet)."""
+    created = [created_at] * len(party_types)
+    bulk_insert_columns(session, _golden_table, {
+        "id": list(party_types), "party_type": list(party_types.values()), "status": ["active"] * len(party_types),
+        "created_at": created, "updated_at": created, **({} if attributes is None else {"attributes": attributes})})
 
 
 _golden_table = cast(Table, GoldenRecord.__table__)
