@@ -39,14 +39,16 @@ def generate(records: int, folder: Path) -> Path:
 
 
 @contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+def fresh_database(backend: str, folder: Path, template: str | None = None) -> Iterator[str]:
+    """A new database, dropped afterwards; on PostgreSQL, a copy of ``template`` when given (nobody may be connected
+    to it)."""
     if backend == "sqlite":
         yield f"sqlite:///{folder / f'bench_{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
     name = f"mdm_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
+        connection.execute(text(f'CREATE DATABASE {name}' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:

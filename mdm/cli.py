@@ -157,6 +157,9 @@ def _run_resolve(workers: int, retrain: bool, full: bool = True) -> None:
     )
     if summary.phases:
         click.echo("  " + ", ".join(f"{step} {seconds:.1f}s" for step, seconds in summary.phases.items()))
+    if summary.match_phases:
+        click.echo("  read and match: " + ", ".join(f"{step} {seconds:.1f}s"
+                                                   for step, seconds in summary.match_phases.items()))
 
 
 @cli.command()

@@ -123,6 +123,8 @@ class ResolutionSummary:
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)
     tasks: TaskChanges = field(default_factory=TaskChanges)
+    # The steps of the phase "read and match", in order: they end when it ends.
+    match_phases: dict[str, float] = field(default_factory=dict)
 
 
 def new_golden_id() -> str:
@@ -391,13 +393,13 @@ def _publish(session: Session, changes: GoldenChanges, settings: MatchSettings, 
         moves = refresh_movements(session, changes, settings)
         phases.lap("movements")
         attributes.write_ready()
-        phases.lap("survivorship")
+        phases.lap("survivorship, ready")
         record_golden_changes(session, changes, changes.actor)
         announce_moves(session, moves, changes.now)
         phases.lap("audit and events")
         attributes.write()
     forget_portfolios(session, set(changes.merged) | changes.retired)  # a client counts once, in its survivor
-    phases.lap("survivorship")
+    phases.lap("survivorship, the rest")
 
 
 def resolve_all(
@@ -477,7 +479,8 @@ def resolve_all(
         session.flush()
         return ResolutionSummary(run.id, resolution.model.version, len(record_ids), len(applied.assignment),
                                  len(applied.created), applied.merged, applied.split, len(applied.changed),
-                                 possible, time.perf_counter() - started, dict(phases), tasks)
+                                 possible, time.perf_counter() - started, dict(phases), tasks,
+                                 dict(resolution.seconds))
 
 
 class _IndexRebuild:

@@ -82,6 +82,8 @@ def test_load_resolves_then_links_export_and_evaluate(hub: CliRunner, tmp_path: 
     loaded = hub.invoke(cli, ["load", str(feed), "--rejects", str(tmp_path / "r.jsonl"), "--workers", "1"])
     assert loaded.exit_code == 0, loaded.output
     assert "no match model yet" in loaded.output and "resolved 800 records into" in loaded.output
+    # Each step's time, those of the match apart: what an operator reads to see where a run spends it.
+    assert "survivorship, the rest" in loaded.output and "read and match: standardise" in loaded.output
     # With a model in place, the next file is resolved as it arrives, chunk by chunk.
     feed.write_bytes(b"".join(orjson.dumps(g.record) + b"\n" for g in generated[800:]))
     loaded = hub.invoke(cli, ["load", str(feed), "--rejects", str(tmp_path / "r.jsonl"), "--chunk-size", "50"])
