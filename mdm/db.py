@@ -156,7 +156,7 @@ def _copy_field(values: Sequence[Any], moments: dict[datetime, str]) -> list[str
     return texts
 
 
-def _copy_block(columns: Sequence[Sequence[Any]]) -> str:
+def copy_text(columns: Sequence[Sequence[Any]]) -> str:
     """Rows given column by column as COPY text lines."""
     moments: dict[datetime, str] = {}
     # Joining the fields of each row is a fifth faster than formatting a line template with them.
@@ -226,11 +226,12 @@ def bulk_insert_columns(session: Session, table: Table, columns: Mapping[str, Se
 
 
 def bulk_insert_blocks(session: Session, table: Table, names: Sequence[str],
-                       blocks: Iterable[Sequence[Sequence[Any]]], stream: bool = True) -> None:
+                       blocks: Iterable[Sequence[Sequence[Any]] | bytes], stream: bool = True) -> None:
     """Insert rows given block by block, each block column by column in the order of ``names``: one COPY text on
     PostgreSQL, the driver's executemany per block on SQLite. With ``stream``, a thread sends each block while the
     next one is built, so PostgreSQL parses and stores rows while Python makes more. Values are what the column
-    stores: ints, floats, text (a JSON column's as JSON text), datetimes, or None."""
+    stores: ints, floats, text (a JSON column's as JSON text), datetimes, or None. On PostgreSQL a block may also
+    come as its COPY text already (``copy_text`` of its columns, encoded)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         dialect = connection.dialect
@@ -241,6 +242,8 @@ def bulk_insert_blocks(session: Session, table: Table, names: Sequence[str],
         statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
                      f"VALUES ({', '.join('?' for _ in names)})")
         for block in blocks:
+            if isinstance(block, bytes):
+                raise TypeError("rows rendered as COPY text are for PostgreSQL only")
             values = [column if convert is None else [None if v is None else convert(v) for v in column]
                       for column, convert in zip(block, converters, strict=True)]
             if values and len(values[0]):
@@ -254,8 +257,10 @@ def bulk_insert_blocks(session: Session, table: Table, names: Sequence[str],
             writer = QueuedLibpqWriter(cursor) if stream else None
             with cursor.copy(statement, writer=writer) as copy:
                 for block in blocks:
-                    if block and len(block[0]):
-                        copy.write(_copy_block(block))
+                    if isinstance(block, bytes):  # rendered already (see `copy_text`)
+                        copy.write(block)
+                    elif block and len(block[0]):
+                        copy.write(copy_text(block))
     except psycopg.Error as error:
         # Same exception family as every other statement, so callers handle one kind of database error.
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error

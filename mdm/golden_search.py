@@ -11,7 +11,7 @@ record; exact criteria (identifier, phone, e-mail, city) score 1, a name its sim
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -61,12 +61,15 @@ _variant_table = cast(Table, SearchNameVariant.__table__)
 # ---------------------------------------------------------------- the index
 
 
-def rebuild_search_index(session: Session, features: FeatureTable, record_ids: Sequence[int]) -> None:
-    """Index every record of a full consolidation (positions of ``features`` are those of ``record_ids``)."""
+def rebuild_search_index(session: Session, features: FeatureTable, record_ids: Sequence[int],
+                         rendered: Iterable[bytes] | None = None) -> None:
+    """Index every record of a full consolidation (positions of ``features`` are those of ``record_ids``);
+    ``rendered``: the terms' rows as COPY text, made elsewhere by ``search_term_blocks`` (PostgreSQL)."""
     empty_table(session, _term_table)
     empty_table(session, _variant_table)
     with indexes_set_aside(session, _term_table):
-        _insert_terms(session, features, record_ids, stream=True)
+        bulk_insert_blocks(session, _term_table, ["record_id", "term"],
+                           rendered if rendered is not None else search_term_blocks(features, record_ids))
     variants, words = _variants(name_words(features))
     bulk_insert_columns(session, _variant_table, {"variant": variants, "word": words})
 
@@ -80,7 +83,8 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
         session.execute(delete(SearchTerm).where(SearchTerm.record_id.in_(ordered[start:start + _CHUNK])))
     if features is None:
         return
-    _insert_terms(session, features, probe_ids, stream=False)
+    bulk_insert_blocks(session, _term_table, ["record_id", "term"], search_term_blocks(features, probe_ids),
+                       stream=False)
     words = sorted(name_words(features))
     known: set[str] = set()
     for start in range(0, len(words), _CHUNK):
@@ -94,11 +98,11 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
         session.execute(insert(_variant_table).on_conflict_do_nothing(), rows)
 
 
-def _insert_terms(session: Session, features: FeatureTable, record_ids: Sequence[int], stream: bool) -> None:
-    """One feature's terms at a time; with ``stream`` (a rebuild), each sent while the next is made."""
+def search_term_blocks(features: FeatureTable, record_ids: Sequence[int]) -> Iterator[list[list[Any]]]:
+    """The search index's rows (record id, term), one feature's terms at a time."""
     ids = np.asarray(record_ids, dtype=np.int64)
-    bulk_insert_blocks(session, _term_table, ["record_id", "term"],
-                       ([ids[positions].tolist(), terms] for positions, terms in record_terms(features)), stream)
+    for positions, terms in record_terms(features):
+        yield [ids[positions].tolist(), terms]
 
 
 def _variants(words: Iterable[str]) -> tuple[list[str], list[str]]:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from multiprocessing.pool import Pool
 from typing import Any, cast
 
@@ -50,7 +51,7 @@ from mdm.db import (
 )
 from mdm.errors import MdmError
 from mdm.golden_history import record_golden_changes
-from mdm.golden_search import rebuild_search_index, replace_search_terms
+from mdm.golden_search import rebuild_search_index, replace_search_terms, search_term_blocks
 from mdm.heap import batch_collection_pace, release_freed_memory
 from mdm.match_settings import configured_match_settings
 from mdm.models import (
@@ -78,6 +79,7 @@ from mdm.models import (
 )
 from mdm.movements import announce_moves, refresh_movements
 from mdm.record_findings import RecordScope, rebuild_record_findings, replace_record_findings
+from mdm.rendered_rows import RenderedRows
 from mdm.resolved_records import ResolvedRecords
 from mdm.review_queue import RETRACTED, TaskChanges, close_tasks_of, refresh_tasks
 from mdm.survivorship import (
@@ -499,12 +501,19 @@ class _IndexRebuild:
         self._scopes = scopes
         self._features: tuple[FeatureTable, MatchSettings] | None = None
         self._thread: threading.Thread | None = None
+        self._rendered: RenderedRows | None = None
         self._failure: BaseException | None = None
 
     def start(self, features: FeatureTable, settings: MatchSettings) -> None:
         """Told the features once every live record was read (``record_ids`` and ``scopes`` are complete)."""
         self._features = features, settings
         if self._session.get_bind().dialect.name == "postgresql":
+            # The indexes' rows are rendered in a process of their own: made in the thread, they took the
+            # interpreter from the match, which then waited for it, one core doing the work of both.
+            record_ids = self._record_ids
+            self._rendered = RenderedRows([
+                partial(blocking_key_blocks, features, record_ids, settings.blocking_rules),
+                partial(search_term_blocks, features, record_ids)])
             self._thread = threading.Thread(target=self._run, name="index-rebuild")
             self._thread.start()
 
@@ -513,6 +522,9 @@ class _IndexRebuild:
             self._rebuild()
         except BaseException as failure:  # handed to the main thread by ``wait``
             self._failure = failure
+        finally:
+            if self._rendered is not None:
+                self._rendered.close()
 
     def _rebuild(self) -> None:
         assert self._features is not None
@@ -520,8 +532,10 @@ class _IndexRebuild:
         scopes, self._features, self._scopes = self._scopes, None, []  # let go of once written
         session = self._session
         lock_space(session, RESOLUTION_LOCKS, exclusive=True)
-        rebuild_blocking_index(session, features, self._record_ids, settings.blocking_rules)
-        rebuild_search_index(session, features, self._record_ids)
+        rendered = self._rendered
+        rebuild_blocking_index(session, features, self._record_ids, settings.blocking_rules,
+                               None if rendered is None else rendered.next_table())
+        rebuild_search_index(session, features, self._record_ids, None if rendered is None else rendered.next_table())
         rebuild_record_findings(session, features, self._record_ids, scopes)
 
     def wait(self, quietly: bool = False) -> None:
@@ -618,18 +632,23 @@ def _restore_claimed(session: Session, claimed: set[str], now: datetime) -> set[
 
 
 def rebuild_blocking_index(session: Session, features: FeatureTable, record_ids: list[int],
-                           rules: tuple[BlockingRule, ...]) -> None:
-    """Replace the whole blocking index by the keys of these records (positions of ``features``) by these rules."""
+                           rules: tuple[BlockingRule, ...], rendered: Iterable[bytes] | None = None) -> None:
+    """Replace the whole blocking index by the keys of these records (positions of ``features``) by these rules;
+    ``rendered``: those rows as COPY text, made elsewhere by ``blocking_key_blocks`` (PostgreSQL)."""
     empty_table(session, _key_table)
-    ids = np.asarray(record_ids, dtype=np.int64)
-
-    def rule_blocks() -> Iterator[list[list[Any]]]:  # one rule at a time keeps a million records' keys out of memory
-        for rule in rules:
-            positions, keys = key_texts(features, (rule,))
-            yield [ids[positions].tolist(), keys]
-
     with indexes_set_aside(session, _key_table):
-        bulk_insert_blocks(session, _key_table, ["record_id", "key"], rule_blocks())
+        bulk_insert_blocks(session, _key_table, ["record_id", "key"],
+                           rendered if rendered is not None else blocking_key_blocks(features, record_ids, rules))
+
+
+def blocking_key_blocks(features: FeatureTable, record_ids: list[int], rules: tuple[BlockingRule, ...],
+                        ) -> Iterator[list[list[Any]]]:
+    """The blocking index's rows (record id, key), a block per rule: one rule at a time keeps a million records'
+    keys out of memory."""
+    ids = np.asarray(record_ids, dtype=np.int64)
+    for rule in rules:
+        positions, keys = key_texts(features, (rule,))
+        yield [ids[positions].tolist(), keys]
 
 
 def _unlink_from_inactive(session: Session, record_ids: set[int], now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from benchmarks.synthetic import generate
 from config import DEFAULT_SOURCE_SYSTEMS
 from matching.evaluate import evaluate_clusters
-from mdm import resolution
+from mdm import golden_search, resolution
 from mdm.bulk_load import load_file
 from mdm.clock import utc_now
 from mdm.db import transaction
@@ -120,6 +121,26 @@ def test_a_full_run_whose_index_rebuild_fails_writes_nothing(
         assert session.scalar(select(func.count()).select_from(BlockingKey)) == 0
     monkeypatch.undo()
     assert resolve_all(sessions).records == len(loaded)  # nothing left locked or half-open behind it
+
+
+def test_a_full_run_whose_index_rows_cannot_be_made_writes_nothing(
+    sessions: sessionmaker[Session], loaded: dict[tuple[str, str], str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL the indexes' rows are made by a forked process: one that dies fails the run, which waits for
+    nothing more from it."""
+    def failing(*_: object) -> Iterator[list[list[object]]]:
+        raise ValueError("no memory left to make the search terms")
+        yield []
+
+    monkeypatch.setattr(resolution, "search_term_blocks", failing)  # the forked process's (PostgreSQL)
+    monkeypatch.setattr(golden_search, "search_term_blocks", failing)  # made where they are written (SQLite)
+    with pytest.raises((RuntimeError, ValueError), match=r"rendering rows ended early|no memory left"):
+        resolve_all(sessions)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(GoldenRecord)) == 0
+        assert session.scalar(select(func.count()).select_from(SearchTerm)) == 0
+    monkeypatch.undo()
+    assert resolve_all(sessions).records == len(loaded)
 
 
 def test_a_retracted_record_leaves_its_golden_record(
