@@ -4,8 +4,8 @@
         .venv/bin/python -m benchmarks.bench_resolve_steps --template loaded1m
 
 Copies a PostgreSQL database that holds loaded records (`mdm load FEED --no-resolve`) with `CREATE DATABASE …
-TEMPLATE`, runs `resolve --full` on the copy in this process, drops the copy, and prints a row per step of the
-run's summary (the steps of "read and match" apart):
+TEMPLATE`, migrates the copy, runs `resolve --full` on it in this process, drops it, and prints a row per step of
+the run's summary (the steps of "read and match" apart):
 - wall seconds;
 - processor seconds of the run's main process (its threads included), of its worker processes (standardisation,
   comparison, survivorship) and of PostgreSQL's processes;
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench_ingest import fresh_database
-from mdm.db import make_engine, make_session_factory
+from mdm.db import make_engine, make_session_factory, upgrade_database
 from mdm.resolution import ResolutionSummary, resolve_all
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -213,6 +213,7 @@ def main() -> None:
     args = parser.parse_args()
     with fresh_database("postgresql", Path(tempfile.gettempdir()), template=args.template) as url:
         engine = make_engine(url)
+        upgrade_database(engine)  # as every command does: the copy gets this code's schema
         try:
             with Sampler() as sampler:
                 started = time.perf_counter()

@@ -40,6 +40,13 @@ metadata = MetaData(
 )
 
 Payload = JSON().with_variant(JSONB(), "postgresql")
+
+# Text only ever looked up whole (blocking keys, search terms) is compared byte by byte on PostgreSQL (collation
+# "C"), whatever the database's: building an index sorts millions of such values, and a language's collation made
+# the blocking index's build at a million records take twice as long (8.8 s under an ICU French collation, 5.9 s under
+# C.UTF-8, 4.4 s under C), for an order nobody reads.
+ByteOrderKey = String(400).with_variant(String(400, collation="C"), "postgresql")
+ByteOrderText = Text().with_variant(Text(collation="C"), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -211,7 +218,7 @@ class BlockingKey(Base):
     __mapper_args__ = {"primary_key": ("record_id", "key")}  # noqa: RUF012 - read once by the mapper
 
     record_id: Mapped[int] = mapped_column(BigId)
-    key: Mapped[str] = mapped_column(String(400))
+    key: Mapped[str] = mapped_column(ByteOrderKey)
 
 
 SAME, NOT_SAME, UNSURE = "same", "not_same", "unsure"  # a steward's verdicts
@@ -403,7 +410,7 @@ class SearchTerm(Base):
     __mapper_args__ = {"primary_key": ("record_id", "term")}  # noqa: RUF012 - read once by the mapper
 
     record_id: Mapped[int] = mapped_column(BigId)
-    term: Mapped[str] = mapped_column(Text)
+    term: Mapped[str] = mapped_column(ByteOrderText)
 
 
 class SearchNameVariant(Base):
