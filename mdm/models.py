@@ -47,6 +47,7 @@ Payload = JSON().with_variant(JSONB(), "postgresql")
 # C.UTF-8, 4.4 s under C), for an order nobody reads.
 ByteOrderKey = String(400).with_variant(String(400, collation="C"), "postgresql")
 ByteOrderText = Text().with_variant(Text(collation="C"), "postgresql")
+
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from mdm.db import downgrade_database, make_engine, upgrade_database
 from tests.conftest import POSTGRES_URL, create_postgres_schema, drop_postgres_schema, postgres_schema_url
@@ -87,6 +87,11 @@ def test_index_text_compares_bytes_on_postgresql(empty_database_url: str) -> Non
     assert set(collations().values()) == {"C"}
     downgrade_database(engine, "0018")
     assert set(collations().values()) == {None}
+    with engine.begin() as connection:  # a hub with keys already
+        connection.execute(text("INSERT INTO blocking_key (record_id, key) VALUES (1, 'ice:1'), (2, 'ice:1')"))
     upgrade_database(engine)
     assert set(collations().values()) == {"C"}
+    with engine.connect() as connection:  # the changed column's statistics are there again for the planner
+        assert connection.scalar(text("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() "
+                                      "AND tablename = 'blocking_key' AND attname = 'key'")) == 1
     engine.dispose()
