@@ -8,7 +8,7 @@ TEMPLATE`, migrates the copy, runs `resolve --full` on it in this process, drops
 the run's summary (the steps of "read and match" apart):
 - wall seconds;
 - processor seconds of the run's main process (its threads included), of its worker processes (standardisation,
-  comparison, survivorship) and of PostgreSQL's processes;
+  comparison, survivorship, the index rows) and of PostgreSQL's processes;
 - the processor seconds left idle on the machine, which tell how much a step could still gain by sharing its work;
 - the main process's peak resident memory during the step (sampled every 50 ms; the run's exact peak is printed
   after the table).
