@@ -25,7 +25,7 @@ _END_OF_TABLE = b""
 def _render(tables: Sequence[Blocks], pipe: Connection) -> None:
     for blocks in tables:
         for block in blocks():
-            if block and len(block[0]):
+            if block and len(block[0]):  # an empty block's text would read as the end of the table
                 pipe.send_bytes(copy_text(block).encode())
         pipe.send_bytes(_END_OF_TABLE)
     pipe.close()
