@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import operator
 import threading
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from functools import lru_cache
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Table, func, select, text
 from sqlalchemy.orm import Session, class_mapper, sessionmaker
@@ -52,10 +53,9 @@ _FIELD_POSITIONS = {name: position for position, name in enumerate(JOURNAL_FIELD
 _BACKFILL_PAGE = 20_000
 
 
-@dataclass(frozen=True, slots=True)
-class Capture:
+class Capture(NamedTuple):
     """One stored version as the journal counts it: the fields its payload carried a value in (see
-    ``carried_fields``); a retraction carries none."""
+    ``carried_fields``); a retraction carries none. A named tuple: a bulk load makes a million."""
 
     kind: int
     received_at: datetime
@@ -66,13 +66,26 @@ class Capture:
     carried_fields: tuple[str, ...] | None
 
 
-def _zero_counts(width: int) -> Callable[[], list[int]]:
-    return lambda: [0] * width
+class _Shape(NamedTuple):
+    """What one capture adds to a row: its counts, those counts as COPY text, and (in a field row) the fields
+    outside the record format it carried."""
+
+    counts: tuple[int, ...]
+    text: CopyFields
+    unknown: tuple[str, ...] = ()
 
 
-def _field_counts(carried: tuple[str, ...]) -> tuple[list[int], list[str]]:
-    """What one capture carrying these fields adds to a row of field_month_table's counts, and the fields outside
-    the record format it carried."""
+def _shape(counts: Sequence[int], unknown: tuple[str, ...] = ()) -> _Shape:
+    return _Shape(tuple(counts), CopyFields("\t".join(map(str, counts))), unknown)
+
+
+_KIND_SHAPES = tuple(_shape([int(kind == position) for position in range(len(COUNTS))]) for kind in range(len(COUNTS)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _field_shape(carried: tuple[str, ...]) -> _Shape:
+    """What one capture carrying these fields adds to a row of field_month_table. A feed's records come in a few
+    thousand shapes, each read into counts and COPY text once."""
     counts = [1] + [0] * len(JOURNAL_FIELDS)
     unknown = []
     for name in carried:
@@ -81,37 +94,44 @@ def _field_counts(carried: tuple[str, ...]) -> tuple[list[int], list[str]]:
             unknown.append(name)
         else:
             counts[position] += 1
-    return counts, unknown
+    return _shape(counts, tuple(unknown))
+
+
+# A key counted once holds its capture's shape, shared with every key counted alike; one counted again, a list of
+# its own. A historical file opens a day and a month row for nearly every capture: most rows count one.
+_Counted = _Shape | list[int]
+
+
+def _count(rows: dict[tuple[Any, ...], _Counted], key: tuple[Any, ...], shape: _Shape) -> None:
+    counted = rows.get(key)
+    if counted is None:
+        rows[key] = shape
+    else:
+        so_far = counted if isinstance(counted, list) else counted.counts
+        rows[key] = list(map(operator.add, so_far, shape.counts))
 
 
 @dataclass(slots=True)
 class _Tally:
-    days: defaultdict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(_zero_counts(3)))
-    months: defaultdict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(_zero_counts(3)))
+    days: dict[tuple[Any, ...], _Counted] = field(default_factory=dict)
+    months: dict[tuple[Any, ...], _Counted] = field(default_factory=dict)
     # Per key: the captures, then how many carried each field of the record format.
-    fields: dict[tuple[Any, ...], list[int]] = field(default_factory=dict)
+    fields: dict[tuple[Any, ...], _Counted] = field(default_factory=dict)
     unknown_fields: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    # A feed's records come in a few shapes: each set of carried fields is read into counts once.
-    shapes: dict[tuple[str, ...], tuple[list[int], list[str]]] = field(default_factory=dict)
 
     def add(self, capture: Capture) -> None:
-        moment = capture.received_at
+        kind, moment, network, point_of_sale, product_line, party_type, carried = capture
         day = (moment.astimezone(UTC) if moment.tzinfo else moment).date()  # naive: SQLite's UTC
         month = day.replace(day=1)
-        point_of_sale, product_line = capture.point_of_sale or NO_VALUE, capture.product_line or NO_VALUE
-        self.days[(day, capture.network, product_line, capture.party_type)][capture.kind] += 1
-        self.months[(month, capture.network, point_of_sale, product_line, capture.party_type)][capture.kind] += 1
-        carried = capture.carried_fields
+        point_of_sale, product_line = point_of_sale or NO_VALUE, product_line or NO_VALUE
+        _count(self.days, (day, network, product_line, party_type), _KIND_SHAPES[kind])
+        _count(self.months, (month, network, point_of_sale, product_line, party_type), _KIND_SHAPES[kind])
         if carried is None:
             return
-        shape = self.shapes.get(carried)
-        if shape is None:
-            shape = self.shapes[carried] = _field_counts(carried)
-        added, unknown = shape
-        where = (month, capture.network, point_of_sale, capture.party_type)
-        counts = self.fields.get(where)
-        self.fields[where] = added.copy() if counts is None else list(map(operator.add, counts, added))
-        for name in unknown:
+        shape = _field_shape(carried)
+        where = (month, network, point_of_sale, party_type)
+        _count(self.fields, where, shape)
+        for name in shape.unknown:
             self.unknown_fields[(*where, name)] += 1
 
 
@@ -124,34 +144,36 @@ def journal_captures(session: Session, captures: Iterable[Capture]) -> None:
 
 
 def _write(session: Session, tally: _Tally) -> None:
-    _append(session, day_table, tally.days.items())
-    _append(session, month_table, tally.months.items())
-    _append(session, field_month_table, tally.fields.items())
-    _append(session, unknown_field_month_table, ((key, (present,)) for key, present in tally.unknown_fields.items()))
+    _append(session, day_table, tally.days)
+    _append(session, month_table, tally.months)
+    _append(session, field_month_table, tally.fields)
+    _append(session, unknown_field_month_table, {key: [present] for key, present in tally.unknown_fields.items()})
 
 
-def _append(session: Session, table: Table, given: Iterable[tuple[tuple[Any, ...], Sequence[int]]]) -> None:
-    """Rows given as (key, counts) in the table's column order; a key's rows are added up when read."""
-    rows = list(given)
+def _append(session: Session, table: Table, rows: Mapping[tuple[Any, ...], _Counted]) -> None:
+    """Rows given as key → counts in the table's column order; a key's rows are added up when read."""
     if not rows:
         return
     names = [column.name for column in table.columns]
     if session.get_bind().dialect.name != "postgresql":
-        bulk_insert_blocks(session, table, names, [list(zip(*((*key, *counts) for key, counts in rows), strict=True))],
-                           stream=False)
+        bulk_insert_blocks(session, table, names, [list(zip(*(
+            (*key, *(counted if isinstance(counted, list) else counted.counts)) for key, counted in rows.items()),
+            strict=True))], stream=False)
         return
-    # A write's rows mostly count one capture each, in a few shapes: each distinct run of counts is made COPY text
-    # once (a field row has 32 counts, and formatting them row by row was most of the journal's time).
+    # A row counted once ends with its shape's text; the others' counts are made COPY text here, once per distinct
+    # run (a field row has 32 counts, and formatting them row by row was most of the journal's time).
     texts: dict[tuple[int, ...], CopyFields] = {}
     endings: list[CopyFields] = []
-    for _, counts in rows:
-        numbers = tuple(counts)
+    for counted in rows.values():
+        if not isinstance(counted, list):
+            endings.append(counted.text)
+            continue
+        numbers = tuple(counted)
         text = texts.get(numbers)
         if text is None:
-            text = texts[numbers] = CopyFields("\t".join(map(str, numbers)))
+            text = texts[numbers] = _shape(numbers).text
         endings.append(text)
-    bulk_insert_blocks(session, table, names, [[*zip(*(key for key, _ in rows), strict=True), endings]],
-                       stream=False)
+    bulk_insert_blocks(session, table, names, [[*zip(*rows, strict=True), endings]], stream=False)
 
 
 def journal_key(table: Table) -> tuple[str, ...]:
