@@ -42,7 +42,7 @@ def _with_resolution(results: Sequence[IngestResult], session: Session, actor: s
         if result.record_id is not None and result.status == UNCHANGED:
             golden_id = standing.get(result.record_id)
         answers.append(IntakeResult(
-            result.index, result.status, result.source_system, result.source_record_id, result.version,
+            result.position, result.status, result.source_system, result.source_record_id, result.version,
             result.errors, golden_id, outcome.decision if outcome else None, outcome.affected if outcome else (),
             outcome.tasks if outcome else (),
         ))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -25,16 +25,16 @@ _record_table = cast(Table, SourceRecord.__table__)
 _version_table = cast(Table, SourceRecordVersion.__table__)
 
 
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What happened to one submitted item, in submission order."""
+class IngestResult(NamedTuple):
+    """What happened to one submitted item (``position``: its place in the submitted batch). A named tuple: a load
+    makes one per record."""
 
-    index: int
+    position: int
     status: str
     source_system: str | None = None
     source_record_id: str | None = None
     version: int | None = None
-    errors: tuple[FieldError, ...] = field(default_factory=tuple)
+    errors: tuple[FieldError, ...] = ()
     # The stored record's internal id, so resolution can follow up on what was stored.
     record_id: int | None = None
 
@@ -86,7 +86,7 @@ def ingest_records(
         else:
             accepted.append((index, outcome))
     results += store_records(session, accepted, now, actor)
-    return sorted(results, key=lambda result: result.index)
+    return sorted(results, key=lambda result: result.position)
 
 
 def store_records(
@@ -144,8 +144,7 @@ def store_records(
                          record_id=heads[record.key].id) for index, status, record, version in outcomes]
 
 
-@dataclass(frozen=True, slots=True)
-class _NewVersion:
+class _NewVersion(NamedTuple):
     record: IncomingRecord
     number: int
     received_at: datetime

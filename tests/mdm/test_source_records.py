@@ -103,7 +103,7 @@ def test_mixed_batch_keeps_good_items_and_reports_bad_ones(sessions: sessionmake
         {**RECORD, "source_record_id": "AG3", "received_at": "2023-02-01T08:00:00Z"},
     )
     assert [r.status for r in results] == ["created", "rejected", "rejected", "created"]
-    assert [r.index for r in results] == [0, 1, 2, 3]
+    assert [r.position for r in results] == [0, 1, 2, 3]
     assert {(e.field, e.rule) for e in results[1].errors} == {("party_type", "one_of")}
     assert results[1].source_record_id == "AG2"
     with sessions() as session:
