@@ -84,8 +84,9 @@ _KIND_SHAPES = tuple(_shape([int(kind == position) for position in range(len(COU
 
 @lru_cache(maxsize=1 << 14)
 def _field_shape(carried: tuple[str, ...]) -> _Shape:
-    """What one capture carrying these fields adds to a row of field_month_table. A feed's records come in a few
-    thousand shapes, each read into counts and COPY text once."""
+    """What one capture carrying these fields adds to a row of field_month_table. Records come in far fewer sets of
+    carried fields than there are captures (20,628 among 300,000 synthetic records): each is read into counts and
+    COPY text once while it stays among the last ones used."""
     counts = [1] + [0] * len(JOURNAL_FIELDS)
     unknown = []
     for name in carried:
