@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench_ingest import fresh_database
+from benchmarks.processor_time import busy_seconds, children_and_database_seconds
 from mdm.db import make_engine, make_session_factory, upgrade_database
 from mdm.resolution import ResolutionSummary, resolve_all
 
-_TICKS = os.sysconf("SC_CLK_TCK")
 _RSS_EVERY = 0.05  # seconds between two readings of the main process's memory
 _SCAN_EVERY = 5  # memory readings between two scans of every process (a scan costs ~2 ms of this process's time)
 
@@ -61,24 +61,6 @@ class StepCost:
     peak_rss: float
 
 
-def _stat(pid: str) -> tuple[str, int, float, float] | None:
-    """(command name, parent pid, own processor seconds, processor seconds of its reaped children)."""
-    try:
-        with open(f"/proc/{pid}/stat") as file:
-            line = file.read()
-    except OSError:  # gone meanwhile
-        return None
-    name, rest = line[line.index("(") + 1:line.rindex(")")], line[line.rindex(")") + 2:].split()
-    return (name, int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICKS, (int(rest[13]) + int(rest[14])) / _TICKS)
-
-
-def _busy_seconds() -> float:
-    """Processor seconds the whole machine spent not idle since it started."""
-    with open("/proc/stat") as file:
-        ticks = [int(value) for value in file.readline().split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / _TICKS
-
-
 def _rss_mib() -> float:
     with open("/proc/self/status") as file:
         for line in file:
@@ -88,25 +70,11 @@ def _rss_mib() -> float:
 
 
 def _processor_times() -> tuple[float, float, float]:
-    """Processor seconds so far of this process, of its workers (reaped or not) and of PostgreSQL's processes (those
-    gone included: the postmaster counts the children it reaped)."""
-    me = os.getpid()
+    """Processor seconds so far of this process, of its workers (reaped or not) and of PostgreSQL's processes."""
     main = resource.getrusage(resource.RUSAGE_SELF)
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
-    workers = reaped.ru_utime + reaped.ru_stime
-    database = 0.0
-    postgres: dict[int, tuple[int, float, float]] = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or (stat := _stat(pid)) is None:
-            continue
-        name, parent, own, children = stat
-        if parent == me:
-            workers += own
-        elif name.startswith("postgres"):
-            postgres[int(pid)] = (parent, own, children)
-    for parent, own, children in postgres.values():
-        database += own + (children if parent not in postgres else 0.0)  # the postmaster's reaped backends
-    return main.ru_utime + main.ru_stime, workers, database
+    workers, database = children_and_database_seconds(os.getpid())
+    return main.ru_utime + main.ru_stime, reaped.ru_utime + reaped.ru_stime + workers, database
 
 
 class Sampler:
@@ -121,7 +89,7 @@ class Sampler:
 
     def _sample(self) -> None:
         main, workers, database = _processor_times()
-        self.samples.append(Sample(time.perf_counter(), main, workers, database, _busy_seconds(), _rss_mib()))
+        self.samples.append(Sample(time.perf_counter(), main, workers, database, busy_seconds(), _rss_mib()))
 
     def _run(self) -> None:
         readings = 0
