@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MDM_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export MDM_TEST_POSTGRES_URL
 
-.PHONY: install browser run test lint bench clean
+.PHONY: install browser native run test lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed browser
+install: $(VENV)/.installed browser native
+
+# The hottest pure-Python modules compiled to C (native.py): a no-op while the copies in .native/ are current; where
+# nothing can be compiled, the hub runs its sources and says so.
+native: $(VENV)/.installed
+	$(PY) -m native
 
 # The browser tests (tests/e2e/test_console_pages.py) drive Debian's chromium through Playwright: Playwright's own
 # browser download is not reachable from our machines. CI runs as root and installs it; elsewhere, say how.
@@ -43,4 +48,4 @@ test: lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .native .pytest_cache .mypy_cache .ruff_cache

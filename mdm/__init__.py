@@ -12,6 +12,9 @@ from typing import Any
 from flask import Flask
 
 from config import Config
+from native import search_path
+
+__path__ = search_path(__name__, __path__)
 
 
 class _Hub(Flask):
