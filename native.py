@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent
 FOLDER = ROOT / ".native"
 # Modules of per-record work, without data files beside them (a compiled module's __file__ is in .native/).
 COMPILED = ("matching/standardise.py", "matching/names.py", "matching/identifiers.py", "matching/junk.py",
-            "matching/places.py", "matching/text.py")
+            "matching/places.py", "matching/text.py", "mdm/validation.py", "mdm/text_rules.py")
 _STAMP = "sources.json"  # in the folder of the compiled copies
 
 
@@ -42,15 +42,22 @@ def current(folder: Path = FOLDER) -> bool:
     now."""
     if os.environ.get("MDM_INTERPRETED"):
         return False
-    try:
-        stamp = json.loads((folder / _STAMP).read_text())
-    except (OSError, ValueError):
+    made_from = _made_from(folder)
+    if made_from is None:
         return False  # never compiled here
-    if stamp != fingerprint():
+    if made_from != fingerprint():
         warnings.warn("the compiled modules in .native/ are older than their sources, which run instead (slower): "
                       "`make install` compiles them again", RuntimeWarning, stacklevel=2)
         return False
     return True
+
+
+def _made_from(folder: Path) -> dict[str, str] | None:
+    """The stamp of the copies in ``folder``: what they were compiled from (None: nothing compiled there)."""
+    try:
+        return dict(json.loads((folder / _STAMP).read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def search_path(package: str, path: list[str], folder: Path = FOLDER) -> list[str]:
@@ -66,8 +73,8 @@ def search_path(package: str, path: list[str], folder: Path = FOLDER) -> list[st
 def build() -> bool:
     """Compile the modules of ``COMPILED`` into ``.native/`` unless their copies there are current; answers whether
     compiled copies are in use. A failure (no C compiler, no mypyc) leaves the sources to run, and says so."""
-    if current():
-        return True
+    if _made_from(FOLDER) == fingerprint():
+        return current()
     made_from = fingerprint()  # the sources as compiled: one edited meanwhile runs from its source
     shutil.rmtree(FOLDER, ignore_errors=True)
     try:
