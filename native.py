@@ -73,9 +73,9 @@ def search_path(package: str, path: list[str], folder: Path = FOLDER) -> list[st
 def build() -> bool:
     """Compile the modules of ``COMPILED`` into ``.native/`` unless their copies there are current; answers whether
     compiled copies are in use. A failure (no C compiler, no mypyc) leaves the sources to run, and says so."""
-    if _made_from(FOLDER) == fingerprint():
-        return current()
     made_from = fingerprint()  # the sources as compiled: one edited meanwhile runs from its source
+    if _made_from(FOLDER) == made_from:
+        return current()
     shutil.rmtree(FOLDER, ignore_errors=True)
     try:
         from mypyc.build import mypycify
