@@ -19,15 +19,30 @@ import shutil
 import sys
 import warnings
 from contextlib import chdir
+from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 FOLDER = ROOT / ".native"
 # Modules of per-record work, without data files beside them (a compiled module's __file__ is in .native/).
 COMPILED = ("matching/standardise.py", "matching/names.py", "matching/identifiers.py", "matching/junk.py",
-            "matching/places.py", "matching/text.py", "mdm/validation.py", "mdm/text_rules.py")
+            "matching/places.py", "matching/text.py", "mdm/validation.py", "mdm/text_rules.py", "mdm/survivorship.py",
+            "mdm/client_portfolio.py", "mdm/version_spool.py", "mdm/movements.py", "matching/features.py",
+            "matching/comparisons.py", "matching/blocking.py", "matching/distinct.py", "matching/dates.py")
 _STAMP = "sources.json"  # in the folder of the compiled copies
+
+Rebuilt = tuple[type, tuple[Any, ...]]
+"""What ``__reduce__`` answers: a class and the arguments that make the instance again."""
+
+
+def rebuilt(instance: Any) -> Rebuilt:
+    """How a frozen dataclass of a compiled module pickles and copies: made again by its constructor. mypyc's own
+    way sets each attribute on an empty object, which a frozen class refuses: a deep copy fails, and a pool worker
+    that cannot unpickle its task leaves the pool waiting forever. Every such class answers this as its
+    ``__reduce__``."""
+    return type(instance), tuple(getattr(instance, field.name) for field in fields(instance) if field.init)
 
 
 def fingerprint() -> dict[str, str]:

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from matching.distinct import distinct
 from matching.features import MISSING, Codes, FeatureTable
+from native import Rebuilt, rebuilt
 
 Pairs = npt.NDArray[np.int64]  # shape (n, 2), left < right
 
@@ -26,6 +27,9 @@ class BlockingRule:
     # Largest block compared: a key shared by more records is too common to tell anyone apart. Keys on names
     # and places get a smaller cap than identifiers, whose placeholders are already blanked.
     cap: int
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 BIRTH_YEAR = "birth_year"

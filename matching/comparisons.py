@@ -25,6 +25,7 @@ from matching.forked import split_over_processes
 from matching.given_names import INITIALS, VARIANT, compare_given_names
 from matching.identifiers import consecutive_numbers
 from matching.names import could_be_one_given_name
+from native import Rebuilt, rebuilt
 
 Levels = npt.NDArray[np.int8]
 Positions = npt.NDArray[np.int64]
@@ -53,6 +54,9 @@ class Comparison:
     @property
     def level_count(self) -> int:
         return len(self.levels) + 1
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def _exact(features: FeatureTable, feature: str, left: Positions, right: Positions) -> tuple[
@@ -295,7 +299,7 @@ def _national_id_levels(features: FeatureTable, left: Positions, right: Position
     where = np.flatnonzero(present & (distance == 1))
     ids = features.texts["national_id"]
     twins[where] = [consecutive_numbers(ids[i], ids[j]) and given_names_differ(features, i, j)
-                    for i, j in zip(left[where], right[where], strict=True)]
+                    for i, j in zip(left[where].tolist(), right[where].tolist(), strict=True)]
     # Two well-formed documents of the same type that are more than a typo apart belong to two people.
     typed = features.codes["typed_national_id"]
     typed_left, typed_right = typed[left], typed[right]
@@ -356,6 +360,9 @@ class ComparisonParameters:
     scorer: str | None = None
     thresholds: tuple[float, ...] = ()
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 def _jaro_winkler(a: str, b: str) -> float:
     return 100 * JaroWinkler.similarity(a, b)
@@ -380,6 +387,9 @@ class ComparisonKind:
     build: Callable[[ComparisonParameters], LevelFunction]
     shown: Callable[[ComparisonParameters], tuple[str, ...]]
     renamable: bool = False
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def _fixed(levels: tuple[str, ...], compute: LevelFunction, shown: tuple[str, ...]) -> ComparisonKind:

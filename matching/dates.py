@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from matching.text import fold_text
 from matching.types import BirthDate
+from native import Rebuilt, rebuilt
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,9 @@ class BirthDateWindow:
 
     def holds(self, value: date) -> bool:
         return value >= self.earliest
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 DEFAULT_BIRTH_DATE_WINDOW = BirthDateWindow()

@@ -25,6 +25,7 @@ from matching.identifiers import host_country_of_phone
 from matching.names import adjacent_word_keys, name_word_keys, phonetic_key
 from matching.places import country_of_city, postal_area
 from matching.standardise import StandardisedRecord
+from native import Rebuilt, rebuilt
 
 Codes = npt.NDArray[np.int64]
 Texts = npt.NDArray[np.object_]
@@ -203,6 +204,9 @@ class FeatureTable:
     def value(self, feature: str, position: int) -> str | None:
         code = int(self.codes[feature][position])
         return None if code == MISSING else str(self.vocabulary[feature][code])
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 # Codes (-1: missing) into the distinct values, in order of appearance.

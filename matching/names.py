@@ -9,6 +9,7 @@ import jellyfish
 from rapidfuzz.distance import OSA
 
 from matching.text import fold_text, split_words
+from native import Rebuilt, rebuilt
 
 # ---------------------------------------------------------------- civility
 
@@ -140,6 +141,9 @@ class PersonName:
         if len(self.keys) <= 1:
             return self.keys[0] if self.keys else None
         return transliteration_key("".join(unit for unit in self.units if len(unit) > 1))
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def group_name_units(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -314,6 +318,9 @@ class CompanyName:
     """Tokens joined without spaces: AL BARAKA and ALBARAKA agree."""
     legal_form: str | None
     """Legal form code found inside the name, if any."""
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def find_legal_forms(words: tuple[str, ...]) -> list[tuple[int, int, str]]:

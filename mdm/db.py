@@ -109,6 +109,12 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
+def plain_rows(result: Iterable[Any]) -> list[Any]:
+    """A result's rows as plain tuples. A compiled module checks at run time that what its hints call a tuple is one,
+    and a Row is a tuple to the type checker only."""
+    return [tuple(row) for row in result]
+
+
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
     """``column IN values``; PostgreSQL takes the values as one array parameter, cheaper than thousands."""
     if session.get_bind().dialect.name == "postgresql":

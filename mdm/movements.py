@@ -41,10 +41,11 @@ from sqlalchemy.orm import Session
 from matching.places import ADDRESS_ABBREVIATIONS
 from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
-from mdm.db import bulk_insert_columns, indexes_set_aside, one_of
+from mdm.db import bulk_insert_columns, indexes_set_aside, one_of, plain_rows
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
 from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
+from native import Rebuilt, rebuilt
 
 if TYPE_CHECKING:
     from mdm.resolution import GoldenChanges
@@ -94,6 +95,9 @@ class Residence:
     address: str | None = None  # the words that tell one address line from another (see ``read_residence``)
     landlines: frozenset[str] = frozenset()  # fixed lines: they belong to a dwelling or an office
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Closure:
@@ -101,6 +105,9 @@ class Closure:
 
     closed_on: date
     successor: str | None
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 @dataclass(slots=True, eq=False)  # identity: a stint is one line of the history, found again by reference
@@ -266,6 +273,9 @@ class MoveOut:
     to_point_of_sale: str
     day: date
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 def portfolio_transfers(moves: Iterable[MoveOut], last_seen: Mapping[str, date],
                         closures: Mapping[str, Closure] | None = None) -> set[Any]:
@@ -322,6 +332,9 @@ class Movement:
     reason: str
     evidence_version_id: int
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 def announce_moves(session: Session, moves: Sequence[Movement], now: datetime) -> None:
     """One ``client.moved`` event per new move, in the caller's transaction."""
@@ -348,10 +361,10 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
     known: set[tuple[int, str | None]] = set()
     touched: set[str] = set()
     for chunk in _chunks(involved):
-        for version_id, point, origin in session.execute(
+        for version_id, point, origin in plain_rows(session.execute(
                 delete(PointOfSaleStint).where(one_of(session, PointOfSaleStint.golden_id, chunk))
                 .returning(PointOfSaleStint.evidence_version_id, PointOfSaleStint.point_of_sale,
-                           PointOfSaleStint.from_point_of_sale)):
+                           PointOfSaleStint.from_point_of_sale))):
             known.add((version_id, origin))
             touched.update(code for code in (point, origin) if code)
     refreshed = sorted(changes.refreshed)
@@ -499,9 +512,9 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
     latest = (select(func.max(PointOfSaleStint.last_seen_date))
               .where(PointOfSaleStint.point_of_sale == PointOfSale.code).scalar_subquery())
     for chunk in _chunks(ordered):
-        for point, closed_on, successor, day in session.execute(
+        for point, closed_on, successor, day in plain_rows(session.execute(
                 select(PointOfSale.code, PointOfSale.closed_on, PointOfSale.successor, latest)
-                .where(one_of(session, PointOfSale.code, chunk))):
+                .where(one_of(session, PointOfSale.code, chunk)))):
             if closed_on is not None:
                 closures[point] = Closure(closed_on, successor)
             if day is not None:
@@ -525,10 +538,10 @@ def _relabel(session: Session, points: set[str], fresh: Mapping[str, list[Stint]
                         for point in chunk if (closure := closures.get(point)) and closure.successor]
         labelled = one_of(session, PointOfSaleStint.from_point_of_sale, chunk) & (
             PointOfSaleStint.reason == PORTFOLIO_TRANSFER)
-        for stint_id, golden_id, point, origin, day, reason in session.execute(
+        for stint_id, golden_id, point, origin, day, reason in plain_rows(session.execute(
                 select(PointOfSaleStint.id, PointOfSaleStint.golden_id, PointOfSaleStint.point_of_sale,
                        PointOfSaleStint.from_point_of_sale, PointOfSaleStint.start_date, PointOfSaleStint.reason)
-                .where(or_(labelled, *since_silent, *since_closed))):
+                .where(or_(labelled, *since_silent, *since_closed)))):
             stored[stint_id] = reason
             moves.append(MoveOut(stint_id, golden_id, cast(str, origin), point, day))  # origin is in the chunk
     transfers = portfolio_transfers(moves, last_seen, closures)
@@ -558,12 +571,18 @@ class StintView:
     source_record_id: str
     version: int  # of the source record: the version that opened the stint
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class MovementHistory:
     golden_id: str
     current_points_of_sale: tuple[str, ...]
     stints: tuple[StintView, ...]
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def _stint_views() -> Any:
@@ -580,8 +599,8 @@ def _stint_views() -> Any:
 def movement_history(session: Session, golden_id: str) -> MovementHistory:
     """The point-of-sale history of a golden record, oldest first; a merged id raises ``MovedPermanently``."""
     find_golden_record(session, golden_id)
-    rows = session.execute(_stint_views().where(PointOfSaleStint.golden_id == golden_id)
-                           .order_by(PointOfSaleStint.start_date, PointOfSaleStint.evidence_version_id))
+    rows = plain_rows(session.execute(_stint_views().where(PointOfSaleStint.golden_id == golden_id)
+                                      .order_by(PointOfSaleStint.start_date, PointOfSaleStint.evidence_version_id)))
     stints = tuple(StintView(*row[1:]) for row in rows)
     current = tuple(sorted({s.point_of_sale for s in stints if s.end_date is None}))
     return MovementHistory(golden_id, current, stints)
@@ -589,8 +608,7 @@ def movement_history(session: Session, golden_id: str) -> MovementHistory:
 
 def stint_rows(session: Session) -> Iterator[tuple[str, StintView]]:
     """(golden id, stint) of every client, streamed in golden id and date order."""
-    rows = session.execute(_stint_views()
-                           .order_by(PointOfSaleStint.golden_id, PointOfSaleStint.start_date,
-                                     PointOfSaleStint.evidence_version_id)
-                           .execution_options(yield_per=10_000))
+    rows: Iterable[Any] = session.execute(  # Rows, streamed: not tuples to compiled code (see ``plain_rows``)
+        _stint_views().order_by(PointOfSaleStint.golden_id, PointOfSaleStint.start_date,
+                                PointOfSaleStint.evidence_version_id).execution_options(yield_per=10_000))
     return ((row[0], StintView(*row[1:])) for row in rows)

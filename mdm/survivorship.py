@@ -59,9 +59,10 @@ from matching.standardise import (
 from matching.text import fold_text, split_words
 from mdm.client_portfolio import Holding, PortfolioRows, client_portfolio, read_holding, replace_portfolios
 from mdm.clock import as_utc
-from mdm.db import bulk_insert_columns, one_of
+from mdm.db import bulk_insert_columns, one_of, plain_rows
 from mdm.models import GoldenRecord, PointOfSale, RecordLink, SourceRecord, SourceRecordVersion
 from mdm.version_spool import Span, VersionSpool, read_spooled
+from native import Rebuilt, rebuilt
 
 Value = str | dict[str, str | None]
 """A field's value: text, or the parts of a field kept together (identity document, trade register)."""
@@ -108,8 +109,8 @@ class FieldRule:
         object.__setattr__(self, "ordered", itemgetter(*picked) if len(picked) > 1
                            else lambda measures: (measures[0],))  # itemgetter of one item answers no tuple
 
-    def __reduce__(self) -> tuple[type[FieldRule], tuple[tuple[str, ...], tuple[str, ...]]]:
-        return FieldRule, (self.criteria, self.trust)  # the rest is worked out again where it is unpickled
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)  # ranks and ordered are worked out again where it is unpickled
 
 
 _MEASURED = ("validity", TRUST, RECENCY, COMPLETENESS, FREQUENCY)
@@ -404,6 +405,9 @@ class SourceVersion:
     def __post_init__(self) -> None:
         object.__setattr__(self, "recency", -self.received_at.timestamp())
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 class Candidate(NamedTuple):
     """A value one version offers for a field, with where it comes from."""
@@ -442,6 +446,9 @@ class Survivorship:
                                "source": index[chosen.source], "rule": chosen.rule}
                        for field, chosen in self.attributes.items()},
         }
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def _source_order(source: SourceVersion) -> tuple[str, str, int]:
@@ -552,6 +559,9 @@ class Attribute:
     received_at: datetime
     rule: str
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 def expand(stored: Mapping[str, Any] | None) -> dict[str, Attribute]:
     """The stored compact form as attributes with their provenance."""
@@ -589,6 +599,9 @@ class SpooledMembers:
     spool: VersionSpool
     members: Mapping[str, Sequence[int]]
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class HeldBack:
@@ -605,6 +618,9 @@ class HeldBack:
         """Insert these golden records with their attributes (JSON text)."""
         insert_golden_records(session, {golden_id: self.party_types[golden_id] for golden_id, _ in attributes},
                               self.created_at, [stored for _, stored in attributes])
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def insert_golden_records(session: Session, party_types: Mapping[str, str], created_at: datetime,
@@ -626,7 +642,7 @@ def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
     session.flush()  # the statement runs on the connection, which does not flush pending objects itself
     connection = session.connection()
     wanted = one_of(session, RecordLink.golden_id, golden_ids)
-    rows: list[VersionRow] = [tuple(row) for row in connection.execute(
+    rows: list[VersionRow] = plain_rows(connection.execute(
         select(RecordLink.golden_id, GoldenRecord.party_type, SourceRecord.source_system,
                SourceRecord.source_record_id, SourceRecordVersion.version, SourceRecordVersion.received_at,
                sql_cast(SourceRecordVersion.payload, Text),
@@ -637,8 +653,7 @@ def _version_rows(session: Session, golden_ids: list[str]) -> list[VersionRow]:
         .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
               & (SourceRecordVersion.version == SourceRecord.current_version))
         .outerjoin(PointOfSale, PointOfSale.code == SourceRecord.point_of_sale_code)
-        .where(wanted, RecordLink.valid_to.is_(None), SourceRecord.is_deleted.is_(False))
-    )]
+        .where(wanted, RecordLink.valid_to.is_(None), SourceRecord.is_deleted.is_(False))))
     # Sorted here rather than by the database, whose sort of the payloads spills to disk.
     rows.sort(key=itemgetter(0))
     return rows
@@ -939,8 +954,8 @@ def refresh_portfolios(session: Session, golden_ids: Collection[str]) -> None:
     ordered = sorted(golden_ids)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start:start + CHUNK]
-        stored = {golden_id: attributes for golden_id, attributes in session.execute(
-            select(GoldenRecord.id, GoldenRecord.attributes).where(GoldenRecord.id.in_(chunk)))}
+        stored = dict(plain_rows(session.execute(
+            select(GoldenRecord.id, GoldenRecord.attributes).where(GoldenRecord.id.in_(chunk)))))
         portfolios = [client_portfolio(golden_id, party_type, [_holding(row, _source_version(row)) for row in rows],
                                        stored.get(golden_id))
                       for (golden_id, party_type), rows in groupby(_version_rows(session, chunk), key=itemgetter(0, 1))]

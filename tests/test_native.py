@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import importlib
 import json
+import pickle
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 import matching.standardise
 import native
+from matching.dates import BirthDateWindow
+from mdm.survivorship import FieldRule
 
 
 def _stamped(folder: Path, stamp: dict[str, str]) -> Path:
@@ -60,3 +67,30 @@ def test_the_hub_runs_the_compiled_readers_exactly_when_their_copies_are_current
         assert loaded.parent == native.FOLDER / "matching" and loaded.suffix == ".so"
     else:  # no C compiler here, or MDM_INTERPRETED
         assert loaded == native.ROOT / "matching" / "standardise.py"
+
+
+def _frozen_dataclasses() -> list[type]:
+    classes: list[type] = []
+    for path in native.COMPILED:
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        classes += [value for value in vars(module).values()
+                    if isinstance(value, type) and value.__module__ == module.__name__
+                    and dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen]  # type: ignore[attr-defined]
+    return classes
+
+
+@pytest.mark.parametrize("frozen", _frozen_dataclasses(), ids=lambda frozen: frozen.__qualname__)
+def test_every_frozen_dataclass_of_a_compiled_module_is_made_again_by_its_constructor_when_pickled(
+        frozen: type) -> None:
+    # Compiled, the default way would set attributes the class refuses: a pool worker could not read its task.
+    assert "__reduce__" in vars(frozen)
+
+
+def test_frozen_values_handed_to_workers_or_copied_with_the_configuration_come_back_equal() -> None:
+    window = BirthDateWindow(date(1910, 1, 1))
+    rule = FieldRule(("trust", "recency"), ("CRM",))
+    for value in (window, rule):
+        assert pickle.loads(pickle.dumps(value)) == value
+        assert copy.deepcopy(value) == value
+    assert pickle.loads(pickle.dumps(window)).holds(date(1911, 1, 1))
+    assert pickle.loads(pickle.dumps(rule)).ranks == rule.ranks  # derived again by the constructor
