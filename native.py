@@ -30,7 +30,10 @@ FOLDER = ROOT / ".native"
 COMPILED = ("matching/standardise.py", "matching/names.py", "matching/identifiers.py", "matching/junk.py",
             "matching/places.py", "matching/text.py", "mdm/validation.py", "mdm/text_rules.py", "mdm/survivorship.py",
             "mdm/client_portfolio.py", "mdm/version_spool.py", "mdm/movements.py", "matching/features.py",
-            "matching/comparisons.py", "matching/blocking.py", "matching/distinct.py", "matching/dates.py")
+            "matching/comparisons.py", "matching/blocking.py", "matching/distinct.py", "matching/dates.py",
+            "mdm/audit.py", "mdm/events.py", "mdm/golden_history.py", "mdm/capture_journal.py", "mdm/source_records.py",
+            "mdm/points_of_sale.py", "mdm/bulk_load.py", "mdm/golden_records.py", "matching/clustering.py",
+            "matching/fellegi_sunter.py")
 _STAMP = "sources.json"  # in the folder of the compiled copies
 
 Rebuilt = tuple[type, tuple[Any, ...]]

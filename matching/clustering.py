@@ -19,6 +19,7 @@ from matching.comparisons import given_names_differ
 from matching.distinct import distinct
 from matching.features import MISSING, FeatureTable
 from matching.identifiers import consecutive_numbers
+from native import Rebuilt, rebuilt
 
 # Identifiers that belong to one client only: a cluster holding two different values is two clients.
 # A national id is compared within its document type (a CIN and a passport number of one client differ) and
@@ -38,6 +39,9 @@ class RefusedEdge:
     right: int
     weight: float
     reason: str
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 @dataclass(slots=True)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from native import Rebuilt, rebuilt
+
 Levels = npt.NDArray[np.int8]
 Floats = npt.NDArray[np.float64]
 
@@ -27,6 +29,9 @@ class EmResult:
     proportion_matched: float
     iterations: int
     converged: bool
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def level_frequencies(levels: Levels, level_counts: list[int]) -> list[Floats]:

@@ -9,7 +9,7 @@ transaction ends: concurrent writers extend one chain, and sequence numbers foll
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
@@ -21,8 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc
-from mdm.db import bulk_insert_columns, json_text
+from mdm.db import bulk_insert_columns, json_text, plain_rows
 from mdm.models import AuditChainHead, AuditEvent
+from native import Rebuilt, rebuilt
 
 SYSTEM_ACTOR = "hub"  # automatic resolution; a steward's decisions carry the steward's user
 GENESIS_HASH = "0" * 64  # what the first entry chains to
@@ -53,6 +54,9 @@ class ChainVerdict:
     first_broken: int | None = None
     problem: str | None = None
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 def _timestamp(moment: datetime) -> str:
     return as_utc(moment).astimezone(UTC).isoformat(timespec="microseconds")
@@ -75,14 +79,15 @@ def lock_chain_head(session: Session) -> tuple[int, str]:
     if held is not None and held[0] is session.get_transaction():
         return held[1], held[2]
     locked = select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == _HEAD_ID).with_for_update()
-    head = session.execute(locked).one_or_none()
-    if head is None:  # an empty trail: the first writer creates the head, a concurrent one waits for it
+    heads = plain_rows(session.execute(locked))
+    if not heads:  # an empty trail: the first writer creates the head, a concurrent one waits for it
         insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(AuditChainHead).values(id=_HEAD_ID, sequence=0, hash=GENESIS_HASH)
                         .on_conflict_do_nothing())
-        head = session.execute(locked).one()
-    session.info[_HEAD_HELD] = (session.get_transaction(), int(head.sequence), str(head.hash))
-    return int(head.sequence), str(head.hash)
+        heads = plain_rows(session.execute(locked))
+    sequence, head_hash = heads[0]
+    session.info[_HEAD_HELD] = (session.get_transaction(), int(sequence), str(head_hash))
+    return int(sequence), str(head_hash)
 
 
 def append_events(session: Session, entries: Sequence[AuditEntry], occurred_at: datetime) -> None:
@@ -113,7 +118,7 @@ def append_events(session: Session, entries: Sequence[AuditEntry], occurred_at: 
 def verify_chain(session: Session) -> ChainVerdict:
     """Recompute every hash from the first event to the chain head."""
     expected, previous = 1, GENESIS_HASH
-    rows = session.execute(
+    rows: Iterable[Any] = session.execute(  # Rows, streamed: not tuples to compiled code (see plain_rows)
         select(AuditEvent.sequence, AuditEvent.occurred_at, AuditEvent.kind, AuditEvent.golden_id, AuditEvent.actor,
                AuditEvent.cause, AuditEvent.model_version, AuditEvent.details, AuditEvent.hash)
         .order_by(AuditEvent.sequence).execution_options(yield_per=10_000))
@@ -129,13 +134,14 @@ def verify_chain(session: Session) -> ChainVerdict:
         previous = stored
         expected += 1
     last = expected - 1
-    head = session.execute(select(AuditChainHead.sequence, AuditChainHead.hash)
-                           .where(AuditChainHead.id == _HEAD_ID)).one_or_none()
-    if head is None:
+    heads = plain_rows(session.execute(select(AuditChainHead.sequence, AuditChainHead.hash)
+                                       .where(AuditChainHead.id == _HEAD_ID)))
+    if not heads:
         return ChainVerdict(not last, last, 1 if last else None, "the chain head is missing" if last else None)
-    if head.sequence != last:
-        return ChainVerdict(False, last, min(head.sequence, last) + 1,
-                            f"the chain head names event {head.sequence} but the trail ends at event {last}")
-    if head.hash != previous:
+    head_sequence, head_hash = heads[0]
+    if head_sequence != last:
+        return ChainVerdict(False, last, min(head_sequence, last) + 1,
+                            f"the chain head names event {head_sequence} but the trail ends at event {last}")
+    if head_hash != previous:
         return ChainVerdict(False, last, last, f"event {last} does not match the hash the chain head holds")
     return ChainVerdict(True, last)

@@ -27,6 +27,7 @@ from mdm.models import SourceRecord, SourceRecordVersion
 from mdm.source_records import REJECTED, IngestResult, store_records
 from mdm.strict_json import parse_json
 from mdm.validation import IncomingRecord, validate_record
+from native import Rebuilt, rebuilt
 
 # Each chunk is one transaction: a crash loses at most the chunks in flight, and a re-run of the same
 # file is idempotent (every record already stored answers "unchanged").
@@ -217,12 +218,18 @@ class _Unreadable:
 
     error: FieldError
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class _Invalid:
     """A line of JSON that breaks a rule of the record format."""
 
     errors: tuple[FieldError, ...]
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 # A valid line as a worker sends it back: the fields of its IncomingRecord but the key, which is two of them (a

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import ColumnElement, Table, func, select, text
 from sqlalchemy.orm import Session, class_mapper, sessionmaker
 
-from mdm.db import CopyFields, bulk_insert_blocks, empty_table, transaction
+from mdm.db import CopyFields, bulk_insert_blocks, empty_table, plain_rows, transaction
 from mdm.models import (
     JOURNAL_FIELDS,
     JournalCaptureDay,
@@ -255,7 +255,7 @@ def rebuild_capture_journal(session: Session) -> None:
     )
     last_id = 0
     while True:
-        page = session.execute(query.where(version.id > last_id)).all()
+        page = plain_rows(session.execute(query.where(version.id > last_id)))
         if not page:
             return
         tally = _Tally()
@@ -314,7 +314,7 @@ def journal_sums(session: Session, table: Table, filters: ReportFilters, dimensi
     no_period = () if filters.grain else ("",)
     width = len(groups)
     return {(*no_period, *row[:width]): dict(zip(values, map(int, row[width:]), strict=True))
-            for row in session.execute(query)}
+            for row in plain_rows(session.execute(query))}
 
 
 def network_order(network: str) -> tuple[int, str]:

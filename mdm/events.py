@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from mdm.audit import lock_chain_head
 from mdm.clock import as_utc
-from mdm.db import bulk_insert_columns, json_text
+from mdm.db import bulk_insert_columns, json_text, plain_rows
 from mdm.models import OutboxEvent
+from native import Rebuilt, rebuilt
 
 GOLDEN_CREATED, GOLDEN_UPDATED, GOLDEN_MERGED = "golden.created", "golden.updated", "golden.merged"
 GOLDEN_SPLIT, GOLDEN_RETIRED = "golden.split", "golden.retired"
@@ -44,11 +45,17 @@ class PublishedEvent:
     occurred_at: datetime
     payload: dict[str, Any]
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class EventPage:
     events: tuple[PublishedEvent, ...]
     next_after: int  # what to pass as ``after`` next time: the last id read (or the same ``after`` if none)
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def emit(session: Session, type: str, golden_id: str | None, payload: dict[str, Any], now: datetime) -> None:
@@ -73,9 +80,9 @@ def emit_many(session: Session, events: Sequence[NewEvent], now: datetime) -> No
 
 def read_events(session: Session, after: int, limit: int) -> EventPage:
     """The events with an id greater than ``after``, in id order (at most ``limit``)."""
-    rows = session.execute(
+    rows = plain_rows(session.execute(
         select(OutboxEvent.id, OutboxEvent.type, OutboxEvent.golden_id, OutboxEvent.occurred_at, OutboxEvent.payload)
-        .where(OutboxEvent.id > after).order_by(OutboxEvent.id).limit(limit))
+        .where(OutboxEvent.id > after).order_by(OutboxEvent.id).limit(limit)))
     events = tuple(PublishedEvent(event_id, event_type, golden_id, as_utc(occurred_at), payload)
                    for event_id, event_type, golden_id, occurred_at, payload in rows)
     return EventPage(events, events[-1].id if events else after)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
-from mdm.db import one_of
+from mdm.db import one_of, plain_rows
 from mdm.events import (
     GOLDEN_CREATED,
     GOLDEN_MERGED,
@@ -118,8 +118,9 @@ def _records(session: Session, record_ids: Collection[int]) -> tuple[dict[int, s
     names: dict[int, str] = {}
     versions: dict[int, int] = {}
     for ids in _slices(record_ids):
-        rows = session.execute(select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id,
-                                      SourceRecord.current_version).where(one_of(session, SourceRecord.id, ids)))
+        rows = plain_rows(session.execute(
+            select(SourceRecord.id, SourceRecord.source_system, SourceRecord.source_record_id,
+                   SourceRecord.current_version).where(one_of(session, SourceRecord.id, ids))))
         for record_id, system, source_record_id, version in rows:
             names[record_id] = f"{system}:{source_record_id}"
             versions[record_id] = version
@@ -130,9 +131,9 @@ def _golden_of(session: Session, record_ids: Collection[int]) -> dict[int, str]:
     """The golden record each of these records is linked to now (records without a link are left out)."""
     found: dict[int, str] = {}
     for ids in _slices(record_ids):
-        rows = session.execute(select(RecordLink.record_id, RecordLink.golden_id)
-                               .where(one_of(session, RecordLink.record_id, ids), RecordLink.valid_to.is_(None)))
-        found.update({record_id: golden_id for record_id, golden_id in rows})
+        found.update(plain_rows(session.execute(
+            select(RecordLink.record_id, RecordLink.golden_id)
+            .where(one_of(session, RecordLink.record_id, ids), RecordLink.valid_to.is_(None)))))
     return found
 
 

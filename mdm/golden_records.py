@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc
+from mdm.db import plain_rows
 from mdm.errors import MdmError, NotFound
 from mdm.models import GoldenRecord, RecordLink, SourceRecord
 from mdm.survivorship import Attribute, Quality, Value, expand, golden_survivorship
+from native import Rebuilt, rebuilt
 
 # A merge chain longer than this would be a data error, not history.
 MAX_REDIRECTS = 50
@@ -44,6 +46,9 @@ class CrossReference:
     probability: float | None
     cause: str
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class CandidateValue:
@@ -57,6 +62,9 @@ class CandidateValue:
     version: int
     received_at: datetime
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class GoldenView:
@@ -68,6 +76,9 @@ class GoldenView:
     attributes: dict[str, Attribute]
     candidates: dict[str, list[CandidateValue]]
     xrefs: tuple[CrossReference, ...]
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def survivor_of(session: Session, golden: GoldenRecord) -> str:
@@ -94,7 +105,7 @@ def cross_references(session: Session, golden_ids: list[str]) -> dict[str, list[
         .order_by(RecordLink.golden_id, SourceRecord.source_system, SourceRecord.source_record_id)
     )
     found: dict[str, list[CrossReference]] = {}
-    for golden_id, system, record_id, point_of_sale, product_line, since, model, probability, cause in rows:
+    for golden_id, system, record_id, point_of_sale, product_line, since, model, probability, cause in plain_rows(rows):
         found.setdefault(golden_id, []).append(
             CrossReference(system, record_id, point_of_sale, product_line, as_utc(since), model, probability, cause))
     return found
@@ -114,7 +125,7 @@ def export_golden_records(session: Session) -> Iterator[dict[str, Any]]:
     )
     for batch in rows.partitions():
         xrefs = cross_references(session, [row.id for row in batch])
-        for golden_id, party_type, status, created_at, updated_at, attributes in batch:
+        for golden_id, party_type, status, created_at, updated_at, attributes in plain_rows(batch):
             yield {"id": golden_id, "party_type": party_type, "status": status, "created_at": as_utc(created_at),
                    "updated_at": as_utc(updated_at), "attributes": expand(attributes),
                    "xrefs": xrefs.get(golden_id, [])}

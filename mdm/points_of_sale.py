@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.clock import as_utc
+from mdm.db import plain_rows
 from mdm.errors import FieldError, InvalidInput, NotFound
 from mdm.models import PointOfSale
 from mdm.movements import relabel_transfers_from
 from mdm.text_rules import text_error
+from native import Rebuilt, rebuilt
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 POINT_OF_SALE_UPDATED = "point_of_sale.updated"
@@ -39,6 +41,9 @@ class PointOfSaleView:
     created_at: datetime
     updated_at: datetime
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 def _view(row: PointOfSale) -> PointOfSaleView:
     return PointOfSaleView(row.code, row.network, row.city, row.name, row.closed_on, row.successor,
@@ -50,8 +55,8 @@ def ensure_points_of_sale(session: Session, networks_by_code: Mapping[str, str],
     network of each code as the reference data says now."""
     if not networks_by_code:
         return {}
-    known = {code: network for code, network in session.execute(
-        select(PointOfSale.code, PointOfSale.network).where(_among_codes(session, list(networks_by_code))))}
+    known = dict(plain_rows(session.execute(
+        select(PointOfSale.code, PointOfSale.network).where(_among_codes(session, list(networks_by_code))))))
     # Sorted, so that concurrent batches lock new codes in the same order and never deadlock each other.
     missing = [
         {"code": code, "network": networks_by_code[code], "created_at": now, "updated_at": now}
@@ -77,7 +82,7 @@ def _among_codes(session: Session, codes: list[str]) -> ColumnElement[bool]:
 
 def networks_by_code(session: Session) -> dict[str, str]:
     """Every point of sale's network, as the reference data says now."""
-    return {code: network for code, network in session.execute(select(PointOfSale.code, PointOfSale.network))}
+    return dict(plain_rows(session.execute(select(PointOfSale.code, PointOfSale.network))))
 
 
 def network_of(networks: Mapping[str, str], point_of_sale: str | None, source_system: str) -> str:

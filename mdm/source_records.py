@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from mdm.capture_journal import CREATION, MODIFICATION, RETRACTION, Capture, journal_captures
 from mdm.clock import as_utc, utc_now
-from mdm.db import bulk_insert_columns, next_ids, one_of
+from mdm.db import bulk_insert_columns, next_ids, one_of, plain_rows
 from mdm.errors import FieldError, NotFound
 from mdm.models import PointOfSale, SourceRecord, SourceRecordVersion
 from mdm.points_of_sale import ensure_points_of_sale, network_of
 from mdm.validation import IncomingRecord, validate_record
+from native import Rebuilt, rebuilt
 
 CREATED, UPDATED, UNCHANGED, DELETED, REJECTED = "created", "updated", "unchanged", "deleted", "rejected"
 TOMBSTONE_HASH = "tombstone"
@@ -61,7 +62,7 @@ def _load_heads(session: Session, keys: set[tuple[str, str]], lock: bool = False
         # In id order, so batches sharing records never deadlock; NO KEY UPDATE leaves inserts of rows that
         # refer to a head (versions, links) free. A record's homonyms in other sources are locked as well.
         query = query.order_by(_record_table.c.id).with_for_update(key_share=True)
-    rows = session.execute(query)
+    rows = plain_rows(session.execute(query))
     # Filtering on the id alone uses the key index on every backend; other sources' homonyms are dropped here.
     return {(r[0], r[1]): _Head(r[2], r[3], r[4], r[5]) for r in rows if (r[0], r[1]) in keys}
 
@@ -248,6 +249,9 @@ class VersionView:
     recorded_at: datetime
     recorded_by: str | None
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class RecordView:
@@ -260,6 +264,9 @@ class RecordView:
     first_received_at: datetime
     last_received_at: datetime
     current: VersionView
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def _find_head(session: Session, source_system: str, source_record_id: str) -> SourceRecord:
