@@ -33,7 +33,8 @@ COMPILED = ("matching/standardise.py", "matching/names.py", "matching/identifier
             "matching/comparisons.py", "matching/blocking.py", "matching/distinct.py", "matching/dates.py",
             "mdm/audit.py", "mdm/events.py", "mdm/golden_history.py", "mdm/capture_journal.py", "mdm/source_records.py",
             "mdm/points_of_sale.py", "mdm/bulk_load.py", "mdm/golden_records.py", "matching/clustering.py",
-            "matching/fellegi_sunter.py")
+            "matching/fellegi_sunter.py", "matching/given_names.py", "matching/model.py", "matching/online.py",
+            "matching/pipeline.py", "matching/uncertain.py", "matching/settled_apart.py", "matching/findings.py")
 _STAMP = "sources.json"  # in the folder of the compiled copies
 
 Rebuilt = tuple[type, tuple[Any, ...]]

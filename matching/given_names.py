@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Literal
 
 from matching.names import group_name_units, parse_person_name, transliteration_key
+from native import ROOT
 
-VARIANTS_FILE = Path(__file__).with_name("given_name_variants.csv")
+VARIANTS_FILE = ROOT / "matching" / "given_name_variants.csv"  # not beside __file__: a compiled copy is elsewhere
 
 GivenNameAgreement = Literal["variant", "initials"]
 """How two given-name fields agree: through at least one name (a short form, a middle name left out), or

@@ -30,6 +30,7 @@ from matching.fellegi_sunter import (
     weight_to_probability,
 )
 from matching.settings import MatchSettings, read_settings
+from native import Rebuilt, rebuilt
 
 MATCH, POSSIBLE, NON_MATCH = "match", "possible", "non_match"
 _BANDS = np.array([NON_MATCH, POSSIBLE, MATCH], dtype=object)
@@ -55,6 +56,9 @@ class PartyModel:
     # Per comparison with a term frequency: the share of the party's records carrying each frequent value.
     term_frequencies: dict[str, dict[str, float]]
     em_iterations: int
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,9 @@ class MatchModel:
                 raise ValueError(f"model {raw['version']} was trained with other levels than its comparisons have now")
         return cls(raw["version"], parties, settings, overused)
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class ScoredPairs:
@@ -112,6 +119,9 @@ class ScoredPairs:
     probabilities: Floats
     bands: npt.NDArray[np.object_]
 
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class PartyLevels:
@@ -119,6 +129,9 @@ class PartyLevels:
 
     rows: npt.NDArray[np.int64]
     levels: Levels
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def compare_by_party(features: FeatureTable, pairs: npt.NDArray[np.int64], settings: MatchSettings,

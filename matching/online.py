@@ -16,6 +16,7 @@ from matching.features import FeatureColumns, FeatureTable, build_features, extr
 from matching.findings import Finding
 from matching.model import MatchModel, ScoredPairs, score_pairs
 from matching.standardise import standardise_record
+from native import Rebuilt, rebuilt
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,9 @@ class OnlineScores:
     candidates: list[int]
     features: FeatureTable
     scored: ScoredPairs
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 class RecordIndex:

@@ -22,6 +22,7 @@ from matching.features import CODED_FEATURES, MISSING, FeatureTable
 from matching.model import POSSIBLE, ScoredPairs
 from matching.settled_apart import ClusterPair
 from matching.standardise import StandardisedRecord
+from native import Rebuilt, rebuilt
 
 IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH = "identifier_conflict", "constraint_split", "possible_match"
 TASK_KINDS = (IDENTIFIER_CONFLICT, CONSTRAINT_SPLIT, POSSIBLE_MATCH)  # most telling first
@@ -43,6 +44,9 @@ class UncertainPair:
     weight: float | None  # the model's weight and probability when the pair was scored
     probability: float | None
     detail: str | None  # the refused rule, or the shared identifier's feature
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def find_uncertain_pairs(features: FeatureTable, scored: ScoredPairs, clustering: Clustering,
