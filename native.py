@@ -34,7 +34,9 @@ COMPILED = ("matching/standardise.py", "matching/names.py", "matching/identifier
             "mdm/audit.py", "mdm/events.py", "mdm/golden_history.py", "mdm/capture_journal.py", "mdm/source_records.py",
             "mdm/points_of_sale.py", "mdm/bulk_load.py", "mdm/golden_records.py", "matching/clustering.py",
             "matching/fellegi_sunter.py", "matching/given_names.py", "matching/model.py", "matching/online.py",
-            "matching/pipeline.py", "matching/uncertain.py", "matching/settled_apart.py", "matching/findings.py")
+            "matching/pipeline.py", "matching/uncertain.py", "matching/settled_apart.py", "matching/findings.py",
+            "mdm/resolved_records.py", "mdm/record_findings.py", "mdm/value_findings.py",
+            "mdm/intake.py", "mdm/rendered_rows.py")
 _STAMP = "sources.json"  # in the folder of the compiled copies
 
 Rebuilt = tuple[type, tuple[Any, ...]]

@@ -11,6 +11,7 @@ from mdm.audit import SYSTEM_ACTOR
 from mdm.errors import FieldError
 from mdm.resolution import golden_ids_of, resolve_changed
 from mdm.source_records import CREATED, DELETED, UNCHANGED, UPDATED, IngestResult, ingest_records, retract_record
+from native import Rebuilt, rebuilt
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,9 @@ class IntakeResult:
     decision: str | None = None
     affected_golden_ids: tuple[str, ...] = ()
     tasks: tuple[int, ...] = ()  # stewardship tasks on the record opened or refreshed by this write
+
+    def __reduce__(self) -> Rebuilt:
+        return rebuilt(self)
 
 
 def _with_resolution(results: Sequence[IngestResult], session: Session, actor: str) -> list[IntakeResult]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from matching.features import FeatureTable
 from matching.findings import INVALID, PLACEHOLDER_FREQUENCY, Finding, frequency_findings
-from mdm.db import bulk_insert, empty_table, indexes_set_aside
+from mdm.db import bulk_insert, empty_table, indexes_set_aside, plain_rows
 from mdm.models import PlaceholderValueUse, RecordFinding, SourceRecord
 
 WHOLE_RECORD = "*"  # the field of the row that sums a record up
@@ -112,10 +112,10 @@ def read_scopes(session: Session, record_ids: Sequence[int]) -> dict[int, Record
     ordered = sorted(record_ids)
     scopes: dict[int, RecordScope] = {}
     for start in range(0, len(ordered), _CHUNK):
-        for record_id, version, source_system, point_of_sale, party_type, received_at in session.execute(
+        for record_id, version, source_system, point_of_sale, party_type, received_at in plain_rows(session.execute(
             select(SourceRecord.id, SourceRecord.current_version, SourceRecord.source_system,
                    SourceRecord.point_of_sale_code, SourceRecord.party_type, SourceRecord.last_received_at)
             .where(SourceRecord.id.in_(ordered[start:start + _CHUNK]), SourceRecord.is_deleted.is_(False))
-        ):
+        )):
             scopes[record_id] = RecordScope(version, source_system, point_of_sale, party_type, received_at)
     return scopes

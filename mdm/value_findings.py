@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from matching.findings import FREQUENCY_FIELDS
+from mdm.db import plain_rows
 from mdm.models import PlaceholderValueUse, PointOfSale, RecordFinding, SourceRecord
 from mdm.points_of_sale import network_of, networks_by_code
 from mdm.record_findings import WHOLE_RECORD
@@ -109,7 +110,7 @@ def grouped(session: Session, scope: _Scope, filters: ReportFilters, dims: Seque
     query = (select(period, *dims, *counts).where(*scope.conditions(session, filters), *where)
              .group_by(period, *dims))
     return {(label(period_value), *rest[:len(dims)]): [int(value or 0) for value in rest[len(dims):]]
-            for period_value, *rest in session.execute(query)}
+            for period_value, *rest in plain_rows(session.execute(query))}
 
 
 def live_records(session: Session, filters: ReportFilters, dims: Sequence[Any]) -> dict[Key, int]:
