@@ -3,11 +3,11 @@ already has), and the check that runs them only while they are copies of the sou
 
 A full run and a bulk load spend their time in per-record Python spread over many modules (reading values,
 survivorship, movements, the capture journal): no single step dominates, so no single rewrite helps much. Compiled,
-the value readers standardise records a fifth to a quarter faster. ``python -m native`` (``make install`` runs it)
-compiles the modules of ``COMPILED`` into ``.native/``, outside the source tree, with a stamp of the sources it
-compiled. ``matching`` and ``mdm`` look in ``.native/`` first only while every compiled source is unchanged since: an
-edited module runs from its source, never from a stale copy, and so does everything on a machine without a C
-compiler. ``MDM_INTERPRETED=1`` runs the sources whatever was compiled.
+they cost a full run's workers a fifth less processor time. ``python -m native`` (``make install`` runs it) compiles
+the modules of ``COMPILED`` into ``.native/``, outside the source tree, with a stamp of the sources it compiled.
+``matching`` and ``mdm`` look in ``.native/`` first only while every compiled source is unchanged since: an edited
+module runs from its source, never from a stale copy, and so does everything on a machine without a C compiler.
+``MDM_INTERPRETED=1`` runs the sources whatever was compiled.
 """
 
 from __future__ import annotations
@@ -26,17 +26,21 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 FOLDER = ROOT / ".native"
-# Modules of per-record work, without data files beside them (a compiled module's __file__ is in .native/).
-COMPILED = ("matching/standardise.py", "matching/names.py", "matching/identifiers.py", "matching/junk.py",
-            "matching/places.py", "matching/text.py", "mdm/validation.py", "mdm/text_rules.py", "mdm/survivorship.py",
-            "mdm/client_portfolio.py", "mdm/version_spool.py", "mdm/movements.py", "matching/features.py",
-            "matching/comparisons.py", "matching/blocking.py", "matching/distinct.py", "matching/dates.py",
-            "mdm/audit.py", "mdm/events.py", "mdm/golden_history.py", "mdm/capture_journal.py", "mdm/source_records.py",
-            "mdm/points_of_sale.py", "mdm/bulk_load.py", "mdm/golden_records.py", "matching/clustering.py",
-            "matching/fellegi_sunter.py", "matching/given_names.py", "matching/model.py", "matching/online.py",
-            "matching/pipeline.py", "matching/uncertain.py", "matching/settled_apart.py", "matching/findings.py",
-            "mdm/resolved_records.py", "mdm/record_findings.py", "mdm/value_findings.py",
-            "mdm/intake.py", "mdm/rendered_rows.py")
+# Modules of per-record work. Left out: what tests run with collaborators replaced (``mdm/resolution``, the search
+# index), since compiled code calls compiled functions directly, past any replacement; Flask, the CLI and reports.
+# A compiled module finds its data files from ROOT: its own __file__ is in .native/.
+COMPILED = (
+    "matching/standardise.py", "matching/names.py", "matching/given_names.py", "matching/identifiers.py",
+    "matching/junk.py", "matching/places.py", "matching/text.py", "matching/dates.py", "matching/features.py",
+    "matching/blocking.py", "matching/comparisons.py", "matching/distinct.py", "matching/model.py",
+    "matching/fellegi_sunter.py", "matching/clustering.py", "matching/settled_apart.py", "matching/uncertain.py",
+    "matching/findings.py", "matching/pipeline.py", "matching/online.py",
+    "mdm/validation.py", "mdm/text_rules.py", "mdm/intake.py", "mdm/bulk_load.py", "mdm/source_records.py",
+    "mdm/capture_journal.py", "mdm/record_findings.py", "mdm/value_findings.py", "mdm/points_of_sale.py",
+    "mdm/resolved_records.py", "mdm/rendered_rows.py", "mdm/version_spool.py", "mdm/survivorship.py",
+    "mdm/client_portfolio.py", "mdm/movements.py", "mdm/golden_records.py", "mdm/golden_history.py",
+    "mdm/audit.py", "mdm/events.py",
+)
 _STAMP = "sources.json"  # in the folder of the compiled copies
 
 Rebuilt = tuple[type, tuple[Any, ...]]

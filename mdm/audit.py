@@ -118,7 +118,7 @@ def append_events(session: Session, entries: Sequence[AuditEntry], occurred_at: 
 def verify_chain(session: Session) -> ChainVerdict:
     """Recompute every hash from the first event to the chain head."""
     expected, previous = 1, GENESIS_HASH
-    rows: Iterable[Any] = session.execute(  # Rows, streamed: not tuples to compiled code (see plain_rows)
+    rows: Iterable[Any] = session.execute(  # Rows, streamed: not tuples to compiled code (see ``plain_rows``)
         select(AuditEvent.sequence, AuditEvent.occurred_at, AuditEvent.kind, AuditEvent.golden_id, AuditEvent.actor,
                AuditEvent.cause, AuditEvent.model_version, AuditEvent.details, AuditEvent.hash)
         .order_by(AuditEvent.sequence).execution_options(yield_per=10_000))

@@ -111,7 +111,8 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
 
 def plain_rows(result: Iterable[Any]) -> list[Any]:
     """A result's rows as plain tuples. A compiled module checks at run time that what its hints call a tuple is one,
-    and a Row is a tuple to the type checker only."""
+    and a Row is a tuple to the type checker only. A stream too large to copy is annotated ``Iterable[Any]`` instead,
+    whose items are not checked."""
     return [tuple(row) for row in result]
 
 
