@@ -123,6 +123,15 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
+def any_of_parameter(column: Any, name: str, postgresql: bool) -> Any:
+    """``column IN :name``, for a statement built once and run with ``{name: values}`` each time: no expression to
+    build, no cache key to compute, per run. On PostgreSQL one array parameter, whose statement text never changes,
+    so the driver prepares it once for the connection; elsewhere an expanding parameter."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def next_ids(session: Session, table: Table, count: int) -> list[int]:
     """The next ``count`` values of a PostgreSQL table's id sequence, ascending, in one round trip: rows given
     these ids are numbered as the sequence would have numbered them on insert."""

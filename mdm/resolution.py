@@ -16,13 +16,13 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from multiprocessing.pool import Pool
 from typing import Any, cast
 
 import numpy as np
 import orjson
-from sqlalchemy import Table, Text, delete, func, select, update
+from sqlalchemy import Select, Table, Text, delete, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,7 @@ from mdm.capture_journal import fold_capture_journal, journal_folded_beside
 from mdm.client_portfolio import forget_portfolios
 from mdm.clock import utc_now
 from mdm.db import (
+    any_of_parameter,
     bulk_insert,
     bulk_insert_blocks,
     bulk_insert_columns,
@@ -303,7 +304,7 @@ def _apply_clusters(
                        if golden_id in created}
     # There, on PostgreSQL, the new golden records are inserted with their attributes, once survivorship has them:
     # their links' reference to them is set aside until then.
-    held_back = HeldBack(new_party_types, now) if first and session.get_bind().dialect.name == "postgresql" else None
+    held_back = HeldBack(new_party_types, now) if first and _postgresql(session) else None
     with foreign_keys_set_aside(session, [_golden_reference] if held_back is not None else []):
         if held_back is None:
             insert_golden_records(session, new_party_types, now)
@@ -507,7 +508,7 @@ class _IndexRebuild:
     def start(self, features: FeatureTable, settings: MatchSettings) -> None:
         """Told the features once every live record was read (``record_ids`` and ``scopes`` are complete)."""
         self._features = features, settings
-        if self._session.get_bind().dialect.name == "postgresql":
+        if _postgresql(self._session):
             # The indexes' rows are rendered in a process of their own: made in the thread, they took the
             # interpreter from the match, which then waited for it, one core doing the work of both.
             record_ids = self._record_ids
@@ -690,17 +691,45 @@ class RecordResolution:
     tasks: tuple[int, ...] = ()  # the stewardship tasks holding the record that this resolution opened or refreshed
 
 
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# The online path's lookups by a list of ids or keys, built once per dialect (see ``any_of_parameter``): building
+# and keying them again took a tenth of each POST /records.
+
+@cache
+def _payloads_query(postgresql: bool) -> Select[int, str, str]:
+    return (select(SourceRecord.id, SourceRecord.party_type, sql_cast(SourceRecordVersion.payload, Text))
+            .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
+                  & (SourceRecordVersion.version == SourceRecord.current_version))
+            .where(any_of_parameter(SourceRecord.id, "ids", postgresql), SourceRecord.is_deleted.is_(False)))
+
+
+@cache
+def _key_counts_query(postgresql: bool) -> Select[str, int]:
+    return (select(BlockingKey.key, func.count()).where(any_of_parameter(BlockingKey.key, "keys", postgresql))
+            .group_by(BlockingKey.key))
+
+
+@cache
+def _key_holders_query(postgresql: bool) -> Select[str, int]:
+    return select(BlockingKey.key, BlockingKey.record_id).where(any_of_parameter(BlockingKey.key, "keys", postgresql))
+
+
+@cache
+def _open_links_query(by: str, postgresql: bool) -> Select[int, str]:
+    return (select(RecordLink.record_id, RecordLink.golden_id)
+            .where(any_of_parameter(getattr(RecordLink, by), "values", postgresql), RecordLink.valid_to.is_(None)))
+
+
 def _payloads_of(session: Session, record_ids: set[int]) -> dict[int, tuple[str, str]]:
     """Live records' (party type, current payload as JSON text)."""
     found: dict[int, tuple[str, str]] = {}
     ordered = sorted(record_ids)
+    query = _payloads_query(_postgresql(session))
     for start in range(0, len(ordered), 5000):
-        rows = session.execute(
-            select(SourceRecord.id, SourceRecord.party_type, sql_cast(SourceRecordVersion.payload, Text))
-            .join(SourceRecordVersion, (SourceRecordVersion.record_id == SourceRecord.id)
-                  & (SourceRecordVersion.version == SourceRecord.current_version))
-            .where(SourceRecord.id.in_(ordered[start:start + 5000]), SourceRecord.is_deleted.is_(False))
-        )
+        rows = session.execute(query, {"ids": ordered[start:start + 5000]})
         found.update({record_id: (party_type, payload) for record_id, party_type, payload in rows})
     return found
 
@@ -710,10 +739,9 @@ def _usable_keys(session: Session, keys: Iterable[str], caps: dict[str, int]) ->
     common ones cannot tell anyone apart."""
     counts: dict[str, int] = {}
     ordered = sorted(keys)
+    query = _key_counts_query(_postgresql(session))
     for start in range(0, len(ordered), 2000):
-        counts.update({key: count for key, count in session.execute(
-            select(BlockingKey.key, func.count()).where(BlockingKey.key.in_(ordered[start:start + 2000]))
-            .group_by(BlockingKey.key))})
+        counts.update({key: count for key, count in session.execute(query, {"keys": ordered[start:start + 2000]})})
     return [key for key in ordered if counts.get(key, 0) < caps[key.split(":", 1)[0]]]
 
 
@@ -722,9 +750,9 @@ def _candidates_by_key(session: Session, keys: list[str], caps: dict[str, int]) 
     of each key are read once and counted here: their number may have grown past the cap while the keys were
     waited for."""
     holders: dict[str, list[int]] = defaultdict(list)
+    query = _key_holders_query(_postgresql(session))
     for start in range(0, len(keys), 2000):
-        for key, record_id in session.execute(
-                select(BlockingKey.key, BlockingKey.record_id).where(BlockingKey.key.in_(keys[start:start + 2000]))):
+        for key, record_id in session.execute(query, {"keys": keys[start:start + 2000]}):
             holders[key].append(record_id)
     return {record_id for key, records in holders.items() if len(records) < caps[key.split(":", 1)[0]]
             for record_id in records}
@@ -762,14 +790,14 @@ def _lock_component(session: Session, changed_ids: set[int], keys: set[str], cap
     return candidates, links
 
 
-def _open_links(session: Session, column: Any, values: Iterable[Any]) -> dict[int, str]:
-    """Current links (record id -> golden id) whose ``column`` is one of ``values``, queried in slices."""
+def _open_links(session: Session, by: str, values: Iterable[Any]) -> dict[int, str]:
+    """Current links (record id -> golden id) whose column ``by`` is one of ``values``, queried in slices."""
     links: dict[int, str] = {}
     ordered = sorted(values)
+    query = _open_links_query(by, _postgresql(session))
     for start in range(0, len(ordered), 2000):
         links.update({record_id: golden_id for record_id, golden_id in session.execute(
-            select(RecordLink.record_id, RecordLink.golden_id)
-            .where(column.in_(ordered[start:start + 2000]), RecordLink.valid_to.is_(None)))})
+            query, {"values": ordered[start:start + 2000]})})
     return links
 
 
@@ -788,11 +816,11 @@ def judged_constraints(verdicts: Mapping[Pair, str], record_ids: list[int]) -> C
 
 def golden_ids_of(session: Session, record_ids: Iterable[int]) -> dict[int, str]:
     """The golden record each of these records belongs to now (records never resolved are absent)."""
-    return _open_links(session, RecordLink.record_id, record_ids)
+    return _open_links(session, "record_id", record_ids)
 
 
 def members_of(session: Session, golden_ids: Iterable[str]) -> dict[int, str]:
-    return _open_links(session, RecordLink.golden_id, golden_ids)
+    return _open_links(session, "golden_id", golden_ids)
 
 
 def resolve_changed(session: Session, changed_ids: set[int], now: datetime | None = None,

@@ -5,29 +5,41 @@ ICE or RC number makes it another record as far as identity goes, so the verdict
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from matching.standardise import standardise_record
 from matching.uncertain import strong_identifiers
+from mdm.db import any_of_parameter
 from mdm.models import Judgement, SourceRecord, SourceRecordVersion
 
 Pair = tuple[int, int]  # record ids, in ascending order
 
 
-def judgements_in_force(session: Session, record_ids: Iterable[int] | None = None) -> dict[Pair, str]:
-    """The verdict in force on each judged pair that holds one of these records (all pairs when None)."""
+@cache
+def _judgements_query(postgresql: bool | None) -> Select[int, int, str, int, int]:
+    """Every judgement in id order, or (``postgresql`` told) those holding one of the records given as ``ids``: built
+    once, as each online write reads them (see ``any_of_parameter``)."""
     query = select(Judgement.record_a_id, Judgement.record_b_id, Judgement.verdict, Judgement.version_a,
                    Judgement.version_b).order_by(Judgement.id)
+    if postgresql is None:
+        return query
+    return query.where(any_of_parameter(Judgement.record_a_id, "ids", postgresql)
+                       | any_of_parameter(Judgement.record_b_id, "ids", postgresql))
+
+
+def judgements_in_force(session: Session, record_ids: Iterable[int] | None = None) -> dict[Pair, str]:
+    """The verdict in force on each judged pair that holds one of these records (all pairs when None)."""
     latest: dict[Pair, tuple[str, int, int]] = {}
     ordered = None if record_ids is None else sorted(set(record_ids))
-    slices = [query] if ordered is None else [
-        query.where(Judgement.record_a_id.in_(part) | Judgement.record_b_id.in_(part))
-        for part in (ordered[start:start + 2000] for start in range(0, len(ordered), 2000))]
-    for statement in slices:
-        for record_a, record_b, verdict, version_a, version_b in session.execute(statement):
+    slices = [(_judgements_query(None), {})] if ordered is None else [
+        (_judgements_query(session.get_bind().dialect.name == "postgresql"), {"ids": ordered[start:start + 2000]})
+        for start in range(0, len(ordered), 2000)]
+    for statement, parameters in slices:
+        for record_a, record_b, verdict, version_a, version_b in session.execute(statement, parameters):
             latest[(record_a, record_b)] = (verdict, version_a, version_b)  # in id order: the latest wins
     if not latest:
         return {}
