@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from mdm.clock import as_utc
-from mdm.db import bulk_insert_columns, json_text, plain_rows
+from mdm.db import bulk_insert_columns, json_text, on_postgresql, plain_rows
 from mdm.models import AuditChainHead, AuditEvent
 from native import Rebuilt, rebuilt
 
@@ -81,7 +81,7 @@ def lock_chain_head(session: Session) -> tuple[int, str]:
     locked = select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == _HEAD_ID).with_for_update()
     heads = plain_rows(session.execute(locked))
     if not heads:  # an empty trail: the first writer creates the head, a concurrent one waits for it
-        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = postgresql_insert if on_postgresql(session) else sqlite_insert
         session.execute(insert(AuditChainHead).values(id=_HEAD_ID, sequence=0, hash=GENESIS_HASH)
                         .on_conflict_do_nothing())
         heads = plain_rows(session.execute(locked))

@@ -19,7 +19,14 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mdm.audit import SYSTEM_ACTOR
-from mdm.db import commit_without_waiting_for_disk, next_ids, refresh_statistics, run_transaction, transaction
+from mdm.db import (
+    commit_without_waiting_for_disk,
+    next_ids,
+    on_postgresql,
+    refresh_statistics,
+    run_transaction,
+    transaction,
+)
 from mdm.errors import FieldError, MalformedRequest
 from mdm.heap import batch_collection_pace
 from mdm.intake import IntakeResult, take_in
@@ -155,7 +162,7 @@ class _ChunkWriters:
     def __init__(self, sessions: sessionmaker[Session], actor: str, summary: LoadSummary,
                  progress: Callable[[int], None]) -> None:
         with sessions() as session:
-            self._postgresql = session.get_bind().dialect.name == "postgresql"
+            self._postgresql = on_postgresql(session)
         self._most = CONCURRENT_CHUNKS if self._postgresql else 1
         self._sessions, self._actor, self._summary, self._progress = sessions, actor, summary, progress
         self._pool = ThreadPoolExecutor(self._most, thread_name_prefix="load-writer")

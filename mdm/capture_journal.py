@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import ColumnElement, Table, func, select, text
 from sqlalchemy.orm import Session, class_mapper, sessionmaker
 
-from mdm.db import CopyFields, bulk_insert_blocks, empty_table, plain_rows, transaction
+from mdm.db import CopyFields, bulk_insert_blocks, empty_table, on_postgresql, plain_rows, transaction
 from mdm.models import (
     JOURNAL_FIELDS,
     JournalCaptureDay,
@@ -156,7 +156,7 @@ def _append(session: Session, table: Table, rows: Mapping[tuple[Any, ...], _Coun
     if not rows:
         return
     names = [column.name for column in table.columns]
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         bulk_insert_blocks(session, table, names, [list(zip(*(
             (*key, *(counted if isinstance(counted, list) else counted.counts)) for key, counted in rows.items()),
             strict=True))], stream=False)
@@ -186,7 +186,7 @@ def fold_capture_journal(session: Session) -> None:
     """Fold the rows of each key into one, in every journal table (the daily run does, after writes appended a row
     per key each): the reports read the same sums from fewer rows. A row appended by a writer while this runs is
     left as it is, for the next fold."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    postgresql = on_postgresql(session)
     for table in JOURNAL_TABLES:
         keys = ", ".join(journal_key(table))
         counts = [column.name for column in table.columns if column.name not in journal_key(table)]
@@ -217,7 +217,7 @@ def journal_folded_beside(sessions: sessionmaker[Session], session: Session) -> 
     captures takes seconds the database would otherwise spend with the run waiting); on SQLite, whose writers go
     one at a time, in ``session`` once the body is done. A fold that fails on its own leaves the journal as it was,
     with the same sums, and is logged: the next daily run folds it."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         yield
         fold_capture_journal(session)
         return

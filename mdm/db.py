@@ -116,9 +116,14 @@ def plain_rows(result: Iterable[Any]) -> list[Any]:
     return [tuple(row) for row in result]
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (else the embedded SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
     """``column IN values``; PostgreSQL takes the values as one array parameter, cheaper than thousands."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
 
@@ -182,7 +187,7 @@ def copy_text(columns: Sequence[Sequence[Any]]) -> str:
 def empty_table(session: Session, table: Table) -> None:
     """Remove every row of a derived table about to be rebuilt: TRUNCATE on PostgreSQL (no dead rows to vacuum;
     readers wait for the rebuild to commit), DELETE on SQLite (which empties a table without a scan)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.execute(text(f"TRUNCATE {table.name}"))
     else:
         session.execute(table.delete())
@@ -192,14 +197,14 @@ def commit_without_waiting_for_disk(session: Session) -> None:
     """Let this transaction's commit return before PostgreSQL has flushed it to disk (it is flushed a moment later):
     only for writes that a re-run redoes, since a crash may lose such a commit though the caller saw it succeed.
     SQLite's commits already wait for no flush (synchronous=NORMAL in WAL mode)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def refresh_statistics(session: Session, tables: Sequence[Table]) -> None:
     """After a bulk write, let PostgreSQL's planner see the tables' new sizes (ANALYZE samples them) rather than
     wait for autovacuum, which may be slow or off: online requests right after a full run depend on good plans."""
-    if tables and session.get_bind().dialect.name == "postgresql":
+    if tables and on_postgresql(session):
         session.execute(text(f"ANALYZE {', '.join(table.name for table in tables)}"))
 
 
@@ -321,7 +326,7 @@ def lock_space(session: Session, space: int, exclusive: bool) -> None:
     """Hold a lock on a whole space of named locks until the transaction ends: shared by a writer that then locks
     names in it, exclusive by one whose names are too many to lock one by one (it then waits for every holder
     of a name, and they for it). PostgreSQL advisory locks; a no-op on SQLite, whose writers take turns anyway."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         return
     # The one-number form of the space: PostgreSQL keeps it apart from the two-number locks of its names.
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
@@ -332,7 +337,7 @@ def lock_names(session: Session, space: int, names: Collection[str]) -> None:
     """Hold an exclusive lock on each name until the transaction ends (after ``lock_space``, shared). Locks are
     taken in ascending order in one statement, so two writers locking overlapping sets never deadlock. A no-op on
     SQLite, like ``lock_space``."""
-    if not names or session.get_bind().dialect.name != "postgresql":
+    if not names or not on_postgresql(session):
         return
     numbers = sorted({_lock_number(name) for name in names})
     # A scan of the array yields its elements in order, so the locks are taken in that order.

@@ -39,7 +39,7 @@ from matching.search_terms import (
     spelling_variants,
 )
 from matching.standardise import JUNK, PARTY_TYPES, Verdict, read_present_fields
-from mdm.db import bulk_insert_blocks, bulk_insert_columns, empty_table, indexes_set_aside
+from mdm.db import bulk_insert_blocks, bulk_insert_columns, empty_table, indexes_set_aside, on_postgresql
 from mdm.errors import FieldError, InvalidInput
 from mdm.models import GoldenRecord, RecordLink, SearchNameVariant, SearchTerm, SourceRecord, SourceRecordVersion
 
@@ -94,7 +94,7 @@ def replace_search_terms(session: Session, changed_ids: Iterable[int], probe_ids
     variants, owners = _variants(set(words) - known)
     rows = [{"variant": variant, "word": word} for variant, word in zip(variants, owners, strict=True)]
     if rows:  # two requests may bring the same new word at once: the second one's rows are already there
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if on_postgresql(session) else sqlite.insert
         session.execute(insert(_variant_table).on_conflict_do_nothing(), rows)
 
 

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from matching.places import ADDRESS_ABBREVIATIONS
 from matching.settings import MatchSettings
 from matching.standardise import read_address, read_city, read_phones
-from mdm.db import bulk_insert_columns, indexes_set_aside, one_of, plain_rows
+from mdm.db import bulk_insert_columns, indexes_set_aside, on_postgresql, one_of, plain_rows
 from mdm.events import CLIENT_MOVED, NewEvent, emit_many
 from mdm.golden_records import find_golden_record
 from mdm.models import GoldenRecord, PointOfSale, PointOfSaleStint, RecordLink, SourceRecord, SourceRecordVersion
@@ -351,7 +351,7 @@ def refresh_movements(session: Session, changes: GoldenChanges, settings: MatchS
     """Rebuild the stints of the refreshed golden records, drop those of merged and retired ones, relabel the
     portfolio transfers of every point of sale involved; answers the moves that were not known before. Address
     lines are alike as the match ``settings`` the hub resolves with say."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # Each query here takes an array of ids whose size varies. After a few runs of one prepared statement
         # PostgreSQL may keep a generic plan blind to that size, which for the observations' join scans every
         # version: seconds per chunk instead of milliseconds. Custom plans are what unprepared queries get anyway.
@@ -448,7 +448,7 @@ def _every_row_wanted(session: Session) -> Iterator[None]:
     """Plan the queries run inside for reading every row. PostgreSQL plans a cursor for its first tenth of rows
     (``cursor_tuple_fraction``): index lookups row by row, twice as slow as hash joins for a whole result. The
     setting is restored after, so the rest of the transaction plans as before."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         yield
         return
     before = session.scalar(text("SELECT current_setting('cursor_tuple_fraction')"))
@@ -471,7 +471,7 @@ def read_residence(observation: Observation) -> Residence:
 
 def _utc_day(session: Session, moment: Any) -> Any:
     """The UTC calendar day of a timestamp, computed by the database (SQLite stores UTC without a zone)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return func.date(func.timezone("UTC", moment), type_=Date)
     return func.date(moment, type_=Date)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mdm.audit import SYSTEM_ACTOR, AuditEntry, append_events
 from mdm.clock import as_utc
-from mdm.db import plain_rows
+from mdm.db import on_postgresql, plain_rows
 from mdm.errors import FieldError, InvalidInput, NotFound
 from mdm.models import PointOfSale
 from mdm.movements import relabel_transfers_from
@@ -75,7 +75,7 @@ def _among_codes(session: Session, codes: list[str]) -> ColumnElement[bool]:
     unnested in a subquery, which the planner hashes or probes by index (2.5 ms of CPU for 1,500 codes). Written
     out, SQLAlchemy rendered a bound parameter per code (9-17 ms); as ``= ANY`` of the array, the prepared
     statement's generic plan scanned the small table and tested every code of the array on every row (90 ms)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         return PointOfSale.code.in_(codes)
     return PointOfSale.code.in_(select(func.unnest(bindparam("codes", codes, type_=ARRAY(String)))))
 

@@ -29,7 +29,7 @@ from matching.features import build_features
 from matching.pipeline import standardise_columns
 from mdm.audit import verify_chain
 from mdm.clock import as_utc, utc_now
-from mdm.db import bulk_insert, refresh_statistics, transaction
+from mdm.db import bulk_insert, on_postgresql, refresh_statistics, transaction
 from mdm.errors import MdmError
 from mdm.events import (
     GOLDEN_CREATED,
@@ -290,7 +290,7 @@ def _check_against_records(session: Session, replay: _Replay) -> None:
 
 
 def _empty_derived_tables(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # One statement, because the links reference the golden records; no dead rows are left to vacuum.
         session.execute(text("TRUNCATE " + ", ".join(model.__tablename__ for model in DERIVED_MODELS)))
         return

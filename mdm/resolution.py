@@ -47,6 +47,7 @@ from mdm.db import (
     indexes_set_aside,
     lock_names,
     lock_space,
+    on_postgresql,
     refresh_statistics,
     transaction,
 )
@@ -304,7 +305,7 @@ def _apply_clusters(
                        if golden_id in created}
     # There, on PostgreSQL, the new golden records are inserted with their attributes, once survivorship has them:
     # their links' reference to them is set aside until then.
-    held_back = HeldBack(new_party_types, now) if first and _postgresql(session) else None
+    held_back = HeldBack(new_party_types, now) if first and on_postgresql(session) else None
     with foreign_keys_set_aside(session, [_golden_reference] if held_back is not None else []):
         if held_back is None:
             insert_golden_records(session, new_party_types, now)
@@ -508,7 +509,7 @@ class _IndexRebuild:
     def start(self, features: FeatureTable, settings: MatchSettings) -> None:
         """Told the features once every live record was read (``record_ids`` and ``scopes`` are complete)."""
         self._features = features, settings
-        if _postgresql(self._session):
+        if on_postgresql(self._session):
             # The indexes' rows are rendered in a process of their own: made in the thread, they took the
             # interpreter from the match, which then waited for it, one core doing the work of both.
             record_ids = self._record_ids
@@ -691,10 +692,6 @@ class RecordResolution:
     tasks: tuple[int, ...] = ()  # the stewardship tasks holding the record that this resolution opened or refreshed
 
 
-def _postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 # The online path's lookups by a list of ids or keys, built once per dialect (see ``any_of_parameter``): building
 # and keying them again took a tenth of each POST /records.
 
@@ -727,7 +724,7 @@ def _payloads_of(session: Session, record_ids: set[int]) -> dict[int, tuple[str,
     """Live records' (party type, current payload as JSON text)."""
     found: dict[int, tuple[str, str]] = {}
     ordered = sorted(record_ids)
-    query = _payloads_query(_postgresql(session))
+    query = _payloads_query(on_postgresql(session))
     for start in range(0, len(ordered), 5000):
         rows = session.execute(query, {"ids": ordered[start:start + 5000]})
         found.update({record_id: (party_type, payload) for record_id, party_type, payload in rows})
@@ -739,7 +736,7 @@ def _usable_keys(session: Session, keys: Iterable[str], caps: dict[str, int]) ->
     common ones cannot tell anyone apart."""
     counts: dict[str, int] = {}
     ordered = sorted(keys)
-    query = _key_counts_query(_postgresql(session))
+    query = _key_counts_query(on_postgresql(session))
     for start in range(0, len(ordered), 2000):
         counts.update({key: count for key, count in session.execute(query, {"keys": ordered[start:start + 2000]})})
     return [key for key in ordered if counts.get(key, 0) < caps[key.split(":", 1)[0]]]
@@ -750,7 +747,7 @@ def _candidates_by_key(session: Session, keys: list[str], caps: dict[str, int]) 
     of each key are read once and counted here: their number may have grown past the cap while the keys were
     waited for."""
     holders: dict[str, list[int]] = defaultdict(list)
-    query = _key_holders_query(_postgresql(session))
+    query = _key_holders_query(on_postgresql(session))
     for start in range(0, len(keys), 2000):
         for key, record_id in session.execute(query, {"keys": keys[start:start + 2000]}):
             holders[key].append(record_id)
@@ -794,7 +791,7 @@ def _open_links(session: Session, by: str, values: Iterable[Any]) -> dict[int, s
     """Current links (record id -> golden id) whose column ``by`` is one of ``values``, queried in slices."""
     links: dict[int, str] = {}
     ordered = sorted(values)
-    query = _open_links_query(by, _postgresql(session))
+    query = _open_links_query(by, on_postgresql(session))
     for start in range(0, len(ordered), 2000):
         links.update({record_id: golden_id for record_id, golden_id in session.execute(
             query, {"values": ordered[start:start + 2000]})})

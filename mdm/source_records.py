@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mdm.capture_journal import CREATION, MODIFICATION, RETRACTION, Capture, journal_captures
 from mdm.clock import as_utc, utc_now
-from mdm.db import bulk_insert_columns, next_ids, one_of, plain_rows
+from mdm.db import bulk_insert_columns, next_ids, on_postgresql, one_of, plain_rows
 from mdm.errors import FieldError, NotFound
 from mdm.models import PointOfSale, SourceRecord, SourceRecordVersion
 from mdm.points_of_sale import ensure_points_of_sale, network_of
@@ -161,7 +161,7 @@ def _write(
     actor: str | None,
 ) -> None:
     if new_heads:
-        postgresql = session.get_bind().dialect.name == "postgresql"
+        postgresql = on_postgresql(session)
         drawn = [key for key in new_heads if heads[key].id is None]
         if postgresql and drawn:
             # Ids drawn from the key's sequence first: the heads go in with their ids, nothing to read back.

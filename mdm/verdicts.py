@@ -13,30 +13,33 @@ from sqlalchemy.orm import Session
 
 from matching.standardise import standardise_record
 from matching.uncertain import strong_identifiers
-from mdm.db import any_of_parameter
+from mdm.db import any_of_parameter, on_postgresql
 from mdm.models import Judgement, SourceRecord, SourceRecordVersion
 
 Pair = tuple[int, int]  # record ids, in ascending order
 
 
 @cache
-def _judgements_query(postgresql: bool | None) -> Select[int, int, str, int, int]:
-    """Every judgement in id order, or (``postgresql`` told) those holding one of the records given as ``ids``: built
-    once, as each online write reads them (see ``any_of_parameter``)."""
-    query = select(Judgement.record_a_id, Judgement.record_b_id, Judgement.verdict, Judgement.version_a,
-                   Judgement.version_b).order_by(Judgement.id)
-    if postgresql is None:
-        return query
-    return query.where(any_of_parameter(Judgement.record_a_id, "ids", postgresql)
-                       | any_of_parameter(Judgement.record_b_id, "ids", postgresql))
+def _every_judgement() -> Select[int, int, str, int, int]:
+    """Every judgement, in id order."""
+    return select(Judgement.record_a_id, Judgement.record_b_id, Judgement.verdict, Judgement.version_a,
+                  Judgement.version_b).order_by(Judgement.id)
+
+
+@cache
+def _judgements_holding(postgresql: bool) -> Select[int, int, str, int, int]:
+    """Those holding one of the records given as ``ids``: built once, as each online write reads them (see
+    ``any_of_parameter``)."""
+    return _every_judgement().where(any_of_parameter(Judgement.record_a_id, "ids", postgresql)
+                                    | any_of_parameter(Judgement.record_b_id, "ids", postgresql))
 
 
 def judgements_in_force(session: Session, record_ids: Iterable[int] | None = None) -> dict[Pair, str]:
     """The verdict in force on each judged pair that holds one of these records (all pairs when None)."""
     latest: dict[Pair, tuple[str, int, int]] = {}
     ordered = None if record_ids is None else sorted(set(record_ids))
-    slices = [(_judgements_query(None), {})] if ordered is None else [
-        (_judgements_query(session.get_bind().dialect.name == "postgresql"), {"ids": ordered[start:start + 2000]})
+    slices = [(_every_judgement(), {})] if ordered is None else [
+        (_judgements_holding(on_postgresql(session)), {"ids": ordered[start:start + 2000]})
         for start in range(0, len(ordered), 2000)]
     for statement, parameters in slices:
         for record_a, record_b, verdict, version_a, version_b in session.execute(statement, parameters):
